@@ -1,0 +1,209 @@
+//! Command-line interface: clap definitions and the glue from arguments to the library.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use smtplog::input::{Input, DEFAULT_CHUNK_SIZE};
+use smtplog::report::{self, Dimension, Report};
+use smtplog::sanitize::escape_str;
+use smtplog::scan::{self, ScanOptions, YearSource};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Examples:
+  smtplog report /var/log/mail.log
+  smtplog report /var/log/mail.log /var/log/exim4/mainlog
+  journalctl -u postfix -o short-iso | smtplog report -
+  smtplog report --format json /var/log/mail.log > summary.json
+  smtplog report --format csv --by code,day /var/log/mail.log > codes.csv
+  smtplog explain 551
+  smtplog explain 251 551
+
+Exit status: 0 all inputs read; 1 a report was made but some input could not be read;
+2 usage error or nothing could be reported.";
+
+/// Count and explain the SMTP reply codes in Postfix and Exim logs.
+#[derive(Parser, Debug)]
+#[command(name = "smtplog", version, about, after_help = AFTER_HELP, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Count the SMTP replies, enhanced codes and delivery events in logs.
+    #[command(after_help = AFTER_HELP)]
+    Report(ReportArgs),
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Tables for people.
+    Text,
+    /// One JSON object (stable keys; input for `smtplog merge`).
+    Json,
+    /// One CSV table, rows from `--by`.
+    Csv,
+}
+
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// Log files (plain or .gz, told apart by content); `-` reads standard input.
+    #[arg(required = true, value_name = "LOG")]
+    inputs: Vec<String>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+
+    /// Break counts down by these, comma-separated (CSV rows; an extra table in text).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "DIM,...")]
+    by: Vec<Dimension>,
+
+    /// Add the catalogue's title and advice columns to CSV rows keyed by a code.
+    #[arg(long)]
+    advice: bool,
+
+    /// Rows per text table (0: all).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    top: usize,
+
+    /// List examples of Postfix/Exim lines the parser did not understand.
+    #[arg(long)]
+    show_unrecognised: bool,
+
+    /// Year for syslog timestamps without one (default: from each file's modification time).
+    #[arg(long, value_name = "YYYY")]
+    year: Option<i32>,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, default_value_t = 0, value_name = "N")]
+    threads: usize,
+
+    /// Bytes per chunk handed to a worker (results never depend on it).
+    #[arg(long, default_value_t = DEFAULT_CHUNK_SIZE, hide = true)]
+    chunk_size: usize,
+
+    /// Write the report to FILE (atomically: a temporary file, then a rename).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Print nothing but errors (with -o: no output at all on success).
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// How a run ended, when it produced a report.
+pub enum Outcome {
+    /// Every input was read.
+    Complete,
+    /// Some input could not be read (exit code 1).
+    SomeInputsFailed,
+}
+
+/// Parse the arguments and run the command.
+pub fn run() -> Result<Outcome> {
+    // clap prints usage errors and exits with 2, help and version with 0.
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Report(args) => run_report(args),
+    }
+}
+
+fn render(report: &Report, args: &ReportArgs, out: &mut dyn Write) -> Result<()> {
+    match args.format {
+        Format::Json => report::json::write(report, out)?,
+        Format::Csv => {
+            let dims = if args.by.is_empty() { vec![Dimension::Code] } else { args.by.clone() };
+            report::csv::write(report, &dims, args.advice, out)?;
+        }
+        Format::Text => {
+            let options = report::text::TextOptions {
+                top: args.top,
+                show_unrecognised: args.show_unrecognised,
+            };
+            report::text::write(report, &options, out)?;
+            if !args.by.is_empty() {
+                writeln!(out)?;
+                let names: Vec<&str> = args.by.iter().map(|d| d.name()).collect();
+                writeln!(out, "By {}", names.join(", "))?;
+                for row in report::group(report, &args.by) {
+                    writeln!(out, "  {:<40} {:>9}", row.keys.join("  "), row.count)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Write to a file atomically: readers never see a half-written report.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+fn run_report(args: ReportArgs) -> Result<Outcome> {
+    if args.inputs.iter().filter(|i| *i == "-").count() > 1 {
+        bail!("standard input (-) can be given only once");
+    }
+    let inputs: Vec<Input> = args.inputs.iter().map(|a| Input::from_arg(a)).collect();
+    let options = ScanOptions {
+        threads: args.threads,
+        chunk_size: args.chunk_size,
+        years: args.year.map_or(YearSource::FileTime, YearSource::Fixed),
+        ..ScanOptions::default()
+    };
+    let outcome = scan::scan(&inputs, &options);
+    for error in &outcome.errors {
+        eprintln!("smtplog: {}", escape_str(&error.to_string()));
+    }
+    if outcome.errors.len() == inputs.len() {
+        bail!("no input could be read");
+    }
+    let report = Report::new(&outcome.summary);
+    match &args.output {
+        Some(path) => {
+            let mut buffer = Vec::new();
+            render(&report, &args, &mut buffer)?;
+            write_atomically(path, &buffer)?;
+        }
+        None if args.quiet => {}
+        None => {
+            let stdout = io::stdout();
+            let mut out: Box<dyn Write> = if stdout.is_terminal() {
+                Box::new(io::LineWriter::new(stdout.lock()))
+            } else {
+                Box::new(io::BufWriter::new(stdout.lock()))
+            };
+            render(&report, &args, &mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(if outcome.errors.is_empty() {
+        Outcome::Complete
+    } else {
+        Outcome::SomeInputsFailed
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,331 @@
+//! Opening logs (files, `.gz` rotations, stdin) and reading them in line-aligned chunks.
+
+use flate2::read::MultiGzDecoder;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// The longest line kept whole; longer lines are counted as overlong and skipped.
+///
+/// Postfix and syslog cut lines far below this (Postfix `line_length_limit` is 2048,
+/// rsyslog's default message size 8 KiB), so only junk is ever this long.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// Default chunk size handed to one worker.
+pub const DEFAULT_CHUNK_SIZE: usize = 4 << 20;
+
+/// A log to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// Standard input (`-`).
+    Stdin,
+    /// A file; plain or gzip, told apart by its first bytes.
+    Path(PathBuf),
+}
+
+impl Input {
+    /// `-` means stdin; anything else is a path.
+    pub fn from_arg(arg: &str) -> Input {
+        if arg == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(PathBuf::from(arg))
+        }
+    }
+
+    /// The name to show in messages.
+    pub fn display_name(&self) -> String {
+        match self {
+            Input::Stdin => "<stdin>".to_string(),
+            Input::Path(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// An input that could not be read, with the reason.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {reason}")]
+pub struct InputError {
+    /// The input's display name.
+    pub name: String,
+    /// What went wrong, in words.
+    pub reason: String,
+}
+
+impl InputError {
+    fn new(input: &Input, reason: impl Into<String>) -> InputError {
+        InputError {
+            name: input.display_name(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Describe an I/O error in plain words.
+    pub fn from_io(input: &Input, err: &io::Error) -> InputError {
+        let reason = match err.kind() {
+            io::ErrorKind::NotFound => "no such file".to_string(),
+            io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            io::ErrorKind::UnexpectedEof => {
+                "unexpected end of file (truncated gzip data?)".to_string()
+            }
+            io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
+                format!("corrupt data: {err}")
+            }
+            _ => err.to_string(),
+        };
+        InputError::new(input, reason)
+    }
+}
+
+/// An opened input.
+pub struct Opened {
+    /// The decoded bytes.
+    pub reader: Box<dyn Read + Send>,
+    /// Modification time, for giving years to syslog stamps.
+    pub modified: Option<SystemTime>,
+    /// Whether the data was gzip-compressed.
+    pub gzip: bool,
+    /// The compressed or plain size on disk, when known.
+    pub size: Option<u64>,
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+fn wrap(mut reader: BufReader<Box<dyn Read + Send>>) -> io::Result<(Box<dyn Read + Send>, bool)> {
+    let gzip = reader.fill_buf()?.starts_with(&GZIP_MAGIC);
+    if gzip {
+        // logrotate's `compress` writes one member; `cat a.gz b.gz` makes several.
+        Ok((Box::new(MultiGzDecoder::new(reader)), true))
+    } else {
+        Ok((Box::new(reader), false))
+    }
+}
+
+fn open_path(input: &Input, path: &Path) -> Result<Opened, InputError> {
+    let meta = std::fs::metadata(path).map_err(|e| InputError::from_io(input, &e))?;
+    if meta.is_dir() {
+        return Err(InputError::new(input, "is a directory (give the log files inside it)"));
+    }
+    let file = File::open(path).map_err(|e| InputError::from_io(input, &e))?;
+    let inner: Box<dyn Read + Send> = Box::new(file);
+    let (reader, gzip) =
+        wrap(BufReader::with_capacity(256 << 10, inner)).map_err(|e| InputError::from_io(input, &e))?;
+    Ok(Opened {
+        reader,
+        modified: meta.modified().ok(),
+        gzip,
+        size: meta.is_file().then_some(meta.len()),
+    })
+}
+
+/// Open an input for reading. Stdin can be opened once only.
+pub fn open(input: &Input) -> Result<Opened, InputError> {
+    match input {
+        Input::Path(path) => open_path(input, path),
+        Input::Stdin => {
+            let inner: Box<dyn Read + Send> = Box::new(io::stdin());
+            let (reader, gzip) = wrap(BufReader::with_capacity(256 << 10, inner))
+                .map_err(|e| InputError::from_io(input, &e))?;
+            Ok(Opened {
+                reader,
+                modified: None,
+                gzip,
+                size: None,
+            })
+        }
+    }
+}
+
+/// Read the first `limit` bytes of a reader and hand back a reader that still yields them.
+pub fn peek(mut reader: Box<dyn Read + Send>, limit: usize) -> io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
+    let mut head = Vec::with_capacity(limit.min(1 << 16));
+    (&mut reader).take(limit as u64).read_to_end(&mut head)?;
+    let replay: Box<dyn Read + Send> = Box::new(Cursor::new(head.clone()).chain(reader));
+    Ok((head, replay))
+}
+
+/// A run of whole lines, and how many overlong lines were dropped before it.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    /// Whole lines, each ending in `\n` except perhaps the last line of the input.
+    pub data: Vec<u8>,
+    /// Lines longer than [`MAX_LINE`] that were skipped.
+    pub overlong: u64,
+}
+
+/// Reads an input as chunks of about `chunk_size` bytes that end at a line end.
+///
+/// Memory stays near `chunk_size + MAX_LINE` whatever the input: the unfinished last
+/// line moves to the next chunk, and a line that outgrows [`MAX_LINE`] is skipped
+/// to its end and counted, never buffered.
+pub struct ChunkReader<R> {
+    reader: R,
+    chunk_size: usize,
+    carry: Vec<u8>,
+    skipping: bool,
+    eof: bool,
+}
+
+impl<R: Read> ChunkReader<R> {
+    /// Wrap a reader.
+    pub fn new(reader: R, chunk_size: usize) -> ChunkReader<R> {
+        ChunkReader {
+            reader,
+            chunk_size: chunk_size.max(1),
+            carry: Vec::new(),
+            skipping: false,
+            eof: false,
+        }
+    }
+
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> io::Result<()> {
+        while buf.len() < want && !self.eof {
+            let start = buf.len();
+            let room = (want - start).max(8192);
+            buf.resize(start + room, 0);
+            let n = loop {
+                match self.reader.read(&mut buf[start..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        buf.truncate(start);
+                        return Err(e);
+                    }
+                }
+            };
+            buf.truncate(start + n);
+            if n == 0 {
+                self.eof = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// The next chunk, or `None` at the end of the input.
+    pub fn next_chunk(&mut self) -> io::Result<Option<Chunk>> {
+        let mut chunk = Chunk::default();
+        let mut buf = std::mem::take(&mut self.carry);
+        loop {
+            let want = if buf.len() >= self.chunk_size {
+                buf.len() + 1
+            } else {
+                self.chunk_size
+            };
+            self.fill(&mut buf, want)?;
+            if self.skipping {
+                match memchr::memchr(b'\n', &buf) {
+                    Some(i) => {
+                        buf.drain(..=i);
+                        self.skipping = false;
+                    }
+                    None => {
+                        buf.clear();
+                        if self.eof {
+                            break;
+                        }
+                        continue;
+                    }
+                }
+            }
+            match memchr::memrchr(b'\n', &buf) {
+                Some(last) if buf.len() >= self.chunk_size || self.eof => {
+                    self.carry = buf.split_off(last + 1);
+                    chunk.data = buf;
+                    return Ok(Some(chunk));
+                }
+                Some(_) => continue,
+                None if self.eof => {
+                    if buf.is_empty() && chunk.overlong == 0 {
+                        return Ok(None);
+                    }
+                    chunk.data = buf;
+                    return Ok(Some(chunk));
+                }
+                None if buf.len() > MAX_LINE => {
+                    chunk.overlong += 1;
+                    self.skipping = true;
+                    buf.clear();
+                }
+                None => continue,
+            }
+        }
+        Ok((chunk.overlong > 0).then_some(chunk))
+    }
+}
+
+/// Whether a line is over [`MAX_LINE`] and is to be counted as overlong, not parsed.
+pub fn is_overlong(line: &[u8]) -> bool {
+    line.len() > MAX_LINE
+}
+
+/// Iterate over the lines of a chunk, without line terminators (`\n`, `\r\n`).
+pub fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b'\n', data);
+    std::iter::from_fn(move || {
+        let end = match ends.next() {
+            Some(end) => end,
+            None if start < data.len() => data.len(),
+            None => return None,
+        };
+        let line = &data[start..end];
+        start = end + 1;
+        Some(line.strip_suffix(b"\r").unwrap_or(line))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(data: &[u8], size: usize) -> (Vec<Vec<u8>>, u64) {
+        let mut r = ChunkReader::new(data, size);
+        let mut out = Vec::new();
+        let mut overlong = 0;
+        while let Some(c) = r.next_chunk().unwrap() {
+            overlong += c.overlong;
+            for line in lines(&c.data) {
+                if is_overlong(line) {
+                    overlong += 1;
+                } else {
+                    out.push(line.to_vec());
+                }
+            }
+        }
+        (out, overlong)
+    }
+
+    #[test]
+    fn every_chunk_size_gives_the_same_lines() {
+        let data = b"one\ntwo\r\nthree\n\nfive";
+        let want: Vec<Vec<u8>> = [&b"one"[..], b"two", b"three", b"", b"five"]
+            .iter()
+            .map(|l| l.to_vec())
+            .collect();
+        for size in 1..30 {
+            assert_eq!(chunks(data, size), (want.clone(), 0), "chunk size {size}");
+        }
+    }
+
+    #[test]
+    fn overlong_lines_are_skipped_and_counted() {
+        let mut data = b"a\n".to_vec();
+        data.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        data.extend(b"\nb\n");
+        for size in [3, 4096, DEFAULT_CHUNK_SIZE] {
+            let (lines, overlong) = chunks(&data, size);
+            assert_eq!(lines, vec![b"a".to_vec(), b"b".to_vec()]);
+            assert_eq!(overlong, 1);
+        }
+        // An overlong last line without a newline.
+        let mut data = b"a\n".to_vec();
+        data.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        assert_eq!(chunks(&data, 100), (vec![b"a".to_vec()], 1));
+    }
+
+    #[test]
+    fn empty_input_has_no_chunks() {
+        assert_eq!(chunks(b"", 10), (vec![], 0));
+    }
+}

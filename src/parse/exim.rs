@@ -1,0 +1,197 @@
+//! Exim mainlog message bodies (after the timestamp and optional pid).
+
+use super::{Event, Finders, ParsedLine};
+
+/// An Exim message id: `1xVpHI-0007o9-2x` (classic) or `10HmaX-000000005vi-0000` (4.97+).
+fn message_id_len(body: &[u8]) -> Option<usize> {
+    let part = |from: usize, len: usize| {
+        body.get(from..from + len)
+            .is_some_and(|p| p.iter().all(u8::is_ascii_alphanumeric))
+    };
+    let ends = |at: usize| matches!(body.get(at), None | Some(b' '));
+    if part(0, 6) && body.get(6) == Some(&b'-') {
+        if part(7, 6) && body.get(13) == Some(&b'-') && part(14, 2) && ends(16) {
+            return Some(16);
+        }
+        if part(7, 11) && body.get(18) == Some(&b'-') && part(19, 4) && ends(23) {
+            return Some(23);
+        }
+    }
+    None
+}
+
+/// `... SMTP error from remote mail server after RCPT TO:<a@b>: 550 5.1.1 ...`
+fn take_smtp_error(f: &Finders, text: &[u8], out: &mut ParsedLine<'_>) -> bool {
+    let Some(at) = f.exim_smtp_error.find(text) else {
+        return false;
+    };
+    let after = &text[at + f.exim_smtp_error.needle().len()..];
+    match f.colon_space.find(after) {
+        Some(c) => out.take_reply(&after[c + 2..]),
+        None => false,
+    }
+}
+
+/// Rejections: `rejected RCPT <a@b>: text`, `temporarily rejected MAIL <..>: 451 ...`,
+/// `rejected connection in "connect" ACL: 554 ...`, `unqualified sender rejected: <..>`.
+///
+/// The code counts only when the ACL message starts with one; Exim does not log the
+/// code it sent otherwise, and codes are never guessed.
+fn parse_rejection(f: &Finders, body: &[u8], out: &mut ParsedLine<'_>) -> bool {
+    let at = if body.starts_with(b"rejected ") {
+        Some(0)
+    } else if body.starts_with(b"unqualified ") {
+        // `unqualified sender rejected: <localonly> H=...`
+        memchr::memmem::find(body, b" rejected: ").map(|i| i + 1)
+    } else if body.starts_with(b"H=")
+        || body.starts_with(b"U=")
+        || body.starts_with(b"F=")
+        || body.starts_with(b"temporarily rejected ")
+    {
+        f.rejected
+            .find_iter(body)
+            .find(|&i| i == 0 || body[i - 1] == b' ')
+    } else {
+        None
+    };
+    let Some(at) = at else {
+        return false;
+    };
+    out.event = Some(Event::Rejected);
+    out.temporary = body[..at].ends_with(b"temporarily ");
+    let after = &body[at..];
+    if let Some(c) = f.colon_space.find(after) {
+        out.take_reply(&after[c + 2..]);
+    }
+    true
+}
+
+/// `dovecot_login authenticator failed for (x) [1.2.3.4]:5432: 535 Incorrect ...` (server)
+/// or `plain_client authenticator failed H=host [1.2.3.4] 535 5.7.8 ...` (client).
+fn parse_auth_failure(f: &Finders, body: &[u8], out: &mut ParsedLine<'_>) -> bool {
+    let Some(at) = f.auth_failed.find(body) else {
+        return false;
+    };
+    let after = &body[at..];
+    // The reply follows the first `: ` or `] ` that is followed by a code.
+    for i in memchr::memchr2_iter(b':', b']', after) {
+        if after.get(i + 1) == Some(&b' ') && out.take_reply(&after[i + 2..]) {
+            break;
+        }
+    }
+    true
+}
+
+/// Exim lines without a message id that carry nothing to count.
+fn is_info(body: &[u8]) -> bool {
+    const PREFIXES: [&[u8]; 30] = [
+        b"SMTP connection from ",
+        b"SMTP call from ",
+        b"Start queue run",
+        b"End queue run",
+        b"exim ",
+        b"no MAIL in SMTP connection",
+        b"no host name found",
+        b"unexpected disconnection",
+        b"SMTP protocol error",
+        b"SMTP protocol synchronization error",
+        b"SMTP syntax error",
+        b"SMTP command timeout",
+        b"SMTP data timeout",
+        b"SMTP incomplete transaction",
+        b"TLS error",
+        b"H=",
+        b"Connection from ",
+        b"Warning: ",
+        b"LOG: ",
+        b"DKIM: ",
+        b"SA: ",
+        b"cwd=",
+        b"pid ",
+        b"Accepting ",
+        b"too many connections",
+        b"refused relay",
+        b"Tainted ",
+        b"failed to expand",
+        b"remote host used my name",
+        b"lowest numbered MX",
+    ];
+    PREFIXES.iter().any(|p| body.starts_with(p))
+}
+
+/// Lines about a message (after its id) that carry nothing to count.
+fn is_message_info(rest: &[u8]) -> bool {
+    const PREFIXES: [&[u8]; 16] = [
+        b"*> ",
+        b">> ",
+        b"Frozen",
+        b"frozen",
+        b"Message is frozen",
+        b"Unfrozen",
+        b"SA: ",
+        b"H=",
+        b"Warning: ",
+        b"cancelled by ",
+        b"removed by ",
+        b"Spool file ",
+        b"no immediate delivery",
+        b"SMTP ",
+        b"DKIM: ",
+        b"Remote host ",
+    ];
+    PREFIXES.iter().any(|p| rest.starts_with(p)) || rest.ends_with(b": error ignored")
+}
+
+/// Parse an Exim body. Returns false when the shape is unknown.
+pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -> bool {
+    let Some(id_len) = message_id_len(body) else {
+        if parse_rejection(f, body, out) || parse_auth_failure(f, body, out) {
+            return true;
+        }
+        // `sender verify fail for <..>: ... response to "MAIL FROM:<>" was: 550 ...`
+        if body.starts_with(b"H=") && memchr::memmem::find(body, b" verify ").is_some() {
+            if let Some(w) = f.verify_was.find(body) {
+                out.take_reply(&body[w + f.verify_was.needle().len()..]);
+            }
+            return true;
+        }
+        return is_info(body);
+    };
+    out.message_id = Some(&body[..id_len]);
+    let rest = body.get(id_len + 1..).unwrap_or_default();
+    if let Some(arrival) = rest.strip_prefix(b"<= ") {
+        out.received = !arrival.is_empty();
+        return true;
+    }
+    if rest.starts_with(b"=> ") || rest.starts_with(b"-> ") {
+        out.event = Some(Event::Delivered);
+        if let Some(c) = f.exim_reply_field.find(rest) {
+            out.take_reply(&rest[c + f.exim_reply_field.needle().len()..]);
+        }
+        return true;
+    }
+    if rest.starts_with(b"** ") {
+        out.event = Some(if rest.ends_with(b"retry timeout exceeded") {
+            Event::Expired
+        } else {
+            Event::Bounced
+        });
+        take_smtp_error(f, rest, out);
+        return true;
+    }
+    if rest.starts_with(b"== ") {
+        out.event = Some(Event::Deferred);
+        take_smtp_error(f, rest, out);
+        return true;
+    }
+    if rest == b"Completed" || rest.starts_with(b"Completed ") {
+        out.finishes_message = true;
+        return true;
+    }
+    // `H=host [ip]: SMTP error from remote mail server ...` without a flag: Exim repeats
+    // this host error on the `==`/`**` line of each address, which is where it counts.
+    if parse_rejection(f, rest, out) || parse_auth_failure(f, rest, out) {
+        return true;
+    }
+    is_message_info(rest)
+}

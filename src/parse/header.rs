@@ -1,0 +1,220 @@
+//! The front of a line: timestamp, host, program tag.
+
+use crate::stamp::{parse_classic, parse_exim, parse_rfc3339, Stamp, YearRule};
+
+/// Which program wrote the line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source<'a> {
+    /// A Postfix daemon; `daemon` is the last part of the tag (`smtp` of `postfix-out/smtp`).
+    Postfix {
+        /// The daemon name.
+        daemon: &'a [u8],
+    },
+    /// Exim.
+    Exim,
+    /// Anything else.
+    Other,
+}
+
+/// A line split into its header fields and the program's own message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header<'a> {
+    /// The line's timestamp.
+    pub stamp: Option<Stamp>,
+    /// The program.
+    pub source: Source<'a>,
+    /// What the program wrote, after the tag (for Exim, after its own timestamp and pid).
+    pub body: &'a [u8],
+}
+
+/// Split `host tag[pid]: body` (the text after a syslog timestamp).
+fn syslog_tag(rest: &[u8]) -> Option<(&[u8], &[u8])> {
+    let rest = rest.strip_prefix(b" ")?;
+    let host_end = memchr::memchr(b' ', rest)?;
+    let tag_start = host_end + 1;
+    tag_tail(&rest[tag_start..])
+}
+
+/// Split `tag[pid]: body` into the program name and the body.
+fn tag_tail(text: &[u8]) -> Option<(&[u8], &[u8])> {
+    // Tags are short; looking further only finds colons in message text.
+    let window = &text[..text.len().min(96)];
+    let colon = memchr::memchr(b':', window)?;
+    let tag = &text[..colon];
+    if tag.is_empty() || tag.contains(&b' ') {
+        return None;
+    }
+    let program = match memchr::memchr(b'[', tag) {
+        Some(bracket) => &tag[..bracket],
+        None => tag,
+    };
+    let body = &text[colon + 1..];
+    Some((program, body.strip_prefix(b" ").unwrap_or(body)))
+}
+
+/// Classify a syslog program name.
+fn source_of(program: &[u8]) -> Source<'_> {
+    if program.starts_with(b"postfix") {
+        if let Some(slash) = memchr::memrchr(b'/', program) {
+            return Source::Postfix {
+                daemon: &program[slash + 1..],
+            };
+        }
+    }
+    if program == b"exim" || program.starts_with(b"exim4") {
+        return Source::Exim;
+    }
+    Source::Other
+}
+
+/// Strip Exim's optional ` [pid]` after its timestamp, and the space before the message.
+fn exim_after_stamp(rest: &[u8]) -> &[u8] {
+    let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+    if rest.first() == Some(&b'[') {
+        if let Some(end) = memchr::memchr(b']', &rest[..rest.len().min(16)]) {
+            if rest[1..end].iter().all(u8::is_ascii_digit) && end > 1 {
+                let after = &rest[end + 1..];
+                return after.strip_prefix(b" ").unwrap_or(after);
+            }
+        }
+    }
+    rest
+}
+
+/// Build the header for a syslog line once the timestamp is known.
+fn from_syslog<'a>(stamp: Option<Stamp>, program: &'a [u8], body: &'a [u8]) -> Header<'a> {
+    let source = source_of(program);
+    match source {
+        Source::Exim => {
+            // `exim[123]: 2026-11-03 04:12:55 ...`: Exim's own stamp inside syslog.
+            if let Some((inner, len)) = parse_exim(body) {
+                return Header {
+                    stamp: stamp.or(Some(inner)),
+                    source,
+                    body: exim_after_stamp(&body[len..]),
+                };
+            }
+            Header {
+                stamp,
+                source,
+                body: exim_after_stamp(body),
+            }
+        }
+        _ => Header {
+            stamp,
+            source,
+            body,
+        },
+    }
+}
+
+/// Split a line into header and body. Never fails: unknown shapes are `Source::Other`.
+pub fn split_header<'a>(line: &'a [u8], years: &YearRule) -> Header<'a> {
+    let other = |stamp| Header {
+        stamp,
+        source: Source::Other,
+        body: line,
+    };
+    let Some(&first) = line.first() else {
+        return other(None);
+    };
+    if first.is_ascii_digit() {
+        if let Some((stamp, len)) = parse_rfc3339(line) {
+            return match syslog_tag(&line[len..]) {
+                Some((program, body)) => from_syslog(Some(stamp), program, body),
+                None => other(Some(stamp)),
+            };
+        }
+        if let Some((stamp, len)) = parse_exim(line) {
+            let rest = &line[len..];
+            // `2016-04-01 11:08:00 host exim[8001]: ...`: syslog with an Exim-style stamp.
+            if let Some((program, body)) = syslog_tag(rest) {
+                if !matches!(source_of(program), Source::Other) {
+                    return from_syslog(Some(stamp), program, body);
+                }
+            }
+            return Header {
+                stamp: Some(stamp),
+                source: Source::Exim,
+                body: exim_after_stamp(rest),
+            };
+        }
+        return other(None);
+    }
+    if first.is_ascii_uppercase() {
+        if let Some((stamp, len)) = parse_classic(line, years) {
+            return match syslog_tag(&line[len..]) {
+                Some((program, body)) => from_syslog(Some(stamp), program, body),
+                None => other(Some(stamp)),
+            };
+        }
+    }
+    // `mail.example.com exim[3751842]: 2021-07-17 23:20:49 ...`: host first, no syslog stamp.
+    if let Some(space) = memchr::memchr(b' ', &line[..line.len().min(256)]) {
+        if let Some((program, body)) = tag_tail(&line[space + 1..]) {
+            if !matches!(source_of(program), Source::Other) {
+                return from_syslog(None, program, body);
+            }
+        }
+    }
+    other(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(line: &str) -> (Option<String>, String, String) {
+        let h = split_header(line.as_bytes(), &YearRule::fixed(2026));
+        let source = match h.source {
+            Source::Postfix { daemon } => format!("postfix:{}", String::from_utf8_lossy(daemon)),
+            Source::Exim => "exim".into(),
+            Source::Other => "other".into(),
+        };
+        (
+            h.stamp.map(|s| s.naive().to_string()),
+            source,
+            String::from_utf8_lossy(h.body).into_owned(),
+        )
+    }
+
+    #[test]
+    fn postfix_headers() {
+        let (s, src, body) = split("Nov 24 12:05:23 mx1 postfix/smtpd[29964]: connect from x");
+        assert_eq!(s.as_deref(), Some("2026-11-24 12:05:23"));
+        assert_eq!((src.as_str(), body.as_str()), ("postfix:smtpd", "connect from x"));
+        let (_, src, _) = split("Mar 11 23:27:54 s postfix-smo/submission/smtpd[2]: x");
+        assert_eq!(src, "postfix:smtpd");
+        let (_, src, _) = split("2023-03-14T00:08:35.911679+01:00 h postfix/10025/smtpd[3]: x");
+        assert_eq!(src, "postfix:smtpd");
+        let (s, src, _) = split("2022-04-14T00:36:03.150Z mailhub postfix/smtps/smtpd[1]: x");
+        assert_eq!((s.as_deref(), src.as_str()), (Some("2022-04-14 00:36:03"), "postfix:smtpd"));
+        let (_, src, _) = split("Nov 24 12:05:21 mx1 postfix/postfix-script[1]: starting");
+        assert_eq!(src, "postfix:postfix-script");
+    }
+
+    #[test]
+    fn exim_headers() {
+        let (s, src, body) = split("2020-06-20 02:32:57 -0200 [789] 1jmKso-0009d4-Uf ** x");
+        assert_eq!((s.as_deref(), src.as_str()), (Some("2020-06-20 02:32:57"), "exim"));
+        assert_eq!(body, "1jmKso-0009d4-Uf ** x");
+        let (_, src, body) = split("Jun 29 16:04:19 server exim[1234]: dovecot_login a");
+        assert_eq!((src.as_str(), body.as_str()), ("exim", "dovecot_login a"));
+        let (s, _, body) = split("host exim[3751842]: 2021-07-17 23:20:49 plain_server x");
+        assert_eq!((s.as_deref(), body.as_str()), (Some("2021-07-17 23:20:49"), "plain_server x"));
+        let (_, src, body) = split("2016-04-01 11:08:00 info exim[8001]: [8001] no MAIL in");
+        assert_eq!((src.as_str(), body.as_str()), ("exim", "no MAIL in"));
+        let (_, src, body) = split("Nov  3 04:12:55 host exim[123]: 2026-11-03 04:12:55 1abcde-123456-AB Completed");
+        assert_eq!((src.as_str(), body.as_str()), ("exim", "1abcde-123456-AB Completed"));
+    }
+
+    #[test]
+    fn others() {
+        assert_eq!(split("Nov 24 12:05:23 mx1 sshd[1]: Accepted").1, "other");
+        assert_eq!(split("").1, "other");
+        assert_eq!(split("\u{1}\u{0}\u{0}S").1, "other");
+        assert_eq!(split("Jan 1 00:00:00 hostname postfix/postscreen[12345").1, "other");
+        assert_eq!(split("  missing quote at end").1, "other");
+        assert_eq!(split("Envelope-from: <userx@test1>").1, "other");
+    }
+}

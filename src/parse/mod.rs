@@ -1,0 +1,278 @@
+//! Line parsing: one log line in, the facts it states out.
+//!
+//! Lines are bytes: logs carry invalid UTF-8 and control bytes, and nothing here needs text.
+//! The header (timestamp, host, program) is split by position; each MTA's body parser
+//! then looks for a few literal markers with memchr/memmem before doing any real work.
+
+mod exim;
+mod header;
+mod postfix;
+
+pub use header::{split_header, Header, Source};
+
+use crate::code::{parse_enhanced, parse_reply, EnhancedCode, ReplyCode};
+use crate::stamp::{Stamp, YearRule};
+use memchr::memmem;
+use serde::{Deserialize, Serialize};
+
+/// The mail software that wrote a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mta {
+    /// Postfix, any daemon and any `syslog_name`.
+    Postfix,
+    /// Exim, its own mainlog or through syslog.
+    Exim,
+}
+
+impl Mta {
+    /// Lower-case name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mta::Postfix => "postfix",
+            Mta::Exim => "exim",
+        }
+    }
+}
+
+/// What happened to a message or a recipient, at most one per line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    /// Postfix `status=sent`; Exim `=>`, `->`.
+    Delivered,
+    /// Postfix `status=deferred`; Exim `==`.
+    Deferred,
+    /// Postfix `status=bounced`; Exim `**` (but retry timeouts).
+    Bounced,
+    /// Postfix qmgr `status=expired`; Exim `** ... retry timeout exceeded`.
+    Expired,
+    /// A reply refused a client: Postfix `reject:`, `milter-reject:`; Exim `rejected ...`.
+    Rejected,
+    /// Postfix `reject_warning:`: a reject that was only logged, never sent.
+    RejectWarning,
+    /// Postfix `hold:` actions: the message went to the hold queue.
+    Held,
+    /// Postfix `discard:` actions: accepted and thrown away.
+    Discarded,
+}
+
+impl Event {
+    /// All events in report order.
+    pub const ALL: [Event; 8] = [
+        Event::Delivered,
+        Event::Deferred,
+        Event::Bounced,
+        Event::Expired,
+        Event::Rejected,
+        Event::RejectWarning,
+        Event::Held,
+        Event::Discarded,
+    ];
+
+    /// Name used in reports and JSON keys.
+    pub fn name(self) -> &'static str {
+        match self {
+            Event::Delivered => "delivered",
+            Event::Deferred => "deferred",
+            Event::Bounced => "bounced",
+            Event::Expired => "expired",
+            Event::Rejected => "rejected",
+            Event::RejectWarning => "reject_warning",
+            Event::Held => "held",
+            Event::Discarded => "discarded",
+        }
+    }
+
+    /// Position in [`Event::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Parse a name as written by [`Event::name`].
+    pub fn from_name(name: &str) -> Option<Event> {
+        Event::ALL.into_iter().find(|e| e.name() == name)
+    }
+}
+
+/// How a line was understood.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineKind {
+    /// A Postfix or Exim line of a known shape.
+    Mail(Mta),
+    /// A line of another program, or with no header at all.
+    Other,
+    /// A Postfix or Exim line of a shape the parser does not know.
+    Unrecognised(Mta),
+}
+
+/// Everything one line says that smtplog counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParsedLine<'a> {
+    /// How the line was understood.
+    pub kind: LineKind,
+    /// The line's own timestamp.
+    pub stamp: Option<Stamp>,
+    /// Queue id or Exim message id in the id position.
+    pub message_id: Option<&'a [u8]>,
+    /// The line says the message is gone (Postfix `removed`, Exim `Completed`).
+    pub finishes_message: bool,
+    /// The line records a message arriving (Postfix `client=`/pickup `uid=`, Exim `<=`).
+    pub received: bool,
+    /// The event the line reports.
+    pub event: Option<Event>,
+    /// The reply code, if this is a reply line.
+    pub code: Option<ReplyCode>,
+    /// The enhanced code right after the reply code.
+    pub enhanced: Option<EnhancedCode>,
+    /// Postfix `dsn=`, or a bare enhanced code on a line with no reply code.
+    pub dsn: Option<EnhancedCode>,
+    /// Exim `temporarily rejected`: the client was told to try again.
+    pub temporary: bool,
+}
+
+impl<'a> ParsedLine<'a> {
+    fn new(kind: LineKind, stamp: Option<Stamp>) -> Self {
+        ParsedLine {
+            kind,
+            stamp,
+            message_id: None,
+            finishes_message: false,
+            received: false,
+            event: None,
+            code: None,
+            enhanced: None,
+            dsn: None,
+            temporary: false,
+        }
+    }
+
+    /// Record the reply at the start of `text`, if there is one. Returns whether one was found.
+    fn take_reply(&mut self, text: &[u8]) -> bool {
+        match parse_reply(text) {
+            Some((code, enhanced, _)) => {
+                self.code = Some(code);
+                self.enhanced = enhanced;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Record a reply, or failing that a bare enhanced code (which is a dsn, not a reply).
+    fn take_reply_or_bare_enhanced(&mut self, text: &[u8]) {
+        if !self.take_reply(text) {
+            if let Some((enhanced, _)) = parse_enhanced(text) {
+                self.dsn = Some(enhanced);
+            }
+        }
+    }
+}
+
+/// Literal searchers built once and shared by every thread.
+pub(crate) struct Finders {
+    pub status: memmem::Finder<'static>,
+    pub dsn: memmem::Finder<'static>,
+    pub said: memmem::Finder<'static>,
+    pub refused_to_talk: memmem::Finder<'static>,
+    pub exim_smtp_error: memmem::Finder<'static>,
+    pub exim_reply_field: memmem::Finder<'static>,
+    pub rejected: memmem::Finder<'static>,
+    pub from_fields: memmem::Finder<'static>,
+    pub colon_space: memmem::Finder<'static>,
+    pub auth_failed: memmem::Finder<'static>,
+    pub verify_was: memmem::Finder<'static>,
+}
+
+/// The line parser. Build once, share across threads (`&Parser` is `Sync`).
+pub struct Parser {
+    finders: Finders,
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        Parser::new()
+    }
+}
+
+impl Parser {
+    /// Build the parser and its searchers.
+    pub fn new() -> Parser {
+        Parser {
+            finders: Finders {
+                status: memmem::Finder::new(b" status="),
+                dsn: memmem::Finder::new(b" dsn="),
+                said: memmem::Finder::new(b" said: "),
+                refused_to_talk: memmem::Finder::new(b" refused to talk to me: "),
+                exim_smtp_error: memmem::Finder::new(b"SMTP error from remote mail server after "),
+                exim_reply_field: memmem::Finder::new(b" C=\""),
+                rejected: memmem::Finder::new(b"rejected "),
+                from_fields: memmem::Finder::new(b"; from=<"),
+                colon_space: memmem::Finder::new(b": "),
+                auth_failed: memmem::Finder::new(b"authenticator failed"),
+                verify_was: memmem::Finder::new(b" was: "),
+            },
+        }
+    }
+
+    /// Parse one line (without its line terminator).
+    pub fn parse<'a>(&self, line: &'a [u8], years: &YearRule) -> ParsedLine<'a> {
+        let header = split_header(line, years);
+        match header.source {
+            Source::Postfix { daemon } => {
+                let mut parsed = ParsedLine::new(LineKind::Mail(Mta::Postfix), header.stamp);
+                if !postfix::parse(&self.finders, daemon, header.body, &mut parsed) {
+                    parsed.kind = LineKind::Unrecognised(Mta::Postfix);
+                }
+                parsed
+            }
+            Source::Exim => {
+                let mut parsed = ParsedLine::new(LineKind::Mail(Mta::Exim), header.stamp);
+                if !exim::parse(&self.finders, header.body, &mut parsed) {
+                    parsed.kind = LineKind::Unrecognised(Mta::Exim);
+                }
+                parsed
+            }
+            Source::Other => ParsedLine::new(LineKind::Other, header.stamp),
+        }
+    }
+}
+
+/// Lines of verbose/debug logging (`debug_peer_list`, `-v`): understood, never counted.
+fn is_debug_trace(body: &[u8]) -> bool {
+    if body.starts_with(b"> ")
+        || body.starts_with(b"< ")
+        || body.starts_with(b">>> ")
+        || body.starts_with(b"send attr ")
+        || body.starts_with(b"input attribute ")
+    {
+        return true;
+    }
+    // `name: ...` where name is a C identifier or a socket path: Postfix's msg_info traces.
+    let word_len = body
+        .iter()
+        .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'/'))
+        .count();
+    word_len > 0
+        && body.get(word_len) == Some(&b':')
+        && (body.get(word_len + 1) == Some(&b' ') || body.len() == word_len + 1)
+        && word_len >= 3
+        || body.starts_with(b"private/")
+        || body.starts_with(b"public/")
+}
+
+/// Lines every Postfix daemon may write that carry nothing to count.
+fn is_common_diagnostic(body: &[u8]) -> bool {
+    const PREFIXES: [&[u8]; 6] = [
+        b"warning: ",
+        b"fatal: ",
+        b"panic: ",
+        b"error: ",
+        b"statistics: ",
+        b"using backwards-compatible default setting",
+    ];
+    PREFIXES.iter().any(|p| body.starts_with(p)) || is_debug_trace(body)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,332 @@
+//! Postfix message bodies, by daemon.
+
+use super::{is_common_diagnostic, Event, Finders, ParsedLine};
+use crate::code::parse_enhanced;
+
+/// A Postfix queue id: short (`5BFB6B82BD`, upper-case hex) or long (`4PbC4x469Jz3tBr`).
+fn is_queue_id(word: &[u8]) -> bool {
+    let short = (5..=16).contains(&word.len())
+        && word
+            .iter()
+            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b));
+    let long = (10..=20).contains(&word.len())
+        && word.iter().all(u8::is_ascii_alphanumeric)
+        && word.iter().any(u8::is_ascii_digit)
+        && word.iter().any(u8::is_ascii_uppercase);
+    short || long
+}
+
+/// Split `QUEUEID: rest` or `NOQUEUE: rest`; the id is `None` for NOQUEUE.
+fn split_queue_id(body: &[u8]) -> (Option<&[u8]>, &[u8]) {
+    let window = &body[..body.len().min(24)];
+    if let Some(colon) = memchr::memchr(b':', window) {
+        if body.get(colon + 1) == Some(&b' ') {
+            let word = &body[..colon];
+            if word == b"NOQUEUE" {
+                return (None, &body[colon + 2..]);
+            }
+            if is_queue_id(word) {
+                return (Some(word), &body[colon + 2..]);
+            }
+        }
+    }
+    (None, body)
+}
+
+/// The text of a reply that a Postfix client received, inside a status's parentheses
+/// or on its own (`host X said: 550 ...`, `host X refused to talk to me: 421 ...`).
+fn remote_reply_text<'a>(f: &Finders, text: &'a [u8]) -> Option<&'a [u8]> {
+    if text.starts_with(b"host ") {
+        // The first marker is Postfix's own; the remote's text comes after it.
+        let said = f.said.find(text);
+        let refused = f.refused_to_talk.find(text);
+        return match (said, refused) {
+            (Some(s), Some(r)) if r < s => Some(&text[r + f.refused_to_talk.needle().len()..]),
+            (Some(s), _) => Some(&text[s + f.said.needle().len()..]),
+            (None, Some(r)) => Some(&text[r + f.refused_to_talk.needle().len()..]),
+            (None, None) => None,
+        };
+    }
+    if text.starts_with(b"SASL authentication failed; server ") {
+        return f.said.find(text).map(|s| &text[s + f.said.needle().len()..]);
+    }
+    None
+}
+
+/// A delivery status line: `to=<..>, relay=.., dsn=X.Y.Z, status=S (text)` or qmgr's expiry.
+fn parse_status(f: &Finders, rest: &[u8], status_at: usize, out: &mut ParsedLine<'_>) {
+    let value = &rest[status_at + f.status.needle().len()..];
+    let word_len = value
+        .iter()
+        .take_while(|b| !matches!(b, b' ' | b',' | b'('))
+        .count();
+    out.event = match &value[..word_len] {
+        b"sent" => Some(Event::Delivered),
+        b"deferred" => Some(Event::Deferred),
+        b"bounced" => Some(Event::Bounced),
+        b"expired" | b"force-expired" => Some(Event::Expired),
+        _ => None,
+    };
+    if let Some(d) = memchr::memmem::rfind(&rest[..status_at], f.dsn.needle()) {
+        out.dsn = parse_enhanced(&rest[d + f.dsn.needle().len()..]).map(|(e, _)| e);
+    }
+    let after = &value[word_len..];
+    let Some(text) = after.strip_prefix(b" (") else {
+        return;
+    };
+    // `(250 2.0.0 Ok: queued as ...)`: the reply starts the text.
+    if out.take_reply(text) {
+        return;
+    }
+    // A suspended delivery repeats a reply received earlier; that reply was counted then.
+    if let Some(reply) = remote_reply_text(f, text) {
+        out.take_reply(reply);
+    }
+}
+
+/// `reject: RCPT from host[addr]: 550 5.1.1 ...; from=<..>` and its siblings.
+///
+/// smtpd writes the reply after the client (`host[addr]: `), postscreen after the client's
+/// port (`[addr]:port: `), proxy-reject right after the stage, cleanup's header and body
+/// checks after the field list (`helo=<..>: 5.7.1 text`).
+fn parse_reject(f: &Finders, rest: &[u8], out: &mut ParsedLine<'_>) {
+    let stage_len = rest.iter().take_while(|b| !matches!(b, b' ' | b':')).count();
+    let stage = &rest[..stage_len];
+    let after_stage = &rest[stage_len..];
+    if matches!(stage, b"header" | b"body") {
+        // The checked text (a Subject, say) is the sender's: start after the last field list.
+        if let Some(fields) = f.from_fields.find_iter(after_stage).last() {
+            let tail = &after_stage[fields..];
+            if let Some(c) = f.colon_space.find(tail) {
+                out.take_reply_or_bare_enhanced(&tail[c + 2..]);
+            }
+        }
+        return;
+    }
+    if let Some(from_rest) = after_stage.strip_prefix(b" from ") {
+        let Some(bracket) = memchr::memchr(b']', from_rest) else {
+            return;
+        };
+        let mut tail = &from_rest[bracket + 1..];
+        // postscreen: `[addr]:port: `
+        if let Some(port_and_rest) = tail.strip_prefix(b":") {
+            let digits = port_and_rest
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if digits > 0 && port_and_rest.get(digits) == Some(&b':') {
+                tail = &port_and_rest[digits..];
+            }
+        }
+        if let Some(text) = tail.strip_prefix(b": ") {
+            out.take_reply_or_bare_enhanced(text);
+        }
+        return;
+    }
+    // `proxy-reject: END-OF-MESSAGE: 554 5.7.0 ...`
+    if let Some(text) = after_stage.strip_prefix(b": ") {
+        out.take_reply_or_bare_enhanced(text);
+    }
+}
+
+/// Actions that smtpd, postscreen and cleanup log for a message or a command.
+fn parse_action(f: &Finders, rest: &[u8], out: &mut ParsedLine<'_>) -> bool {
+    let actions: [(&[u8], Option<Event>); 9] = [
+        (b"reject: ", Some(Event::Rejected)),
+        (b"milter-reject: ", Some(Event::Rejected)),
+        (b"milter-header-reject: ", Some(Event::Rejected)),
+        (b"proxy-reject: ", Some(Event::Rejected)),
+        (b"reject_warning: ", Some(Event::RejectWarning)),
+        (b"proxy-accept: ", None),
+        (b"hold: ", Some(Event::Held)),
+        (b"milter-hold: ", Some(Event::Held)),
+        (b"discard: ", Some(Event::Discarded)),
+    ];
+    for (prefix, event) in actions {
+        if let Some(after) = rest.strip_prefix(prefix) {
+            out.event = event;
+            match event {
+                Some(Event::Rejected) => parse_reject(f, after, out),
+                // A reject_warning's code was never sent: it is not a reply.
+                Some(Event::RejectWarning | Event::Held | Event::Discarded) => {}
+                _ => {
+                    if let Some(text) = after.strip_prefix(b"END-OF-MESSAGE: ") {
+                        out.take_reply(text);
+                    }
+                }
+            }
+            return true;
+        }
+    }
+    const QUIET_ACTIONS: [&[u8]; 6] = [
+        b"filter: ",
+        b"redirect: ",
+        b"replace: ",
+        b"prepend: ",
+        b"info: ",
+        b"milter-discard: ",
+    ];
+    if QUIET_ACTIONS.iter().any(|p| rest.starts_with(p)) {
+        if rest.starts_with(b"milter-discard: ") {
+            out.event = Some(Event::Discarded);
+        }
+        return true;
+    }
+    false
+}
+
+/// smtpd and postscreen lines that carry no reply.
+fn is_smtpd_info(rest: &[u8]) -> bool {
+    const PREFIXES: [&[u8]; 33] = [
+        b"connect from ",
+        b"disconnect from ",
+        b"lost connection after ",
+        b"timeout after ",
+        b"too many errors after ",
+        b"client=",
+        b"improper command pipelining ",
+        b"Anonymous TLS connection established",
+        b"Untrusted TLS connection established",
+        b"Trusted TLS connection established",
+        b"Verified TLS connection established",
+        b"SSL_accept error",
+        b"CONNECT from ",
+        b"DISCONNECT ",
+        b"PASS NEW ",
+        b"PASS OLD ",
+        b"PREGREET ",
+        b"DNSBL rank ",
+        b"HANGUP ",
+        b"COMMAND ",
+        b"BARE NEWLINE ",
+        b"NON-SMTP COMMAND ",
+        b"WHITELISTED ",
+        b"BLACKLISTED ",
+        b"ALLOWLISTED ",
+        b"DENYLISTED ",
+        b"WHITELIST VETO ",
+        b"ALLOWLIST VETO ",
+        b"cache ",
+        b"NOQUEUE: ",
+        b"SASL ",
+        b"sasl_",
+        b"EHLO ",
+    ];
+    PREFIXES.iter().any(|p| rest.starts_with(p))
+}
+
+/// smtp/lmtp client lines that carry no reply.
+fn is_client_info(rest: &[u8]) -> bool {
+    const PREFIXES: [&[u8]; 12] = [
+        b"connect to ",
+        b"lost connection with ",
+        b"conversation with ",
+        b"Untrusted TLS connection established",
+        b"Trusted TLS connection established",
+        b"Verified TLS connection established",
+        b"Anonymous TLS connection established",
+        b"enabling PIX workarounds",
+        b"server certificate verification failed",
+        b"SSL_connect error",
+        b"host ",
+        b"TLS ",
+    ];
+    PREFIXES.iter().any(|p| rest.starts_with(p))
+}
+
+/// Daemons that log `to=<..>, ..., dsn=X.Y.Z, status=S (text)` lines.
+fn is_delivery_agent(daemon: &[u8]) -> bool {
+    matches!(
+        daemon,
+        b"smtp" | b"lmtp" | b"local" | b"virtual" | b"pipe" | b"error" | b"retry" | b"discard"
+    )
+}
+
+/// Where ` status=` starts on a delivery line.
+///
+/// The recipient address and the remote reply are both chosen by others and may contain
+/// `status=`; Postfix's own field is the one right after a well-formed `dsn=X.Y.Z, `.
+fn find_delivery_status(f: &Finders, rest: &[u8]) -> Option<usize> {
+    // Skip the recipient: a quoted local part may hold anything but `>, relay=`.
+    let fields = if rest.starts_with(b"to=<") {
+        memchr::memmem::find_iter(rest, b">, ")
+            .find(|&i| rest[i + 3..].starts_with(b"relay=") || rest[i + 3..].starts_with(b"orig_to=<"))
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    f.dsn.find_iter(&rest[fields..]).map(|d| d + fields).find_map(|d| {
+        let value_at = d + f.dsn.needle().len();
+        let (_, len) = parse_enhanced(&rest[value_at..])?;
+        rest[value_at + len..]
+            .starts_with(b", status=")
+            .then_some(value_at + len + 1)
+    })
+}
+
+/// Parse a Postfix body. Returns false when the shape is unknown.
+pub(super) fn parse<'a>(f: &Finders, daemon: &[u8], body: &'a [u8], out: &mut ParsedLine<'a>) -> bool {
+    let (queue_id, rest) = split_queue_id(body);
+    out.message_id = queue_id;
+    if is_delivery_agent(daemon) {
+        if let Some(status_at) = find_delivery_status(f, rest) {
+            parse_status(f, rest, status_at, out);
+            return true;
+        }
+    }
+    match daemon {
+        b"smtpd" | b"postscreen" | b"cleanup" => {
+            if parse_action(f, rest, out) {
+                return true;
+            }
+            if daemon == b"smtpd" && rest.starts_with(b"client=") {
+                out.received = out.message_id.is_some();
+                return true;
+            }
+            if daemon == b"cleanup" && (rest.starts_with(b"message-id=") || rest.starts_with(b"resent-message-id=")) {
+                return true;
+            }
+            is_smtpd_info(rest) || is_common_diagnostic(rest)
+        }
+        b"smtp" | b"lmtp" => {
+            if let Some(reply) = remote_reply_text(f, rest) {
+                out.take_reply(reply);
+                return true;
+            }
+            is_client_info(rest) || is_common_diagnostic(rest)
+        }
+        b"qmgr" | b"oqmgr" => {
+            if rest == b"removed" {
+                out.finishes_message = out.message_id.is_some();
+                return true;
+            }
+            if rest.starts_with(b"from=<") {
+                // `from=<..>, status=expired, returned to sender`: the sender address is
+                // the client's to choose, so take the last status field, which Postfix wrote.
+                if let Some(status_at) = memchr::memmem::rfind(rest, f.status.needle()) {
+                    parse_status(f, rest, status_at, out);
+                }
+                return true;
+            }
+            rest.starts_with(b"skipped, still being delivered")
+                || is_common_diagnostic(rest)
+        }
+        b"pickup" => {
+            if rest.starts_with(b"uid=") {
+                out.received = out.message_id.is_some();
+                return true;
+            }
+            is_common_diagnostic(rest)
+        }
+        b"bounce" => {
+            rest.starts_with(b"sender non-delivery notification: ")
+                || rest.starts_with(b"sender delay notification: ")
+                || rest.starts_with(b"sender delivery status notification: ")
+                || rest.starts_with(b"postmaster non-delivery notification: ")
+                || is_common_diagnostic(rest)
+        }
+        b"local" | b"virtual" | b"pipe" | b"error" | b"retry" | b"discard" => is_common_diagnostic(rest),
+        // master, anvil, scache, postsuper, dnsblog, tlsmgr, ...: nothing they say is a reply.
+        _ => true,
+    }
+}

@@ -1,0 +1,485 @@
+//! Reports: plain data made from a [`Summary`], and one module per output format.
+//!
+//! Nothing here counts; nothing in the counting prints.
+
+pub mod csv;
+pub mod json;
+pub mod text;
+
+use crate::catalogue::catalogue;
+use crate::code::{Class, EnhancedCode, ReplyCode};
+use crate::parse::{Event, Mta};
+use crate::sanitize::escape_bytes;
+use crate::summary::{Fact, Summary};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the JSON layout; bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Line totals as reported.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinesOut {
+    /// All lines read (inside the time window).
+    pub total: u64,
+    /// Postfix/Exim lines of a known shape.
+    pub mail: u64,
+    /// Lines of other programs, or without a header (including overlong lines).
+    pub other: u64,
+    /// Postfix/Exim lines of an unknown shape.
+    pub unrecognised: u64,
+    /// Lines over the length limit (part of `other`).
+    #[serde(default)]
+    pub overlong: u64,
+    /// Lines skipped because they fell outside `--since`/`--until` (not in `total`).
+    #[serde(default)]
+    pub outside_window: u64,
+}
+
+/// Counts per reply class.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassCounts {
+    /// 2xx replies.
+    #[serde(rename = "2xx")]
+    pub c2: u64,
+    /// 3xx replies.
+    #[serde(rename = "3xx")]
+    pub c3: u64,
+    /// 4xx replies.
+    #[serde(rename = "4xx")]
+    pub c4: u64,
+    /// 5xx replies.
+    #[serde(rename = "5xx")]
+    pub c5: u64,
+}
+
+impl ClassCounts {
+    fn add(&mut self, class: Class, n: u64) {
+        *self.get_mut(class) += n;
+    }
+
+    fn get_mut(&mut self, class: Class) -> &mut u64 {
+        match class {
+            Class::Positive => &mut self.c2,
+            Class::Intermediate => &mut self.c3,
+            Class::Transient => &mut self.c4,
+            Class::Permanent => &mut self.c5,
+        }
+    }
+
+    /// The count for a class.
+    pub fn get(&self, class: Class) -> u64 {
+        match class {
+            Class::Positive => self.c2,
+            Class::Intermediate => self.c3,
+            Class::Transient => self.c4,
+            Class::Permanent => self.c5,
+        }
+    }
+}
+
+/// Counts per event, in a fixed order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventCounts {
+    /// Delivered.
+    pub delivered: u64,
+    /// Deferred.
+    pub deferred: u64,
+    /// Bounced.
+    pub bounced: u64,
+    /// Expired.
+    pub expired: u64,
+    /// Rejected.
+    pub rejected: u64,
+    /// Reject warnings.
+    pub reject_warning: u64,
+    /// Held.
+    #[serde(default)]
+    pub held: u64,
+    /// Discarded.
+    #[serde(default)]
+    pub discarded: u64,
+}
+
+impl EventCounts {
+    fn slot(&mut self, event: Event) -> &mut u64 {
+        match event {
+            Event::Delivered => &mut self.delivered,
+            Event::Deferred => &mut self.deferred,
+            Event::Bounced => &mut self.bounced,
+            Event::Expired => &mut self.expired,
+            Event::Rejected => &mut self.rejected,
+            Event::RejectWarning => &mut self.reject_warning,
+            Event::Held => &mut self.held,
+            Event::Discarded => &mut self.discarded,
+        }
+    }
+
+    /// The count for an event.
+    pub fn get(&self, event: Event) -> u64 {
+        let mut copy = *self;
+        *copy.slot(event)
+    }
+}
+
+/// One row of the by-code table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CodeRow {
+    /// `550`.
+    pub code: String,
+    /// `5xx`.
+    pub class: String,
+    /// Reply lines with this code.
+    pub count: u64,
+    /// Share of all replies, in percent.
+    pub share: f64,
+    /// Catalogue title.
+    pub title: String,
+    /// Catalogue one-line advice.
+    pub advice: String,
+}
+
+/// One row of the enhanced-code table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnhancedRow {
+    /// `5.1.1`.
+    pub code: String,
+    /// Lines with it.
+    pub count: u64,
+    /// Catalogue title.
+    pub title: String,
+    /// Catalogue one-line advice.
+    pub advice: String,
+}
+
+/// One row of the dsn table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DsnRow {
+    /// `4.4.1`.
+    pub dsn: String,
+    /// Status lines with it.
+    pub count: u64,
+}
+
+/// Event lines that carried no reply code.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NoCode {
+    /// All of them.
+    pub total: u64,
+    /// By event (only events that occur).
+    pub by_event: BTreeMap<String, u64>,
+    /// By dsn or bare enhanced code (`none` when the line had neither).
+    pub by_dsn: BTreeMap<String, u64>,
+}
+
+/// One day's counts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DayRow {
+    /// `2026-11-24`.
+    pub day: String,
+    /// Lines with that date.
+    pub lines: u64,
+    /// Reply lines.
+    pub replies: u64,
+    /// Replies by class.
+    pub by_class: ClassCounts,
+    /// Events.
+    pub by_event: EventCounts,
+}
+
+/// A fact as saved in JSON, so that `smtplog merge` can add reports up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactRow {
+    /// Date.
+    pub day: Option<String>,
+    /// Hour.
+    pub hour: Option<u8>,
+    /// MTA.
+    pub mta: Mta,
+    /// Event.
+    pub event: Option<Event>,
+    /// Reply code.
+    pub code: Option<u16>,
+    /// Enhanced code.
+    pub enhanced: Option<String>,
+    /// dsn.
+    pub dsn: Option<String>,
+    /// Exim temporary rejection.
+    #[serde(default)]
+    pub temporary: bool,
+    /// How many lines.
+    pub count: u64,
+}
+
+/// A complete report, ready for any output format.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// JSON layout version.
+    pub schema_version: u32,
+    /// Line totals.
+    pub lines: LinesOut,
+    /// Distinct messages.
+    pub messages: u64,
+    /// Messages received.
+    pub received: u64,
+    /// Reply lines.
+    pub replies: u64,
+    /// Replies by code, most frequent first.
+    pub by_code: Vec<CodeRow>,
+    /// Replies by class.
+    pub by_class: ClassCounts,
+    /// Enhanced codes of replies, most frequent first.
+    pub by_enhanced: Vec<EnhancedRow>,
+    /// Postfix `dsn=` values of status lines, most frequent first.
+    pub by_dsn: Vec<DsnRow>,
+    /// Event counts.
+    pub by_event: EventCounts,
+    /// Exim rejections that were temporary.
+    pub rejected_temporary: u64,
+    /// Events without a reply code.
+    pub no_code: NoCode,
+    /// Per-day counts.
+    pub by_day: Vec<DayRow>,
+    /// The first unrecognised lines, escaped.
+    pub unrecognised_examples: Vec<String>,
+    /// The counted facts, for `smtplog merge`.
+    pub facts: Vec<FactRow>,
+}
+
+fn sort_rows<T>(rows: &mut [T], key: impl Fn(&T) -> (u64, String)) {
+    rows.sort_by(|a, b| {
+        let (ca, ka) = key(a);
+        let (cb, kb) = key(b);
+        cb.cmp(&ca).then(ka.cmp(&kb))
+    });
+}
+
+/// Percent with one decimal, 0 when the total is 0.
+pub fn percent(part: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        (part as f64 * 1000.0 / total as f64).round() / 10.0
+    }
+}
+
+impl Report {
+    /// Build the report of a summary.
+    pub fn new(summary: &Summary) -> Report {
+        let cat = catalogue();
+        let mut by_code: BTreeMap<ReplyCode, u64> = BTreeMap::new();
+        let mut by_enhanced: BTreeMap<EnhancedCode, u64> = BTreeMap::new();
+        let mut by_dsn: BTreeMap<EnhancedCode, u64> = BTreeMap::new();
+        let mut by_class = ClassCounts::default();
+        let mut by_event = EventCounts::default();
+        let mut no_code = NoCode::default();
+        let mut days: BTreeMap<NaiveDate, DayRow> = BTreeMap::new();
+        let mut rejected_temporary = 0;
+        let mut replies = 0;
+        let day_row = |day: NaiveDate| DayRow {
+            day: day.to_string(),
+            lines: 0,
+            replies: 0,
+            by_class: ClassCounts::default(),
+            by_event: EventCounts::default(),
+        };
+        for (day, lines) in &summary.lines_by_day {
+            days.entry(*day).or_insert_with(|| day_row(*day)).lines += lines;
+        }
+        let mut facts: Vec<(&Fact, &u64)> = summary.facts.iter().collect();
+        facts.sort();
+        for (fact, &n) in &facts {
+            let mut day = fact.day.map(|d| days.entry(d).or_insert_with(|| day_row(d)));
+            if let Some(code) = fact.code {
+                replies += n;
+                *by_code.entry(code).or_insert(0) += n;
+                by_class.add(code.class(), n);
+                if let Some(enhanced) = fact.enhanced {
+                    *by_enhanced.entry(enhanced).or_insert(0) += n;
+                }
+                if let Some(day) = day.as_mut() {
+                    day.replies += n;
+                    day.by_class.add(code.class(), n);
+                }
+            }
+            if let Some(dsn) = fact.dsn {
+                *by_dsn.entry(dsn).or_insert(0) += n;
+            }
+            if let Some(event) = fact.event {
+                *by_event.slot(event) += n;
+                if let Some(day) = day.as_mut() {
+                    *day.by_event.slot(event) += n;
+                }
+                if event == Event::Rejected && fact.temporary {
+                    rejected_temporary += n;
+                }
+                // A reject_warning's code was never sent, so it is not an event "without a code".
+                if fact.code.is_none() && event != Event::RejectWarning {
+                    no_code.total += n;
+                    *no_code.by_event.entry(event.name().to_string()).or_insert(0) += n;
+                    let dsn = fact.dsn.map_or_else(|| "none".to_string(), |d| d.to_string());
+                    *no_code.by_dsn.entry(dsn).or_insert(0) += n;
+                }
+            }
+        }
+        let mut code_rows: Vec<CodeRow> = by_code
+            .into_iter()
+            .map(|(code, count)| {
+                let entry = cat.reply(code);
+                CodeRow {
+                    code: code.to_string(),
+                    class: code.class().label().to_string(),
+                    count,
+                    share: percent(count, replies),
+                    title: entry.map_or_else(|| "(not in the catalogue)".to_string(), |e| e.title.clone()),
+                    advice: entry.map_or_else(String::new, |e| e.advice.clone()),
+                }
+            })
+            .collect();
+        sort_rows(&mut code_rows, |r| (r.count, r.code.clone()));
+        let mut enhanced_rows: Vec<EnhancedRow> = by_enhanced
+            .into_iter()
+            .map(|(code, count)| {
+                let entry = cat.enhanced(code);
+                EnhancedRow {
+                    code: code.to_string(),
+                    count,
+                    title: entry.map_or_else(|| "(not in the catalogue)".to_string(), |e| e.title.clone()),
+                    advice: entry.map_or_else(String::new, |e| e.advice.clone()),
+                }
+            })
+            .collect();
+        sort_rows(&mut enhanced_rows, |r| (r.count, r.code.clone()));
+        let mut dsn_rows: Vec<DsnRow> = by_dsn
+            .into_iter()
+            .map(|(dsn, count)| DsnRow {
+                dsn: dsn.to_string(),
+                count,
+            })
+            .collect();
+        sort_rows(&mut dsn_rows, |r| (r.count, r.dsn.clone()));
+        Report {
+            schema_version: SCHEMA_VERSION,
+            lines: LinesOut {
+                total: summary.lines.total,
+                mail: summary.lines.mail,
+                other: summary.lines.other,
+                unrecognised: summary.lines.unrecognised,
+                overlong: summary.overlong_lines,
+                outside_window: summary.outside_window,
+            },
+            messages: summary.messages(),
+            received: summary.received,
+            replies,
+            by_code: code_rows,
+            by_class,
+            by_enhanced: enhanced_rows,
+            by_dsn: dsn_rows,
+            by_event,
+            rejected_temporary,
+            no_code,
+            by_day: days.into_values().collect(),
+            unrecognised_examples: summary
+                .unrecognised_samples
+                .iter()
+                .map(|l| escape_bytes(l))
+                .collect(),
+            facts: facts
+                .into_iter()
+                .map(|(f, &count)| FactRow {
+                    day: f.day.map(|d| d.to_string()),
+                    hour: f.hour,
+                    mta: f.mta,
+                    event: f.event,
+                    code: f.code.map(ReplyCode::value),
+                    enhanced: f.enhanced.map(|e| e.to_string()),
+                    dsn: f.dsn.map(|e| e.to_string()),
+                    temporary: f.temporary,
+                    count,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A dimension for `--by` breakdowns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dimension {
+    /// The basic reply code.
+    Code,
+    /// The reply class (2xx..5xx).
+    Class,
+    /// The enhanced code that followed the reply code.
+    Enhanced,
+    /// Postfix dsn= (or the bare enhanced code of a line without a reply code).
+    Dsn,
+    /// The event (delivered, deferred, ...).
+    Event,
+    /// The date.
+    Day,
+    /// The hour of day.
+    Hour,
+    /// The MTA (postfix, exim).
+    Mta,
+}
+
+impl Dimension {
+    /// Column name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dimension::Code => "code",
+            Dimension::Class => "class",
+            Dimension::Enhanced => "enhanced",
+            Dimension::Dsn => "dsn",
+            Dimension::Event => "event",
+            Dimension::Day => "day",
+            Dimension::Hour => "hour",
+            Dimension::Mta => "mta",
+        }
+    }
+
+    fn value(self, fact: &FactRow) -> String {
+        let code = fact.code.and_then(ReplyCode::new);
+        match self {
+            Dimension::Code => code.map_or_else(|| "none".into(), |c| c.to_string()),
+            Dimension::Class => code.map_or_else(|| "none".into(), |c| c.class().label().into()),
+            Dimension::Enhanced => fact.enhanced.clone().unwrap_or_else(|| "none".into()),
+            Dimension::Dsn => fact.dsn.clone().unwrap_or_else(|| "none".into()),
+            Dimension::Event => fact.event.map_or_else(|| "none".into(), |e| e.name().into()),
+            Dimension::Day => fact.day.clone().unwrap_or_else(|| "none".into()),
+            Dimension::Hour => fact.hour.map_or_else(|| "none".into(), |h| format!("{h:02}")),
+            Dimension::Mta => fact.mta.name().into(),
+        }
+    }
+}
+
+/// One row of a `--by` breakdown: the values of the dimensions, and the count.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GroupRow {
+    /// Values, in the order of the dimensions.
+    pub keys: Vec<String>,
+    /// Lines counted.
+    pub count: u64,
+}
+
+/// Group the report's facts by the given dimensions (rows sorted by key).
+///
+/// Facts that are not reply lines have no code: grouping by code or class keeps only
+/// reply lines, so a `--by code` table adds up to `replies`.
+pub fn group(report: &Report, dims: &[Dimension]) -> Vec<GroupRow> {
+    let reply_only = dims.iter().any(|d| matches!(d, Dimension::Code | Dimension::Class | Dimension::Enhanced));
+    let event_only = dims.contains(&Dimension::Event) && !reply_only;
+    let mut groups: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    for fact in &report.facts {
+        if (reply_only && fact.code.is_none()) || (event_only && fact.event.is_none()) {
+            continue;
+        }
+        let key = dims.iter().map(|d| d.value(fact)).collect();
+        *groups.entry(key).or_insert(0) += fact.count;
+    }
+    groups
+        .into_iter()
+        .map(|(keys, count)| GroupRow { keys, count })
+        .collect()
+}

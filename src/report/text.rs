@@ -1,0 +1,129 @@
+//! Text output for people: totals, classes, codes with their meaning and fix, events, days.
+
+use super::{group, percent, Dimension, Report};
+use crate::catalogue::catalogue;
+use crate::code::Class;
+use crate::parse::Event;
+use crate::sanitize::escape_str;
+use std::io::{self, Write};
+
+/// What to include in the text report.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TextOptions {
+    /// Rows per table (0: all).
+    pub top: usize,
+    /// List the unrecognised example lines.
+    pub show_unrecognised: bool,
+}
+
+fn rule(out: &mut dyn Write, title: &str) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "{title}")?;
+    writeln!(out, "{}", "-".repeat(title.chars().count()))
+}
+
+fn limit<T>(rows: &[T], top: usize) -> &[T] {
+    if top == 0 || rows.len() <= top {
+        rows
+    } else {
+        &rows[..top]
+    }
+}
+
+/// Write the report as text.
+pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    let cat = catalogue();
+    let l = &report.lines;
+    writeln!(out, "SMTP replies in {} lines ({} Postfix/Exim, {} other, {} unrecognised)", l.total, l.mail, l.other, l.unrecognised)?;
+    if l.overlong > 0 {
+        writeln!(out, "  {} overlong lines were skipped (counted as other)", l.overlong)?;
+    }
+    if l.outside_window > 0 {
+        writeln!(out, "  {} lines outside the time window were not counted", l.outside_window)?;
+    }
+    writeln!(out, "Messages: {}   Received: {}   Replies: {}", report.messages, report.received, report.replies)?;
+
+    if report.replies > 0 {
+        rule(out, "Replies by class")?;
+        for class in Class::ALL {
+            let n = report.by_class.get(class);
+            let (name, action) = cat
+                .class(class)
+                .map_or(("", ""), |c| (c.name.as_str(), c.sender_action.as_str()));
+            writeln!(out, "  {}  {:>9}  {:>5.1}%  {} ({})", class.label(), n, percent(n, report.replies), name, action)?;
+        }
+
+        rule(out, "Replies by code")?;
+        writeln!(out, "  {:<4}  {:>9}  {:>6}  {:<34}  ADVICE", "CODE", "COUNT", "SHARE", "MEANING")?;
+        for row in limit(&report.by_code, options.top) {
+            writeln!(out, "  {:<4}  {:>9}  {:>5.1}%  {:<34}  {}", row.code, row.count, row.share, row.title, row.advice)?;
+        }
+    }
+
+    if !report.by_enhanced.is_empty() {
+        rule(out, "Enhanced status codes of replies")?;
+        for row in limit(&report.by_enhanced, options.top) {
+            writeln!(out, "  {:<8}  {:>9}  {:<40}  {}", row.code, row.count, row.title, row.advice)?;
+        }
+    }
+
+    rule(out, "Events")?;
+    for event in Event::ALL {
+        let n = report.by_event.get(event);
+        if n == 0 && matches!(event, Event::Held | Event::Discarded) {
+            continue;
+        }
+        write!(out, "  {:<15} {:>9}", event.name(), n)?;
+        if event == Event::Rejected && report.rejected_temporary > 0 {
+            write!(out, "  ({} temporary)", report.rejected_temporary)?;
+        }
+        writeln!(out)?;
+    }
+
+    if !report.by_dsn.is_empty() {
+        rule(out, "Postfix dsn= of delivery status lines")?;
+        for row in limit(&report.by_dsn, options.top) {
+            writeln!(out, "  {:<8}  {:>9}", row.dsn, row.count)?;
+        }
+    }
+
+    if report.no_code.total > 0 {
+        rule(out, "Events without a reply code")?;
+        let by_event = group(report, &[Dimension::Event, Dimension::Code, Dimension::Dsn]);
+        writeln!(out, "  {:<15} {:<8}  {:>9}", "EVENT", "DSN", "COUNT")?;
+        for row in by_event.iter().filter(|r| r.keys[1] == "none" && r.keys[0] != Event::RejectWarning.name()) {
+            writeln!(out, "  {:<15} {:<8}  {:>9}", row.keys[0], row.keys[2], row.count)?;
+        }
+        writeln!(out, "  {:<15} {:<8}  {:>9}", "total", "", report.no_code.total)?;
+    }
+
+    if report.by_day.len() > 1 || report.by_day.iter().any(|d| d.replies > 0) {
+        rule(out, "By day")?;
+        writeln!(
+            out,
+            "  {:<10}  {:>9}  {:>8}  {:>7}  {:>7}  {:>7}  {:>9}  {:>8}  {:>7}  {:>8}",
+            "DAY", "LINES", "REPLIES", "2xx", "4xx", "5xx", "DELIVERED", "DEFERRED", "BOUNCED", "REJECTED"
+        )?;
+        for d in &report.by_day {
+            writeln!(
+                out,
+                "  {:<10}  {:>9}  {:>8}  {:>7}  {:>7}  {:>7}  {:>9}  {:>8}  {:>7}  {:>8}",
+                d.day, d.lines, d.replies, d.by_class.c2, d.by_class.c4, d.by_class.c5,
+                d.by_event.delivered, d.by_event.deferred, d.by_event.bounced, d.by_event.rejected
+            )?;
+        }
+    }
+
+    if l.unrecognised > 0 {
+        if options.show_unrecognised {
+            rule(out, "Unrecognised Postfix/Exim lines (first examples)")?;
+            for line in &report.unrecognised_examples {
+                writeln!(out, "  {}", escape_str(line))?;
+            }
+        } else {
+            writeln!(out)?;
+            writeln!(out, "{} Postfix/Exim lines were not understood; --show-unrecognised lists examples.", l.unrecognised)?;
+        }
+    }
+    Ok(())
+}

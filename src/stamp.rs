@@ -1,0 +1,296 @@
+//! Timestamps as they appear in mail logs, and the year rule for syslog stamps without a year.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+
+/// A log line's own date and time of day, as written (no time zone conversion).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stamp {
+    /// The date in the line.
+    pub date: NaiveDate,
+    /// Seconds since midnight.
+    pub secs: u32,
+    /// Offset from UTC in seconds, when the stamp states one.
+    pub offset: Option<i32>,
+}
+
+impl Stamp {
+    /// Hour of day, 0..=23.
+    pub fn hour(&self) -> u8 {
+        (self.secs / 3600) as u8
+    }
+
+    /// Seconds on a single monotonic scale (local wall time), for gaps between lines.
+    pub fn scalar(&self) -> i64 {
+        i64::from(self.date.num_days_from_ce()) * 86_400 + i64::from(self.secs)
+    }
+
+    /// The wall-clock date and time.
+    pub fn naive(&self) -> NaiveDateTime {
+        self.date
+            .and_hms_opt(self.secs / 3600, (self.secs / 60) % 60, self.secs % 60)
+            .expect("secs < 86400")
+    }
+}
+
+/// How to give a year to `Nov  3 04:12:55`, which has none.
+///
+/// A line gets the latest year in which its date is not after the reference instant
+/// (plus a day of slack for clock and time zone differences). With the file's
+/// modification time as reference, a log running from December into January gets
+/// December of the old year and January of the new one.
+#[derive(Clone, Copy, Debug)]
+pub struct YearRule {
+    reference: NaiveDateTime,
+}
+
+impl YearRule {
+    /// Years relative to a reference instant (usually the file's modification time).
+    pub fn from_reference(reference: NaiveDateTime) -> YearRule {
+        YearRule { reference }
+    }
+
+    /// Every undated line is in `year`.
+    pub fn fixed(year: i32) -> YearRule {
+        let reference = NaiveDate::from_ymd_opt(year, 12, 31)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap_or_default();
+        YearRule { reference }
+    }
+
+    /// The date for a month and day without a year.
+    pub fn date(&self, month: u32, day: u32, secs: u32) -> Option<NaiveDate> {
+        let limit = self.reference + chrono::Duration::days(1);
+        let mut year = limit.year();
+        // Feb 29 needs a leap year: look back up to eight years.
+        for _ in 0..9 {
+            if let Some(date) = NaiveDate::from_ymd_opt(year, month, day) {
+                let at = date.and_hms_opt(secs / 3600, (secs / 60) % 60, secs % 60)?;
+                if at <= limit {
+                    return Some(date);
+                }
+            }
+            year -= 1;
+        }
+        None
+    }
+}
+
+impl Default for YearRule {
+    fn default() -> Self {
+        let now = chrono::Local::now().naive_local();
+        YearRule::from_reference(now.with_nanosecond(0).unwrap_or(now))
+    }
+}
+
+fn num(bytes: &[u8]) -> Option<u32> {
+    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(
+        bytes
+            .iter()
+            .fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0')),
+    )
+}
+
+/// `HH:MM:SS` at the start of `text`, as seconds of the day.
+fn time_of_day(text: &[u8]) -> Option<u32> {
+    if text.len() < 8 || text[2] != b':' || text[5] != b':' {
+        return None;
+    }
+    let (h, m, s) = (num(&text[0..2])?, num(&text[3..5])?, num(&text[6..8])?);
+    // 60 allows a leap second.
+    (h < 24 && m < 60 && s <= 60).then(|| h * 3600 + m * 60 + s.min(59))
+}
+
+/// Skip `.123456` after the seconds; returns the bytes consumed.
+fn fraction(text: &[u8]) -> usize {
+    if text.first() == Some(&b'.') {
+        1 + text[1..].iter().take_while(|b| b.is_ascii_digit()).count()
+    } else {
+        0
+    }
+}
+
+/// `YYYY-MM-DD` at the start of `text`.
+fn iso_date(text: &[u8]) -> Option<NaiveDate> {
+    if text.len() < 10 || text[4] != b'-' || text[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(
+        num(&text[0..4])? as i32,
+        num(&text[5..7])?,
+        num(&text[8..10])?,
+    )
+}
+
+/// `Z`, `+01:00`, `+0100`, `-0200` at the start of `text`: offset seconds and length.
+fn zone(text: &[u8]) -> Option<(i32, usize)> {
+    match text.first()? {
+        b'Z' => Some((0, 1)),
+        sign @ (b'+' | b'-') => {
+            let (h, m, len) = if text.len() >= 6 && text[3] == b':' {
+                (num(&text[1..3])?, num(&text[4..6])?, 6)
+            } else if text.len() >= 5 {
+                (num(&text[1..3])?, num(&text[3..5])?, 5)
+            } else {
+                return None;
+            };
+            let secs = (h * 3600 + m * 60) as i32;
+            Some((if *sign == b'-' { -secs } else { secs }, len))
+        }
+        _ => None,
+    }
+}
+
+/// RFC 3339 (`2026-11-03T04:12:55.123456+00:00`, `...+0100`, `...Z`): the stamp and its length.
+pub fn parse_rfc3339(text: &[u8]) -> Option<(Stamp, usize)> {
+    let date = iso_date(text)?;
+    if text.get(10) != Some(&b'T') {
+        return None;
+    }
+    let secs = time_of_day(&text[11..])?;
+    let mut pos = 19 + fraction(&text[19..]);
+    let offset = match zone(&text[pos..]) {
+        Some((offset, len)) => {
+            pos += len;
+            Some(offset)
+        }
+        None => None,
+    };
+    Some((Stamp { date, secs, offset }, pos))
+}
+
+/// Exim's `2026-11-03 04:12:55[.123][ +0100]`: the stamp and its length.
+pub fn parse_exim(text: &[u8]) -> Option<(Stamp, usize)> {
+    let date = iso_date(text)?;
+    if text.get(10) != Some(&b' ') {
+        return None;
+    }
+    let secs = time_of_day(&text[11..])?;
+    let mut pos = 19 + fraction(&text[19..]);
+    let mut offset = None;
+    if text.get(pos) == Some(&b' ') {
+        if let Some((off, len)) = zone(&text[pos + 1..]) {
+            // Only a numeric zone: `Z` would be a word of the message.
+            if len == 5 {
+                offset = Some(off);
+                pos += 1 + len;
+            }
+        }
+    }
+    Some((Stamp { date, secs, offset }, pos))
+}
+
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
+
+/// Classic syslog `Nov  3 04:12:55` (also `Nov 03`, `Nov 3`, `.123456` fractions): stamp and length.
+pub fn parse_classic(text: &[u8], years: &YearRule) -> Option<(Stamp, usize)> {
+    if text.len() < 15 || text[3] != b' ' {
+        return None;
+    }
+    let month = MONTHS.iter().position(|m| m[..] == text[..3])? as u32 + 1;
+    let mut pos = 4;
+    if text[pos] == b' ' {
+        pos += 1;
+    }
+    let day_len = text[pos..]
+        .iter()
+        .take(3)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if !(1..=2).contains(&day_len) {
+        return None;
+    }
+    let day = num(&text[pos..pos + day_len])?;
+    pos += day_len;
+    if text.get(pos) != Some(&b' ') {
+        return None;
+    }
+    pos += 1;
+    let secs = time_of_day(text.get(pos..)?)?;
+    pos += 8;
+    pos += fraction(&text[pos..]);
+    let date = years.date(month, day, secs)?;
+    Some((
+        Stamp {
+            date,
+            secs,
+            offset: None,
+        },
+        pos,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(y: i32, m: u32, d: u32) -> YearRule {
+        YearRule::from_reference(
+            NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_opt(12, 0, 0)
+                .unwrap(),
+        )
+    }
+
+    #[test]
+    fn classic_year_crosses_new_year() {
+        let years = rule(2027, 1, 2);
+        let (dec, _) = parse_classic(b"Dec 31 23:59:59 host x", &years).unwrap();
+        let (jan, _) = parse_classic(b"Jan  1 00:00:01 host x", &years).unwrap();
+        assert_eq!(dec.date.to_string(), "2026-12-31");
+        assert_eq!(jan.date.to_string(), "2027-01-01");
+    }
+
+    #[test]
+    fn classic_day_paddings() {
+        let years = YearRule::fixed(2026);
+        for line in [&b"Jun  4 22:24:28 m"[..], b"Jun 04 22:24:28 m", b"Jun 4 22:24:28 m"] {
+            let (s, len) = parse_classic(line, &years).unwrap();
+            assert_eq!(s.date.to_string(), "2026-06-04");
+            assert_eq!(s.secs, 22 * 3600 + 24 * 60 + 28);
+            assert_eq!(line[len], b' ');
+        }
+        let (_, len) = parse_classic(b"Feb 01 01:02:04.123456 h", &years).unwrap();
+        assert_eq!(len, 22);
+        assert!(parse_classic(b"Jan: 1 00:00:00 h", &years).is_none());
+        assert!(parse_classic(b"Jan", &years).is_none());
+        assert!(parse_classic(b"Feb 30 00:00:00 h", &years).is_none());
+    }
+
+    #[test]
+    fn leap_day_finds_a_leap_year() {
+        let (s, _) = parse_classic(b"Feb 29 10:00:00 h", &YearRule::fixed(2026)).unwrap();
+        assert_eq!(s.date.to_string(), "2024-02-29");
+    }
+
+    #[test]
+    fn rfc3339_variants() {
+        for (text, len, off) in [
+            (&b"2024-08-29T01:08:59.764590+00:00 h"[..], 32, Some(0)),
+            (b"2023-03-14T00:00:31.185246+01:00 h", 32, Some(3600)),
+            (b"2022-04-14T00:36:03.150Z h", 24, Some(0)),
+            (b"2023-02-01T01:02:04+0100 h", 24, Some(3600)),
+            (b"2023-02-01T01:02:04 h", 19, None),
+        ] {
+            let (s, n) = parse_rfc3339(text).unwrap();
+            assert_eq!((n, s.offset), (len, off), "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn exim_variants() {
+        let (s, n) = parse_exim(b"2020-06-20 02:32:57 -0200 [789] x").unwrap();
+        assert_eq!((n, s.offset), (25, Some(-7200)));
+        let (_, n) = parse_exim(b"2017-07-30 18:51:05.712 10HmaZ").unwrap();
+        assert_eq!(n, 23);
+        let (_, n) = parse_exim(b"2026-11-24 12:05:21 exim 4.96").unwrap();
+        assert_eq!(n, 19);
+        assert!(parse_exim(b"2026-11-24T12:05:21 x").is_none());
+        assert!(parse_exim(b"2026-13-24 12:05:21 x").is_none());
+    }
+}

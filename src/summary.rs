@@ -1,0 +1,363 @@
+//! Counting: the mergeable summary of everything the parser found.
+//!
+//! Every reply or event line becomes one *fact*: its day, hour, MTA, event, reply code,
+//! enhanced code and dsn. Every table in every report is a projection of the facts, so
+//! adding two summaries is adding their fact counts.
+
+use crate::code::{EnhancedCode, ReplyCode};
+use crate::parse::{Event, LineKind, Mta, ParsedLine};
+use chrono::NaiveDate;
+use std::collections::HashMap;
+
+/// How long a queue id may stay silent and still belong to the same message.
+///
+/// Postfix keeps a message at most `maximal_queue_lifetime` (5 days by default) and Exim
+/// gives up after its retry rules (4 days by default); a week covers both.
+pub const MESSAGE_LIFETIME_SECS: i64 = 7 * 86_400;
+
+/// How many unrecognised lines a summary keeps as examples.
+pub const UNRECOGNISED_SAMPLES: usize = 20;
+
+/// One kind of counted line: the dimensions every report can break down by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fact {
+    /// The date in the line's timestamp.
+    pub day: Option<NaiveDate>,
+    /// The hour in the line's timestamp.
+    pub hour: Option<u8>,
+    /// Which MTA wrote it.
+    pub mta: Mta,
+    /// The event the line reports.
+    pub event: Option<Event>,
+    /// The reply code, for reply lines.
+    pub code: Option<ReplyCode>,
+    /// The enhanced code that followed the reply code.
+    pub enhanced: Option<EnhancedCode>,
+    /// Postfix `dsn=`, or a bare enhanced code on a line without a reply code.
+    pub dsn: Option<EnhancedCode>,
+    /// An Exim temporary rejection.
+    pub temporary: bool,
+}
+
+/// Line totals; every line is in exactly one of mail, other and unrecognised.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineCounts {
+    /// All lines read.
+    pub total: u64,
+    /// Postfix and Exim lines of a known shape.
+    pub mail: u64,
+    /// Lines of other programs, or with no recognisable header.
+    pub other: u64,
+    /// Postfix and Exim lines of an unknown shape.
+    pub unrecognised: u64,
+}
+
+impl LineCounts {
+    fn add(&mut self, other: &LineCounts) {
+        self.total += other.total;
+        self.mail += other.mail;
+        self.other += other.other;
+        self.unrecognised += other.unrecognised;
+    }
+}
+
+/// A queue id or Exim message id, stored inline (no allocation per message).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct IdKey {
+    len: u8,
+    bytes: [u8; 23],
+}
+
+impl IdKey {
+    fn new(id: &[u8]) -> IdKey {
+        let mut bytes = [0u8; 23];
+        let len = id.len().min(23);
+        bytes[..len].copy_from_slice(&id[..len]);
+        IdKey {
+            len: len as u8,
+            bytes,
+        }
+    }
+}
+
+/// Counts distinct messages by id in memory bounded by the messages in flight.
+///
+/// A message is an id's run of lines up to its finishing line (`removed`, `Completed`) or
+/// a silence longer than [`MESSAGE_LIFETIME_SECS`]. A part of the log that does not start
+/// at the beginning cannot tell whether an id it meets first continues a message from
+/// before, so it keeps those ids in `leading` until [`MessageTracker::append`] resolves
+/// them against the live ids of the part before it.
+#[derive(Clone, Debug, Default)]
+struct MessageTracker {
+    /// Messages known to be new.
+    counted: u64,
+    /// Ids met first in this part, with the time they were met.
+    leading: HashMap<IdKey, Option<i64>>,
+    /// Ids whose message is still open at the end of this part, with their last time.
+    live: HashMap<IdKey, Option<i64>>,
+    /// The latest time seen, for evicting ids that went silent.
+    newest: Option<i64>,
+}
+
+fn silent_too_long(last: Option<i64>, now: Option<i64>) -> bool {
+    matches!((last, now), (Some(last), Some(now)) if now - last > MESSAGE_LIFETIME_SECS)
+}
+
+impl MessageTracker {
+    fn observe(&mut self, id: &[u8], time: Option<i64>, finishes: bool) {
+        let key = IdKey::new(id);
+        if let Some(t) = time {
+            self.newest = Some(self.newest.map_or(t, |n| n.max(t)));
+        }
+        match self.live.get_mut(&key) {
+            Some(last) => {
+                if silent_too_long(*last, time) {
+                    self.counted += 1;
+                }
+                *last = time.or(*last);
+            }
+            None => {
+                if self.leading.contains_key(&key) {
+                    // Seen here before and finished since: a new message with a reused id.
+                    self.counted += 1;
+                } else {
+                    self.leading.insert(key, time);
+                }
+                self.live.insert(key, time);
+            }
+        }
+        if finishes {
+            self.live.remove(&key);
+        }
+    }
+
+    /// Append the part that follows this one. `self` must start at the beginning.
+    fn append(&mut self, later: MessageTracker) {
+        debug_assert!(self.leading.is_empty());
+        self.counted += later.counted;
+        for (key, first_seen) in later.leading {
+            match self.live.remove(&key) {
+                Some(last) if !silent_too_long(last, first_seen) => {}
+                _ => self.counted += 1,
+            }
+        }
+        self.live.extend(later.live);
+        self.newest = match (self.newest, later.newest) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(newest) = self.newest {
+            // Twice the lifetime, so that eviction never changes a count.
+            self.live.retain(|_, last| {
+                last.is_none_or(|t| newest - t <= 2 * MESSAGE_LIFETIME_SECS)
+            });
+        }
+    }
+
+    /// Treat this part as the start of the log: every leading id is a new message.
+    fn resolve_as_start(&mut self) {
+        self.counted += self.leading.len() as u64;
+        self.leading.clear();
+    }
+}
+
+/// Everything counted over some lines. Two summaries add up with [`Summary::append`]
+/// (consecutive parts of one log) or [`Summary::add`] (independent logs).
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    /// Line totals.
+    pub lines: LineCounts,
+    /// Lines per day (lines with a timestamp).
+    pub lines_by_day: HashMap<NaiveDate, u64>,
+    /// Counted facts.
+    pub facts: HashMap<Fact, u64>,
+    /// Messages received (Postfix `client=`/`uid=`, Exim `<=`).
+    pub received: u64,
+    /// Lines longer than the reader's limit, cut short (counted in `lines.other`).
+    pub overlong_lines: u64,
+    /// Lines skipped by the time window (not in `lines`).
+    pub outside_window: u64,
+    /// The first unrecognised lines, for users to report.
+    pub unrecognised_samples: Vec<Vec<u8>>,
+    messages: MessageTracker,
+    /// Messages counted by summaries that were added with [`Summary::add`] or loaded.
+    extra_messages: u64,
+    current_day: Option<(NaiveDate, u64)>,
+}
+
+impl Summary {
+    /// An empty summary that stands at the start of a log.
+    pub fn new() -> Summary {
+        Summary::default()
+    }
+
+    /// Count one parsed line.
+    pub fn record(&mut self, line: &ParsedLine<'_>, raw: &[u8]) {
+        self.lines.total += 1;
+        let mta = match line.kind {
+            LineKind::Mail(mta) => {
+                self.lines.mail += 1;
+                mta
+            }
+            LineKind::Other => {
+                self.lines.other += 1;
+                self.count_day(line);
+                return;
+            }
+            LineKind::Unrecognised(_) => {
+                self.lines.unrecognised += 1;
+                if self.unrecognised_samples.len() < UNRECOGNISED_SAMPLES {
+                    self.unrecognised_samples.push(raw[..raw.len().min(2048)].to_vec());
+                }
+                self.count_day(line);
+                return;
+            }
+        };
+        self.count_day(line);
+        let time = line.stamp.map(|s| s.scalar());
+        if let Some(id) = line.message_id {
+            self.messages.observe(id, time, line.finishes_message);
+        }
+        if line.received {
+            self.received += 1;
+        }
+        if line.code.is_some() || line.event.is_some() {
+            let fact = Fact {
+                day: line.stamp.map(|s| s.date),
+                hour: line.stamp.map(|s| s.hour()),
+                mta,
+                event: line.event,
+                code: line.code,
+                enhanced: line.enhanced,
+                dsn: line.dsn,
+                temporary: line.temporary,
+            };
+            *self.facts.entry(fact).or_insert(0) += 1;
+        }
+    }
+
+    fn count_day(&mut self, line: &ParsedLine<'_>) {
+        let Some(stamp) = line.stamp else { return };
+        // Lines come in runs of one day: count the run, touch the map when the day changes.
+        match &mut self.current_day {
+            Some((day, n)) if *day == stamp.date => *n += 1,
+            _ => {
+                self.flush_day();
+                self.current_day = Some((stamp.date, 1));
+            }
+        }
+    }
+
+    fn flush_day(&mut self) {
+        if let Some((day, n)) = self.current_day.take() {
+            *self.lines_by_day.entry(day).or_insert(0) += n;
+        }
+    }
+
+    /// Record a line that was cut at the reader's length limit.
+    pub fn record_overlong(&mut self) {
+        self.lines.total += 1;
+        self.lines.other += 1;
+        self.overlong_lines += 1;
+    }
+
+    fn add_counts(&mut self, mut other: Summary) {
+        self.flush_day();
+        other.flush_day();
+        self.lines.add(&other.lines);
+        for (day, n) in other.lines_by_day {
+            *self.lines_by_day.entry(day).or_insert(0) += n;
+        }
+        for (fact, n) in other.facts {
+            *self.facts.entry(fact).or_insert(0) += n;
+        }
+        self.received += other.received;
+        self.overlong_lines += other.overlong_lines;
+        self.outside_window += other.outside_window;
+        self.extra_messages += other.extra_messages;
+        let room = UNRECOGNISED_SAMPLES.saturating_sub(self.unrecognised_samples.len());
+        self.unrecognised_samples
+            .extend(other.unrecognised_samples.into_iter().take(room));
+    }
+
+    /// Append the summary of the lines that directly follow this summary's lines.
+    ///
+    /// A message whose lines fall on both sides of the boundary is counted once.
+    /// `self` must cover a log from its start (as every [`Summary::new`] does once
+    /// the first part is appended to it).
+    pub fn append(&mut self, mut later: Summary) {
+        let tracker = std::mem::take(&mut later.messages);
+        self.messages.resolve_as_start();
+        self.messages.append(tracker);
+        self.add_counts(later);
+    }
+
+    /// Add a summary of an unrelated log (another host, another day range).
+    pub fn add(&mut self, mut other: Summary) {
+        other.messages.resolve_as_start();
+        self.extra_messages += other.messages.counted;
+        self.add_counts(other);
+    }
+
+    /// Distinct messages seen (by queue id / Exim message id).
+    pub fn messages(&self) -> u64 {
+        self.messages.counted + self.messages.leading.len() as u64 + self.extra_messages
+    }
+
+    /// Messages still open (not yet finished in the log) being tracked.
+    pub fn messages_in_flight(&self) -> usize {
+        self.messages.live.len()
+    }
+
+    /// Bring the per-day line runs into `lines_by_day`.
+    pub fn finish(&mut self) {
+        self.flush_day();
+    }
+
+    /// Replace the message count, for summaries rebuilt from a saved report.
+    pub fn set_loaded_messages(&mut self, messages: u64) {
+        self.messages = MessageTracker::default();
+        self.extra_messages = messages;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tracker_over(ids: &[(&str, i64, bool)]) -> MessageTracker {
+        let mut t = MessageTracker::default();
+        for (id, time, fin) in ids {
+            t.observe(id.as_bytes(), Some(*time), *fin);
+        }
+        t
+    }
+
+    #[test]
+    fn message_split_across_parts_counts_once() {
+        let all = [("A1", 0, false), ("B2", 1, false), ("A1", 2, true), ("B2", 3, true)];
+        let mut whole = tracker_over(&all);
+        whole.resolve_as_start();
+        for cut in 0..=all.len() {
+            let mut acc = MessageTracker::default();
+            acc.append(tracker_over(&all[..cut]));
+            acc.append(tracker_over(&all[cut..]));
+            assert_eq!(acc.counted, whole.counted, "cut at {cut}");
+        }
+        assert_eq!(whole.counted, 2);
+    }
+
+    #[test]
+    fn reused_id_after_finish_or_silence_is_new() {
+        let mut t = tracker_over(&[("A1", 0, true), ("A1", 10, false)]);
+        t.resolve_as_start();
+        assert_eq!(t.counted, 2);
+        let mut t = tracker_over(&[("A1", 0, false), ("A1", MESSAGE_LIFETIME_SECS + 1, false)]);
+        t.resolve_as_start();
+        assert_eq!(t.counted, 2);
+        let mut acc = MessageTracker::default();
+        acc.append(tracker_over(&[("A1", 0, true)]));
+        acc.append(tracker_over(&[("A1", 5, false)]));
+        assert_eq!(acc.counted, 2);
+    }
+}
