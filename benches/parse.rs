@@ -1,1 +1,53 @@
-fn main(){}
+//! Parser and pipeline benchmarks: per-line cost for each shape, and chunk throughput.
+//!
+//! `cargo bench --bench parse`. Whole-binary figures on a large generated log are in
+//! README.md (Performance), made with `examples/genlog.rs`.
+
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use smtplog::parse::Parser;
+use smtplog::scan::{count_chunk, Window};
+use smtplog::stamp::YearRule;
+
+const SHAPES: [(&str, &str); 8] = [
+    ("postfix_sent", "Nov 24 12:05:23 mx1 postfix/smtp[29969]: 5BFB6B82BD: to=<ok+p1@sink.test>, relay=127.0.0.1[127.0.0.1]:2525, delay=0.02, delays=0.01/0.01/0/0, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as S00001)"),
+    ("postfix_deferred_said", "Nov 24 12:05:23 mx1 postfix/smtp[29970]: 80403B82BD: to=<u450@sink.test>, relay=127.0.0.1[127.0.0.1]:2525, conn_use=11, delay=0.02, delays=0/0/0/0.01, dsn=4.2.1, status=deferred (host 127.0.0.1[127.0.0.1] said: 450 4.2.1 <u450@sink.test>: Recipient address rejected: Mailbox temporarily unavailable (in reply to RCPT TO command))"),
+    ("postfix_reject", "Nov 24 12:05:23 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from localhost[127.0.0.1]: 550 5.1.1 <nosuchuser@postfix.test>: Recipient address rejected: User unknown in local recipient table; from=<m@ex.test> to=<nosuchuser@postfix.test> proto=ESMTP helo=<c.test>"),
+    ("postfix_connect", "Nov 24 12:05:23 mx1 postfix/smtpd[29964]: connect from localhost[127.0.0.1]"),
+    ("postfix_qmgr", "2026-11-24T12:05:23.377725+00:00 mx1 postfix/qmgr[29899]: 5BFB6B82BD: from=<mailer+p1@partner.example.test>, size=1388, nrcpt=1 (queue active)"),
+    ("exim_arrival", "2026-11-24 12:05:40 1xVpHI-0007o9-2x <= mailer@partner.example.test H=(client.corpus.test) [127.0.0.1]:32829 P=esmtp S=1377 id=1@driver.test T=\"ok 1\" for ok@sink.test"),
+    ("exim_delivery", "2026-11-24 12:05:40 1xVpHI-0007o9-2x => ok+e1@sink.test F=<m@p.test> P=<m@p.test> R=sink_route T=remote_smtp S=1404 H=127.0.0.1 [127.0.0.1]:2525 C=\"250 2.0.0 Ok: queued as S0006A\" QT=0s DT=0s"),
+    ("exim_defer", "2026-11-24 12:05:40 1xVpHq-0001tX-Na == u451@sink.test R=sink_route T=remote_smtp defer (-44) H=127.0.0.1 [127.0.0.1]:2525 DT=0s: SMTP error from remote mail server after RCPT TO:<u451@sink.test>: 451 4.3.0 <u451@sink.test>: Temporary lookup failure"),
+];
+
+fn per_line(c: &mut Criterion) {
+    let parser = Parser::new();
+    let years = YearRule::fixed(2026);
+    let mut group = c.benchmark_group("parse_line");
+    for (name, line) in SHAPES {
+        group.throughput(Throughput::Bytes(line.len() as u64));
+        group.bench_with_input(
+            BenchmarkId::from_parameter(name),
+            line.as_bytes(),
+            |b, line| b.iter(|| black_box(parser.parse(black_box(line), &years))),
+        );
+    }
+    group.finish();
+}
+
+fn chunk(c: &mut Criterion) {
+    let parser = Parser::new();
+    let years = YearRule::fixed(2026);
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/real/");
+    let mut group = c.benchmark_group("count_chunk");
+    for file in ["postfix-maillog.log", "exim-mainlog.log"] {
+        let data = std::fs::read(format!("{corpus}{file}")).unwrap();
+        group.throughput(Throughput::Bytes(data.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(file), &data, |b, data| {
+            b.iter(|| black_box(count_chunk(&parser, data, &years, &Window::default())))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, per_line, chunk);
+criterion_main!(benches);

@@ -171,7 +171,8 @@ pub enum Entry<'a> {
 impl Catalogue {
     /// Parse catalogue data. The embedded data is checked by tests, so this only fails on edited files.
     pub fn parse(replies: &str, enhanced: &str) -> Result<Catalogue, String> {
-        let replies: RepliesFile = toml::from_str(replies).map_err(|e| format!("replies catalogue: {e}"))?;
+        let replies: RepliesFile =
+            toml::from_str(replies).map_err(|e| format!("replies catalogue: {e}"))?;
         let enhanced: EnhancedFile =
             toml::from_str(enhanced).map_err(|e| format!("enhanced catalogue: {e}"))?;
         let mut catalogue = Catalogue {
@@ -190,7 +191,9 @@ impl Catalogue {
             catalogue.subjects.insert(subject.digit, subject);
         }
         for entry in enhanced.enhanced {
-            let key = entry.key().ok_or_else(|| format!("bad enhanced code {:?}", entry.code))?;
+            let key = entry
+                .key()
+                .ok_or_else(|| format!("bad enhanced code {:?}", entry.code))?;
             let code = entry.code.clone();
             if catalogue.enhanced.insert(key, entry).is_some() {
                 return Err(format!("enhanced code {code} appears twice"));
@@ -266,7 +269,8 @@ impl Catalogue {
 pub fn catalogue() -> &'static Catalogue {
     static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
     CATALOGUE.get_or_init(|| {
-        Catalogue::parse(REPLIES_TOML, ENHANCED_TOML).expect("the embedded catalogue is checked by tests")
+        Catalogue::parse(REPLIES_TOML, ENHANCED_TOML)
+            .expect("the embedded catalogue is checked by tests")
     })
 }
 

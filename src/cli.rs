@@ -116,7 +116,11 @@ fn render(report: &Report, args: &ReportArgs, out: &mut dyn Write) -> Result<()>
     match args.format {
         Format::Json => report::json::write(report, out)?,
         Format::Csv => {
-            let dims = if args.by.is_empty() { vec![Dimension::Code] } else { args.by.clone() };
+            let dims = if args.by.is_empty() {
+                vec![Dimension::Code]
+            } else {
+                args.by.clone()
+            };
             report::csv::write(report, &dims, args.advice, out)?;
         }
         Format::Text => {
@@ -168,7 +172,7 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
     for error in &outcome.errors {
         eprintln!("smtplog: {}", escape_str(&error.to_string()));
     }
-    if outcome.errors.len() == inputs.len() {
+    if outcome.errors.len() == inputs.len() && outcome.summary.lines.total == 0 {
         bail!("no input could be read");
     }
     let report = Report::new(&outcome.summary);

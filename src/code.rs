@@ -232,10 +232,22 @@ mod tests {
 
     #[test]
     fn basic_and_enhanced() {
-        assert_eq!(reply("550 5.1.1 <a@b>: no"), Some((550, Some("5.1.1".into()))));
-        assert_eq!(reply("550-5.7.1 [1.2.3.4 12] Our"), Some((550, Some("5.7.1".into()))));
-        assert_eq!(reply("450 4.7.25 Client"), Some((450, Some("4.7.25".into()))));
-        assert_eq!(reply("550 5.12.345 <x>"), Some((550, Some("5.12.345".into()))));
+        assert_eq!(
+            reply("550 5.1.1 <a@b>: no"),
+            Some((550, Some("5.1.1".into())))
+        );
+        assert_eq!(
+            reply("550-5.7.1 [1.2.3.4 12] Our"),
+            Some((550, Some("5.7.1".into())))
+        );
+        assert_eq!(
+            reply("450 4.7.25 Client"),
+            Some((450, Some("4.7.25".into())))
+        );
+        assert_eq!(
+            reply("550 5.12.345 <x>"),
+            Some((550, Some("5.12.345".into())))
+        );
         assert_eq!(reply("554 <x@y>: Relay access denied"), Some((554, None)));
         assert_eq!(reply("451 DT:SPM 163 mx40"), Some((451, None)));
         assert_eq!(reply("250"), Some((250, None)));

@@ -105,12 +105,15 @@ fn wrap(mut reader: BufReader<Box<dyn Read + Send>>) -> io::Result<(Box<dyn Read
 fn open_path(input: &Input, path: &Path) -> Result<Opened, InputError> {
     let meta = std::fs::metadata(path).map_err(|e| InputError::from_io(input, &e))?;
     if meta.is_dir() {
-        return Err(InputError::new(input, "is a directory (give the log files inside it)"));
+        return Err(InputError::new(
+            input,
+            "is a directory (give the log files inside it)",
+        ));
     }
     let file = File::open(path).map_err(|e| InputError::from_io(input, &e))?;
     let inner: Box<dyn Read + Send> = Box::new(file);
-    let (reader, gzip) =
-        wrap(BufReader::with_capacity(256 << 10, inner)).map_err(|e| InputError::from_io(input, &e))?;
+    let (reader, gzip) = wrap(BufReader::with_capacity(256 << 10, inner))
+        .map_err(|e| InputError::from_io(input, &e))?;
     Ok(Opened {
         reader,
         modified: meta.modified().ok(),
@@ -138,7 +141,10 @@ pub fn open(input: &Input) -> Result<Opened, InputError> {
 }
 
 /// Read the first `limit` bytes of a reader and hand back a reader that still yields them.
-pub fn peek(mut reader: Box<dyn Read + Send>, limit: usize) -> io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
+pub fn peek(
+    mut reader: Box<dyn Read + Send>,
+    limit: usize,
+) -> io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
     let mut head = Vec::with_capacity(limit.min(1 << 16));
     (&mut reader).take(limit as u64).read_to_end(&mut head)?;
     let replay: Box<dyn Read + Send> = Box::new(Cursor::new(head.clone()).chain(reader));
@@ -165,6 +171,8 @@ pub struct ChunkReader<R> {
     carry: Vec<u8>,
     skipping: bool,
     eof: bool,
+    /// A read error held back until the data read before it has been handed out.
+    pending_error: Option<io::Error>,
 }
 
 impl<R: Read> ChunkReader<R> {
@@ -176,6 +184,7 @@ impl<R: Read> ChunkReader<R> {
             carry: Vec::new(),
             skipping: false,
             eof: false,
+            pending_error: None,
         }
     }
 
@@ -203,7 +212,13 @@ impl<R: Read> ChunkReader<R> {
     }
 
     /// The next chunk, or `None` at the end of the input.
+    ///
+    /// After a read error (a truncated `.gz`, say) the lines read before it come first,
+    /// and the error with the next call.
     pub fn next_chunk(&mut self) -> io::Result<Option<Chunk>> {
+        if let Some(err) = self.pending_error.take() {
+            return Err(err);
+        }
         let mut chunk = Chunk::default();
         let mut buf = std::mem::take(&mut self.carry);
         loop {
@@ -212,7 +227,18 @@ impl<R: Read> ChunkReader<R> {
             } else {
                 self.chunk_size
             };
-            self.fill(&mut buf, want)?;
+            if let Err(err) = self.fill(&mut buf, want) {
+                if buf.is_empty() && chunk.overlong == 0 {
+                    return Err(err);
+                }
+                self.pending_error = Some(err);
+                self.eof = true;
+                if self.skipping {
+                    buf.clear();
+                }
+                chunk.data = buf;
+                return Ok(Some(chunk));
+            }
             if self.skipping {
                 match memchr::memchr(b'\n', &buf) {
                     Some(i) => {

@@ -29,7 +29,10 @@ fn main() -> ExitCode {
         // `smtplog report ... | head` is fine.
         Err(err) if is_broken_pipe(&err) => ExitCode::from(exit::OK),
         Err(err) => {
-            eprintln!("smtplog: error: {}", smtplog::sanitize::escape_str(&format!("{err:#}")));
+            eprintln!(
+                "smtplog: error: {}",
+                smtplog::sanitize::escape_str(&format!("{err:#}"))
+            );
             ExitCode::from(exit::USAGE)
         }
     }

@@ -65,9 +65,14 @@ mod tests {
     #[test]
     fn control_bytes_become_visible() {
         assert_eq!(escape_bytes(b"a\x1b[31mred\x00"), "a\\u{1b}[31mred\\u{0}");
-        assert_eq!(escape_bytes(b"caf\xc3\xa9 \xff\xfe"), "caf\u{e9} \\xff\\xfe");
+        assert_eq!(
+            escape_bytes(b"caf\xc3\xa9 \xff\xfe"),
+            "caf\u{e9} \\xff\\xfe"
+        );
         assert_eq!(escape_bytes("\u{9b}2J".as_bytes()), "\\u{9b}2J");
-        assert!(!escape_bytes(b"\t\r\n\x07\x7f").chars().any(char::is_control));
+        assert!(!escape_bytes(b"\t\r\n\x07\x7f")
+            .chars()
+            .any(char::is_control));
     }
 
     #[test]

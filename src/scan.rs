@@ -118,7 +118,8 @@ const PEEK_BYTES: usize = 64 << 10;
 
 fn prepare(input: &Input, options: &ScanOptions, parser: &Parser) -> Result<Prepared, InputError> {
     let mut opened = input::open(input)?;
-    let (head, reader) = input::peek(opened.reader, PEEK_BYTES).map_err(|e| InputError::from_io(input, &e))?;
+    let (head, reader) =
+        input::peek(opened.reader, PEEK_BYTES).map_err(|e| InputError::from_io(input, &e))?;
     opened.reader = reader;
     let years = year_rule(options.years, opened.modified);
     let first = input::lines(&head)
@@ -132,7 +133,13 @@ fn prepare(input: &Input, options: &ScanOptions, parser: &Parser) -> Result<Prep
 }
 
 /// Scan one prepared input, appending its counts to `total`.
-fn scan_one(prepared: Prepared, options: &ScanOptions, parser: &Parser, pool: &rayon::ThreadPool, total: &mut Summary) -> Result<(), InputError> {
+fn scan_one(
+    prepared: Prepared,
+    options: &ScanOptions,
+    parser: &Parser,
+    pool: &rayon::ThreadPool,
+    total: &mut Summary,
+) -> Result<(), InputError> {
     let Prepared { input, opened, .. } = prepared;
     let opened = match opened {
         Some(opened) => opened,

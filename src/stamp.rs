@@ -249,7 +249,11 @@ mod tests {
     #[test]
     fn classic_day_paddings() {
         let years = YearRule::fixed(2026);
-        for line in [&b"Jun  4 22:24:28 m"[..], b"Jun 04 22:24:28 m", b"Jun 4 22:24:28 m"] {
+        for line in [
+            &b"Jun  4 22:24:28 m"[..],
+            b"Jun 04 22:24:28 m",
+            b"Jun 4 22:24:28 m",
+        ] {
             let (s, len) = parse_classic(line, &years).unwrap();
             assert_eq!(s.date.to_string(), "2026-06-04");
             assert_eq!(s.secs, 22 * 3600 + 24 * 60 + 28);
@@ -278,7 +282,12 @@ mod tests {
             (b"2023-02-01T01:02:04 h", 19, None),
         ] {
             let (s, n) = parse_rfc3339(text).unwrap();
-            assert_eq!((n, s.offset), (len, off), "{}", String::from_utf8_lossy(text));
+            assert_eq!(
+                (n, s.offset),
+                (len, off),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
         }
     }
 

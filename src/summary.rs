@@ -117,11 +117,12 @@ impl MessageTracker {
                 *last = time.or(*last);
             }
             None => {
-                if self.leading.contains_key(&key) {
+                match self.leading.entry(key) {
                     // Seen here before and finished since: a new message with a reused id.
-                    self.counted += 1;
-                } else {
-                    self.leading.insert(key, time);
+                    std::collections::hash_map::Entry::Occupied(_) => self.counted += 1,
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(time);
+                    }
                 }
                 self.live.insert(key, time);
             }
@@ -148,9 +149,8 @@ impl MessageTracker {
         };
         if let Some(newest) = self.newest {
             // Twice the lifetime, so that eviction never changes a count.
-            self.live.retain(|_, last| {
-                last.is_none_or(|t| newest - t <= 2 * MESSAGE_LIFETIME_SECS)
-            });
+            self.live
+                .retain(|_, last| last.is_none_or(|t| newest - t <= 2 * MESSAGE_LIFETIME_SECS));
         }
     }
 
@@ -207,7 +207,8 @@ impl Summary {
             LineKind::Unrecognised(_) => {
                 self.lines.unrecognised += 1;
                 if self.unrecognised_samples.len() < UNRECOGNISED_SAMPLES {
-                    self.unrecognised_samples.push(raw[..raw.len().min(2048)].to_vec());
+                    self.unrecognised_samples
+                        .push(raw[..raw.len().min(2048)].to_vec());
                 }
                 self.count_day(line);
                 return;
@@ -335,7 +336,12 @@ mod tests {
 
     #[test]
     fn message_split_across_parts_counts_once() {
-        let all = [("A1", 0, false), ("B2", 1, false), ("A1", 2, true), ("B2", 3, true)];
+        let all = [
+            ("A1", 0, false),
+            ("B2", 1, false),
+            ("A1", 2, true),
+            ("B2", 3, true),
+        ];
         let mut whole = tracker_over(&all);
         whole.resolve_as_start();
         for cut in 0..=all.len() {

@@ -4,8 +4,8 @@ use super::*;
 
 /// Every code issue #3 asks for.
 const REQUIRED_REPLIES: [u16; 37] = [
-    211, 214, 220, 221, 250, 251, 252, 354, 421, 450, 451, 452, 455, 500, 501, 502, 503, 504, 550, 551, 552,
-    553, 554, 555, 235, 334, 432, 454, 530, 534, 535, 538, 521, 556, 523, 540, 541,
+    211, 214, 220, 221, 250, 251, 252, 354, 421, 450, 451, 452, 455, 500, 501, 502, 503, 504, 550,
+    551, 552, 553, 554, 555, 235, 334, 432, 454, 530, 534, 535, 538, 521, 556, 523, 540, 541,
 ];
 
 fn required_enhanced() -> Vec<String> {
@@ -27,7 +27,10 @@ fn embedded_catalogue_parses() {
 fn covers_every_required_code() {
     let cat = catalogue();
     for code in REQUIRED_REPLIES {
-        assert!(cat.reply(ReplyCode::new(code).unwrap()).is_some(), "missing reply {code}");
+        assert!(
+            cat.reply(ReplyCode::new(code).unwrap()).is_some(),
+            "missing reply {code}"
+        );
     }
     for code in required_enhanced() {
         assert!(cat.has_code(&code), "missing enhanced {code}");
@@ -44,25 +47,44 @@ fn every_entry_is_complete_and_consistent() {
     for e in cat.replies() {
         let code = e.code;
         for (field, value) in [
-            ("title", &e.title), ("status", &e.status), ("rfc", &e.rfc), ("description", &e.description),
-            ("when", &e.when), ("fix_sender", &e.fix_sender), ("fix_admin", &e.fix_admin),
-            ("advice", &e.advice), ("actor", &e.actor),
+            ("title", &e.title),
+            ("status", &e.status),
+            ("rfc", &e.rfc),
+            ("description", &e.description),
+            ("when", &e.when),
+            ("fix_sender", &e.fix_sender),
+            ("fix_admin", &e.fix_admin),
+            ("advice", &e.advice),
+            ("actor", &e.actor),
         ] {
             assert!(!value.trim().is_empty(), "{code}: empty {field}");
         }
         assert!(!e.commands.is_empty(), "{code}: no commands");
         assert!(ReplyCode::new(code).is_some(), "{code}: not 2xx-5xx");
-        assert!(["standard", "extension", "non-standard"].contains(&e.status.as_str()), "{code}: status {}", e.status);
+        assert!(
+            ["standard", "extension", "non-standard"].contains(&e.status.as_str()),
+            "{code}: status {}",
+            e.status
+        );
         for related in &e.related {
-            assert!(cat.has_code(related), "{code}: related {related} is not in the catalogue");
+            assert!(
+                cat.has_code(related),
+                "{code}: related {related} is not in the catalogue"
+            );
         }
     }
     for e in cat.enhanced_entries() {
         let code = &e.code;
         for (field, value) in [
-            ("title", &e.title), ("status", &e.status), ("rfc", &e.rfc), ("description", &e.description),
-            ("when", &e.when), ("fix_sender", &e.fix_sender), ("fix_admin", &e.fix_admin),
-            ("advice", &e.advice), ("actor", &e.actor),
+            ("title", &e.title),
+            ("status", &e.status),
+            ("rfc", &e.rfc),
+            ("description", &e.description),
+            ("when", &e.when),
+            ("fix_sender", &e.fix_sender),
+            ("fix_admin", &e.fix_admin),
+            ("advice", &e.advice),
+            ("actor", &e.actor),
         ] {
             assert!(!value.trim().is_empty(), "{code}: empty {field}");
         }
@@ -76,7 +98,10 @@ fn every_entry_is_complete_and_consistent() {
             assert!(matches!(class, 2..=5), "{code}: basic code {basic}");
         }
         for related in &e.related {
-            assert!(cat.has_code(related), "{code}: related {related} is not in the catalogue");
+            assert!(
+                cat.has_code(related),
+                "{code}: related {related} is not in the catalogue"
+            );
         }
     }
 }
@@ -84,7 +109,9 @@ fn every_entry_is_complete_and_consistent() {
 #[test]
 fn lookups() {
     let cat = catalogue();
-    assert!(matches!(cat.find("551"), Ok(Entry::Reply(_, Some(e))) if e.title.contains("Not Local")));
+    assert!(
+        matches!(cat.find("551"), Ok(Entry::Reply(_, Some(e))) if e.title.contains("Not Local"))
+    );
     assert!(matches!(cat.find("5.7.1"), Ok(Entry::Enhanced(c, Some(_))) if c.class() == 5));
     assert!(matches!(cat.find("X.7.1"), Ok(Entry::Enhanced(_, Some(_)))));
     assert!(matches!(cat.find("599"), Ok(Entry::Reply(_, None))));
@@ -96,6 +123,9 @@ fn lookups() {
 #[test]
 fn class_meanings() {
     let cat = catalogue();
-    let actions: Vec<&str> = Class::ALL.iter().map(|c| cat.class(*c).unwrap().sender_action.as_str()).collect();
+    let actions: Vec<&str> = Class::ALL
+        .iter()
+        .map(|c| cat.class(*c).unwrap().sender_action.as_str())
+        .collect();
     assert_eq!(actions, ["done", "continue", "retry later", "give up"]);
 }

@@ -182,13 +182,19 @@ mod tests {
     fn postfix_headers() {
         let (s, src, body) = split("Nov 24 12:05:23 mx1 postfix/smtpd[29964]: connect from x");
         assert_eq!(s.as_deref(), Some("2026-11-24 12:05:23"));
-        assert_eq!((src.as_str(), body.as_str()), ("postfix:smtpd", "connect from x"));
+        assert_eq!(
+            (src.as_str(), body.as_str()),
+            ("postfix:smtpd", "connect from x")
+        );
         let (_, src, _) = split("Mar 11 23:27:54 s postfix-smo/submission/smtpd[2]: x");
         assert_eq!(src, "postfix:smtpd");
         let (_, src, _) = split("2023-03-14T00:08:35.911679+01:00 h postfix/10025/smtpd[3]: x");
         assert_eq!(src, "postfix:smtpd");
         let (s, src, _) = split("2022-04-14T00:36:03.150Z mailhub postfix/smtps/smtpd[1]: x");
-        assert_eq!((s.as_deref(), src.as_str()), (Some("2022-04-14 00:36:03"), "postfix:smtpd"));
+        assert_eq!(
+            (s.as_deref(), src.as_str()),
+            (Some("2022-04-14 00:36:03"), "postfix:smtpd")
+        );
         let (_, src, _) = split("Nov 24 12:05:21 mx1 postfix/postfix-script[1]: starting");
         assert_eq!(src, "postfix:postfix-script");
     }
@@ -196,16 +202,26 @@ mod tests {
     #[test]
     fn exim_headers() {
         let (s, src, body) = split("2020-06-20 02:32:57 -0200 [789] 1jmKso-0009d4-Uf ** x");
-        assert_eq!((s.as_deref(), src.as_str()), (Some("2020-06-20 02:32:57"), "exim"));
+        assert_eq!(
+            (s.as_deref(), src.as_str()),
+            (Some("2020-06-20 02:32:57"), "exim")
+        );
         assert_eq!(body, "1jmKso-0009d4-Uf ** x");
         let (_, src, body) = split("Jun 29 16:04:19 server exim[1234]: dovecot_login a");
         assert_eq!((src.as_str(), body.as_str()), ("exim", "dovecot_login a"));
         let (s, _, body) = split("host exim[3751842]: 2021-07-17 23:20:49 plain_server x");
-        assert_eq!((s.as_deref(), body.as_str()), (Some("2021-07-17 23:20:49"), "plain_server x"));
+        assert_eq!(
+            (s.as_deref(), body.as_str()),
+            (Some("2021-07-17 23:20:49"), "plain_server x")
+        );
         let (_, src, body) = split("2016-04-01 11:08:00 info exim[8001]: [8001] no MAIL in");
         assert_eq!((src.as_str(), body.as_str()), ("exim", "no MAIL in"));
-        let (_, src, body) = split("Nov  3 04:12:55 host exim[123]: 2026-11-03 04:12:55 1abcde-123456-AB Completed");
-        assert_eq!((src.as_str(), body.as_str()), ("exim", "1abcde-123456-AB Completed"));
+        let (_, src, body) =
+            split("Nov  3 04:12:55 host exim[123]: 2026-11-03 04:12:55 1abcde-123456-AB Completed");
+        assert_eq!(
+            (src.as_str(), body.as_str()),
+            ("exim", "1abcde-123456-AB Completed")
+        );
     }
 
     #[test]
@@ -213,7 +229,10 @@ mod tests {
         assert_eq!(split("Nov 24 12:05:23 mx1 sshd[1]: Accepted").1, "other");
         assert_eq!(split("").1, "other");
         assert_eq!(split("\u{1}\u{0}\u{0}S").1, "other");
-        assert_eq!(split("Jan 1 00:00:00 hostname postfix/postscreen[12345").1, "other");
+        assert_eq!(
+            split("Jan 1 00:00:00 hostname postfix/postscreen[12345").1,
+            "other"
+        );
         assert_eq!(split("  missing quote at end").1, "other");
         assert_eq!(split("Envelope-from: <userx@test1>").1, "other");
     }

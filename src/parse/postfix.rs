@@ -48,7 +48,10 @@ fn remote_reply_text<'a>(f: &Finders, text: &'a [u8]) -> Option<&'a [u8]> {
         };
     }
     if text.starts_with(b"SASL authentication failed; server ") {
-        return f.said.find(text).map(|s| &text[s + f.said.needle().len()..]);
+        return f
+            .said
+            .find(text)
+            .map(|s| &text[s + f.said.needle().len()..]);
     }
     None
 }
@@ -90,7 +93,10 @@ fn parse_status(f: &Finders, rest: &[u8], status_at: usize, out: &mut ParsedLine
 /// port (`[addr]:port: `), proxy-reject right after the stage, cleanup's header and body
 /// checks after the field list (`helo=<..>: 5.7.1 text`).
 fn parse_reject(f: &Finders, rest: &[u8], out: &mut ParsedLine<'_>) {
-    let stage_len = rest.iter().take_while(|b| !matches!(b, b' ' | b':')).count();
+    let stage_len = rest
+        .iter()
+        .take_while(|b| !matches!(b, b' ' | b':'))
+        .count();
     let stage = &rest[..stage_len];
     let after_stage = &rest[stage_len..];
     if matches!(stage, b"header" | b"body") {
@@ -142,6 +148,11 @@ fn parse_action(f: &Finders, rest: &[u8], out: &mut ParsedLine<'_>) -> bool {
         (b"milter-hold: ", Some(Event::Held)),
         (b"discard: ", Some(Event::Discarded)),
     ];
+    // header_checks/body_checks WARN: a would-be reject that only went to the log.
+    if rest.starts_with(b"warning: header ") || rest.starts_with(b"warning: body ") {
+        out.event = Some(Event::RejectWarning);
+        return true;
+    }
     for (prefix, event) in actions {
         if let Some(after) = rest.strip_prefix(prefix) {
             out.event = event;
@@ -250,22 +261,32 @@ fn find_delivery_status(f: &Finders, rest: &[u8]) -> Option<usize> {
     // Skip the recipient: a quoted local part may hold anything but `>, relay=`.
     let fields = if rest.starts_with(b"to=<") {
         memchr::memmem::find_iter(rest, b">, ")
-            .find(|&i| rest[i + 3..].starts_with(b"relay=") || rest[i + 3..].starts_with(b"orig_to=<"))
+            .find(|&i| {
+                rest[i + 3..].starts_with(b"relay=") || rest[i + 3..].starts_with(b"orig_to=<")
+            })
             .unwrap_or(0)
     } else {
         0
     };
-    f.dsn.find_iter(&rest[fields..]).map(|d| d + fields).find_map(|d| {
-        let value_at = d + f.dsn.needle().len();
-        let (_, len) = parse_enhanced(&rest[value_at..])?;
-        rest[value_at + len..]
-            .starts_with(b", status=")
-            .then_some(value_at + len + 1)
-    })
+    f.dsn
+        .find_iter(&rest[fields..])
+        .map(|d| d + fields)
+        .find_map(|d| {
+            let value_at = d + f.dsn.needle().len();
+            let (_, len) = parse_enhanced(&rest[value_at..])?;
+            rest[value_at + len..]
+                .starts_with(b", status=")
+                .then_some(value_at + len + 1)
+        })
 }
 
 /// Parse a Postfix body. Returns false when the shape is unknown.
-pub(super) fn parse<'a>(f: &Finders, daemon: &[u8], body: &'a [u8], out: &mut ParsedLine<'a>) -> bool {
+pub(super) fn parse<'a>(
+    f: &Finders,
+    daemon: &[u8],
+    body: &'a [u8],
+    out: &mut ParsedLine<'a>,
+) -> bool {
     let (queue_id, rest) = split_queue_id(body);
     out.message_id = queue_id;
     if is_delivery_agent(daemon) {
@@ -283,7 +304,9 @@ pub(super) fn parse<'a>(f: &Finders, daemon: &[u8], body: &'a [u8], out: &mut Pa
                 out.received = out.message_id.is_some();
                 return true;
             }
-            if daemon == b"cleanup" && (rest.starts_with(b"message-id=") || rest.starts_with(b"resent-message-id=")) {
+            if daemon == b"cleanup"
+                && (rest.starts_with(b"message-id=") || rest.starts_with(b"resent-message-id="))
+            {
                 return true;
             }
             is_smtpd_info(rest) || is_common_diagnostic(rest)
@@ -308,8 +331,7 @@ pub(super) fn parse<'a>(f: &Finders, daemon: &[u8], body: &'a [u8], out: &mut Pa
                 }
                 return true;
             }
-            rest.starts_with(b"skipped, still being delivered")
-                || is_common_diagnostic(rest)
+            rest.starts_with(b"skipped, still being delivered") || is_common_diagnostic(rest)
         }
         b"pickup" => {
             if rest.starts_with(b"uid=") {
@@ -325,7 +347,9 @@ pub(super) fn parse<'a>(f: &Finders, daemon: &[u8], body: &'a [u8], out: &mut Pa
                 || rest.starts_with(b"postmaster non-delivery notification: ")
                 || is_common_diagnostic(rest)
         }
-        b"local" | b"virtual" | b"pipe" | b"error" | b"retry" | b"discard" => is_common_diagnostic(rest),
+        b"local" | b"virtual" | b"pipe" | b"error" | b"retry" | b"discard" => {
+            is_common_diagnostic(rest)
+        }
         // master, anvil, scache, postsuper, dnsblog, tlsmgr, ...: nothing they say is a reply.
         _ => true,
     }

@@ -10,7 +10,12 @@ use std::io::{self, Write};
 ///
 /// With `advice`, rows keyed by a code get the catalogue's title and advice as two more
 /// columns (for the first code or enhanced dimension). No cell can start a formula.
-pub fn write(report: &Report, dims: &[Dimension], advice: bool, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    report: &Report,
+    dims: &[Dimension],
+    advice: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut writer = ::csv::WriterBuilder::new().from_writer(out);
     let mut header: Vec<&str> = dims.iter().map(|d| d.name()).collect();
     header.push("count");

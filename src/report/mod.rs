@@ -290,7 +290,9 @@ impl Report {
         let mut facts: Vec<(&Fact, &u64)> = summary.facts.iter().collect();
         facts.sort();
         for (fact, &n) in &facts {
-            let mut day = fact.day.map(|d| days.entry(d).or_insert_with(|| day_row(d)));
+            let mut day = fact
+                .day
+                .map(|d| days.entry(d).or_insert_with(|| day_row(d)));
             if let Some(code) = fact.code {
                 replies += n;
                 *by_code.entry(code).or_insert(0) += n;
@@ -317,8 +319,13 @@ impl Report {
                 // A reject_warning's code was never sent, so it is not an event "without a code".
                 if fact.code.is_none() && event != Event::RejectWarning {
                     no_code.total += n;
-                    *no_code.by_event.entry(event.name().to_string()).or_insert(0) += n;
-                    let dsn = fact.dsn.map_or_else(|| "none".to_string(), |d| d.to_string());
+                    *no_code
+                        .by_event
+                        .entry(event.name().to_string())
+                        .or_insert(0) += n;
+                    let dsn = fact
+                        .dsn
+                        .map_or_else(|| "none".to_string(), |d| d.to_string());
                     *no_code.by_dsn.entry(dsn).or_insert(0) += n;
                 }
             }
@@ -332,7 +339,8 @@ impl Report {
                     class: code.class().label().to_string(),
                     count,
                     share: percent(count, replies),
-                    title: entry.map_or_else(|| "(not in the catalogue)".to_string(), |e| e.title.clone()),
+                    title: entry
+                        .map_or_else(|| "(not in the catalogue)".to_string(), |e| e.title.clone()),
                     advice: entry.map_or_else(String::new, |e| e.advice.clone()),
                 }
             })
@@ -345,7 +353,8 @@ impl Report {
                 EnhancedRow {
                     code: code.to_string(),
                     count,
-                    title: entry.map_or_else(|| "(not in the catalogue)".to_string(), |e| e.title.clone()),
+                    title: entry
+                        .map_or_else(|| "(not in the catalogue)".to_string(), |e| e.title.clone()),
                     advice: entry.map_or_else(String::new, |e| e.advice.clone()),
                 }
             })
@@ -446,9 +455,13 @@ impl Dimension {
             Dimension::Class => code.map_or_else(|| "none".into(), |c| c.class().label().into()),
             Dimension::Enhanced => fact.enhanced.clone().unwrap_or_else(|| "none".into()),
             Dimension::Dsn => fact.dsn.clone().unwrap_or_else(|| "none".into()),
-            Dimension::Event => fact.event.map_or_else(|| "none".into(), |e| e.name().into()),
+            Dimension::Event => fact
+                .event
+                .map_or_else(|| "none".into(), |e| e.name().into()),
             Dimension::Day => fact.day.clone().unwrap_or_else(|| "none".into()),
-            Dimension::Hour => fact.hour.map_or_else(|| "none".into(), |h| format!("{h:02}")),
+            Dimension::Hour => fact
+                .hour
+                .map_or_else(|| "none".into(), |h| format!("{h:02}")),
             Dimension::Mta => fact.mta.name().into(),
         }
     }
@@ -468,7 +481,9 @@ pub struct GroupRow {
 /// Facts that are not reply lines have no code: grouping by code or class keeps only
 /// reply lines, so a `--by code` table adds up to `replies`.
 pub fn group(report: &Report, dims: &[Dimension]) -> Vec<GroupRow> {
-    let reply_only = dims.iter().any(|d| matches!(d, Dimension::Code | Dimension::Class | Dimension::Enhanced));
+    let reply_only = dims
+        .iter()
+        .any(|d| matches!(d, Dimension::Code | Dimension::Class | Dimension::Enhanced));
     let event_only = dims.contains(&Dimension::Event) && !reply_only;
     let mut groups: BTreeMap<Vec<String>, u64> = BTreeMap::new();
     for fact in &report.facts {

@@ -1,6 +1,6 @@
 //! Text output for people: totals, classes, codes with their meaning and fix, events, days.
 
-use super::{group, percent, Dimension, Report};
+use super::{percent, Report};
 use crate::catalogue::catalogue;
 use crate::code::Class;
 use crate::parse::Event;
@@ -34,14 +34,30 @@ fn limit<T>(rows: &[T], top: usize) -> &[T] {
 pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
     let cat = catalogue();
     let l = &report.lines;
-    writeln!(out, "SMTP replies in {} lines ({} Postfix/Exim, {} other, {} unrecognised)", l.total, l.mail, l.other, l.unrecognised)?;
+    writeln!(
+        out,
+        "SMTP replies in {} lines ({} Postfix/Exim, {} other, {} unrecognised)",
+        l.total, l.mail, l.other, l.unrecognised
+    )?;
     if l.overlong > 0 {
-        writeln!(out, "  {} overlong lines were skipped (counted as other)", l.overlong)?;
+        writeln!(
+            out,
+            "  {} overlong lines were skipped (counted as other)",
+            l.overlong
+        )?;
     }
     if l.outside_window > 0 {
-        writeln!(out, "  {} lines outside the time window were not counted", l.outside_window)?;
+        writeln!(
+            out,
+            "  {} lines outside the time window were not counted",
+            l.outside_window
+        )?;
     }
-    writeln!(out, "Messages: {}   Received: {}   Replies: {}", report.messages, report.received, report.replies)?;
+    writeln!(
+        out,
+        "Messages: {}   Received: {}   Replies: {}",
+        report.messages, report.received, report.replies
+    )?;
 
     if report.replies > 0 {
         rule(out, "Replies by class")?;
@@ -50,20 +66,40 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
             let (name, action) = cat
                 .class(class)
                 .map_or(("", ""), |c| (c.name.as_str(), c.sender_action.as_str()));
-            writeln!(out, "  {}  {:>9}  {:>5.1}%  {} ({})", class.label(), n, percent(n, report.replies), name, action)?;
+            writeln!(
+                out,
+                "  {}  {:>9}  {:>5.1}%  {} ({})",
+                class.label(),
+                n,
+                percent(n, report.replies),
+                name,
+                action
+            )?;
         }
 
         rule(out, "Replies by code")?;
-        writeln!(out, "  {:<4}  {:>9}  {:>6}  {:<34}  ADVICE", "CODE", "COUNT", "SHARE", "MEANING")?;
+        writeln!(
+            out,
+            "  {:<4}  {:>9}  {:>6}  {:<34}  ADVICE",
+            "CODE", "COUNT", "SHARE", "MEANING"
+        )?;
         for row in limit(&report.by_code, options.top) {
-            writeln!(out, "  {:<4}  {:>9}  {:>5.1}%  {:<34}  {}", row.code, row.count, row.share, row.title, row.advice)?;
+            writeln!(
+                out,
+                "  {:<4}  {:>9}  {:>5.1}%  {:<34}  {}",
+                row.code, row.count, row.share, row.title, row.advice
+            )?;
         }
     }
 
     if !report.by_enhanced.is_empty() {
         rule(out, "Enhanced status codes of replies")?;
         for row in limit(&report.by_enhanced, options.top) {
-            writeln!(out, "  {:<8}  {:>9}  {:<40}  {}", row.code, row.count, row.title, row.advice)?;
+            writeln!(
+                out,
+                "  {:<8}  {:>9}  {:<40}  {}",
+                row.code, row.count, row.title, row.advice
+            )?;
         }
     }
 
@@ -89,12 +125,26 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
 
     if report.no_code.total > 0 {
         rule(out, "Events without a reply code")?;
-        let by_event = group(report, &[Dimension::Event, Dimension::Code, Dimension::Dsn]);
-        writeln!(out, "  {:<15} {:<8}  {:>9}", "EVENT", "DSN", "COUNT")?;
-        for row in by_event.iter().filter(|r| r.keys[1] == "none" && r.keys[0] != Event::RejectWarning.name()) {
-            writeln!(out, "  {:<15} {:<8}  {:>9}", row.keys[0], row.keys[2], row.count)?;
+        // Grouped from the facts: rows of event and dsn for lines without a code.
+        let mut rows: std::collections::BTreeMap<(String, String), u64> = Default::default();
+        for fact in report.facts.iter().filter(|f| f.code.is_none()) {
+            match fact.event {
+                Some(event) if event != Event::RejectWarning => {
+                    let dsn = fact.dsn.clone().unwrap_or_else(|| "none".into());
+                    *rows.entry((event.name().to_string(), dsn)).or_insert(0) += fact.count;
+                }
+                _ => {}
+            }
         }
-        writeln!(out, "  {:<15} {:<8}  {:>9}", "total", "", report.no_code.total)?;
+        writeln!(out, "  {:<15} {:<8}  {:>9}", "EVENT", "DSN", "COUNT")?;
+        for ((event, dsn), n) in &rows {
+            writeln!(out, "  {event:<15} {dsn:<8}  {n:>9}")?;
+        }
+        writeln!(
+            out,
+            "  {:<15} {:<8}  {:>9}",
+            "total", "", report.no_code.total
+        )?;
     }
 
     if report.by_day.len() > 1 || report.by_day.iter().any(|d| d.replies > 0) {
@@ -102,14 +152,31 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
         writeln!(
             out,
             "  {:<10}  {:>9}  {:>8}  {:>7}  {:>7}  {:>7}  {:>9}  {:>8}  {:>7}  {:>8}",
-            "DAY", "LINES", "REPLIES", "2xx", "4xx", "5xx", "DELIVERED", "DEFERRED", "BOUNCED", "REJECTED"
+            "DAY",
+            "LINES",
+            "REPLIES",
+            "2xx",
+            "4xx",
+            "5xx",
+            "DELIVERED",
+            "DEFERRED",
+            "BOUNCED",
+            "REJECTED"
         )?;
         for d in &report.by_day {
             writeln!(
                 out,
                 "  {:<10}  {:>9}  {:>8}  {:>7}  {:>7}  {:>7}  {:>9}  {:>8}  {:>7}  {:>8}",
-                d.day, d.lines, d.replies, d.by_class.c2, d.by_class.c4, d.by_class.c5,
-                d.by_event.delivered, d.by_event.deferred, d.by_event.bounced, d.by_event.rejected
+                d.day,
+                d.lines,
+                d.replies,
+                d.by_class.c2,
+                d.by_class.c4,
+                d.by_class.c5,
+                d.by_event.delivered,
+                d.by_event.deferred,
+                d.by_event.bounced,
+                d.by_event.rejected
             )?;
         }
     }
@@ -122,7 +189,11 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
             }
         } else {
             writeln!(out)?;
-            writeln!(out, "{} Postfix/Exim lines were not understood; --show-unrecognised lists examples.", l.unrecognised)?;
+            writeln!(
+                out,
+                "{} Postfix/Exim lines were not understood; --show-unrecognised lists examples.",
+                l.unrecognised
+            )?;
         }
     }
     Ok(())
