@@ -35,25 +35,49 @@ enum Command {
     /// Count the SMTP replies, enhanced codes and delivery events in logs.
     #[command(after_help = AFTER_HELP)]
     Report(ReportArgs),
-}
-
-/// Output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Format {
-    /// Tables for people.
-    Text,
-    /// One JSON object (stable keys; input for `smtplog merge`).
-    Json,
-    /// One CSV table, rows from `--by`.
-    Csv,
+    /// Explain a reply code (551) or enhanced code (5.7.1); two codes are compared side by side.
+    #[command(
+        after_help = "Examples:\n  smtplog explain 551\n  smtplog explain 5.7.1\n  smtplog explain 251 551\n  smtplog explain 550 --lang fr"
+    )]
+    Explain(ExplainArgs),
+    /// Print the whole catalogue (every reply code and enhanced status code).
+    Codes(CodesArgs),
+    /// Add up JSON reports (from other hosts or days) into one report.
+    #[command(
+        after_help = "Example:\n  smtplog merge mx1.json mx2.json --format csv --by code,day"
+    )]
+    Merge(MergeArgs),
 }
 
 #[derive(Args, Debug)]
-struct ReportArgs {
-    /// Log files (plain or .gz, told apart by content); `-` reads standard input.
-    #[arg(required = true, value_name = "LOG")]
-    inputs: Vec<String>,
+struct ExplainArgs {
+    /// One code, or two to compare.
+    #[arg(required = true, num_args = 1..=2, value_name = "CODE")]
+    codes: Vec<String>,
+    /// Language of the headings (default: from LANG, else English); entry texts are English.
+    #[arg(long, value_enum)]
+    lang: Option<smtplog::explain::Lang>,
+}
 
+#[derive(Args, Debug)]
+struct CodesArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = smtplog::explain::ExportFormat::Text)]
+    format: smtplog::explain::ExportFormat,
+}
+
+#[derive(Args, Debug)]
+struct MergeArgs {
+    /// JSON reports written by `smtplog report --format json`.
+    #[arg(required = true, value_name = "REPORT.json")]
+    reports: Vec<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Options shared by everything that prints a report.
+#[derive(Args, Debug, Clone)]
+struct OutputArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -74,6 +98,35 @@ struct ReportArgs {
     #[arg(long)]
     show_unrecognised: bool,
 
+    /// Write the report to FILE (atomically: a temporary file, then a rename).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Tables for people.
+    Text,
+    /// One JSON object (stable keys; input for `smtplog merge`).
+    Json,
+    /// One CSV table, rows from `--by`.
+    Csv,
+}
+
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// Log files (plain or .gz, told apart by content); `-` reads standard input.
+    #[arg(required = true, value_name = "LOG")]
+    inputs: Vec<String>,
+
+    #[command(flatten)]
+    output: OutputArgs,
+
     /// Year for syslog timestamps without one (default: from each file's modification time).
     #[arg(long, value_name = "YYYY")]
     year: Option<i32>,
@@ -85,14 +138,6 @@ struct ReportArgs {
     /// Bytes per chunk handed to a worker (results never depend on it).
     #[arg(long, default_value_t = DEFAULT_CHUNK_SIZE, hide = true)]
     chunk_size: usize,
-
-    /// Write the report to FILE (atomically: a temporary file, then a rename).
-    #[arg(short, long, value_name = "FILE")]
-    output: Option<PathBuf>,
-
-    /// Print nothing but errors (with -o: no output at all on success).
-    #[arg(short, long)]
-    quiet: bool,
 }
 
 /// How a run ended, when it produced a report.
@@ -109,10 +154,32 @@ pub fn run() -> Result<Outcome> {
     let cli = Cli::parse();
     match cli.command {
         Command::Report(args) => run_report(args),
+        Command::Explain(args) => {
+            let lang = args.lang.unwrap_or_else(|| {
+                smtplog::explain::Lang::from_locale(std::env::var("LANG").ok().as_deref())
+            });
+            let text = match args.codes.as_slice() {
+                [one] => smtplog::explain::explain_one(one, lang),
+                [a, b] => smtplog::explain::compare(a, b, lang),
+                _ => unreachable!("clap allows one or two codes"),
+            }
+            .map_err(anyhow::Error::msg)?;
+            let mut out = io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(Outcome::Complete)
+        }
+        Command::Codes(args) => {
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            smtplog::explain::export(args.format, &mut out)?;
+            out.flush()?;
+            Ok(Outcome::Complete)
+        }
+        Command::Merge(args) => run_merge(args),
     }
 }
 
-fn render(report: &Report, args: &ReportArgs, out: &mut dyn Write) -> Result<()> {
+fn render(report: &Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> {
     match args.format {
         Format::Json => report::json::write(report, out)?,
         Format::Csv => {
@@ -157,6 +224,51 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Print or write a report as the output options say.
+fn emit(report: &Report, args: &OutputArgs) -> Result<()> {
+    match &args.output {
+        Some(path) => {
+            let mut buffer = Vec::new();
+            render(report, args, &mut buffer)?;
+            write_atomically(path, &buffer)?;
+        }
+        None if args.quiet => {}
+        None => {
+            let stdout = io::stdout();
+            let mut out: Box<dyn Write> = if stdout.is_terminal() {
+                Box::new(io::LineWriter::new(stdout.lock()))
+            } else {
+                Box::new(io::BufWriter::new(stdout.lock()))
+            };
+            render(report, args, &mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn run_merge(args: MergeArgs) -> Result<Outcome> {
+    let mut total = smtplog::summary::Summary::new();
+    for path in &args.reports {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let report = report::json::read(&text).with_context(|| {
+            format!(
+                "{} is not a report written by `smtplog report --format json`",
+                path.display()
+            )
+        })?;
+        total.add(
+            report::to_summary(&report)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("{}: bad facts", path.display()))?,
+        );
+    }
+    total.finish();
+    emit(&Report::new(&total), &args.output)?;
+    Ok(Outcome::Complete)
+}
+
 fn run_report(args: ReportArgs) -> Result<Outcome> {
     if args.inputs.iter().filter(|i| *i == "-").count() > 1 {
         bail!("standard input (-) can be given only once");
@@ -176,24 +288,7 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
         bail!("no input could be read");
     }
     let report = Report::new(&outcome.summary);
-    match &args.output {
-        Some(path) => {
-            let mut buffer = Vec::new();
-            render(&report, &args, &mut buffer)?;
-            write_atomically(path, &buffer)?;
-        }
-        None if args.quiet => {}
-        None => {
-            let stdout = io::stdout();
-            let mut out: Box<dyn Write> = if stdout.is_terminal() {
-                Box::new(io::LineWriter::new(stdout.lock()))
-            } else {
-                Box::new(io::BufWriter::new(stdout.lock()))
-            };
-            render(&report, &args, &mut out)?;
-            out.flush()?;
-        }
-    }
+    emit(&report, &args.output)?;
     Ok(if outcome.errors.is_empty() {
         Outcome::Complete
     } else {

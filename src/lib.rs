@@ -20,6 +20,7 @@
 
 pub mod catalogue;
 pub mod code;
+pub mod explain;
 pub mod input;
 pub mod parse;
 pub mod report;

@@ -498,3 +498,51 @@ pub fn group(report: &Report, dims: &[Dimension]) -> Vec<GroupRow> {
         .map(|(keys, count)| GroupRow { keys, count })
         .collect()
 }
+
+/// Rebuild a summary from a saved report, so that reports can be added up (`smtplog merge`).
+pub fn to_summary(report: &Report) -> Result<Summary, String> {
+    fn date(text: &str) -> Result<NaiveDate, String> {
+        text.parse().map_err(|_| format!("bad day {text:?}"))
+    }
+    fn enhanced(text: &Option<String>) -> Result<Option<EnhancedCode>, String> {
+        text.as_deref()
+            .map(|t| t.parse().map_err(|_| format!("bad enhanced code {t:?}")))
+            .transpose()
+    }
+    let mut summary = Summary::new();
+    summary.lines.total = report.lines.total;
+    summary.lines.mail = report.lines.mail;
+    summary.lines.other = report.lines.other;
+    summary.lines.unrecognised = report.lines.unrecognised;
+    summary.overlong_lines = report.lines.overlong;
+    summary.outside_window = report.lines.outside_window;
+    summary.received = report.received;
+    summary.set_loaded_messages(report.messages);
+    for day in &report.by_day {
+        if day.lines > 0 {
+            summary.lines_by_day.insert(date(&day.day)?, day.lines);
+        }
+    }
+    for row in &report.facts {
+        let fact = Fact {
+            day: row.day.as_deref().map(date).transpose()?,
+            hour: row.hour,
+            mta: row.mta,
+            event: row.event,
+            code: match row.code {
+                Some(c) => Some(ReplyCode::new(c).ok_or_else(|| format!("bad code {c}"))?),
+                None => None,
+            },
+            enhanced: enhanced(&row.enhanced)?,
+            dsn: enhanced(&row.dsn)?,
+            temporary: row.temporary,
+        };
+        *summary.facts.entry(fact).or_insert(0) += row.count;
+    }
+    summary.unrecognised_samples = report
+        .unrecognised_examples
+        .iter()
+        .map(|l| l.as_bytes().to_vec())
+        .collect();
+    Ok(summary)
+}

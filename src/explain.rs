@@ -1,0 +1,687 @@
+//! `smtplog explain`: one catalogue entry, or two side by side; `smtplog codes`: all of them.
+//!
+//! Headings come in four languages; the entry texts stay in English.
+
+use crate::catalogue::{catalogue, Catalogue, EnhancedEntry, Entry, ReplyEntry};
+use crate::code::Class;
+use crate::sanitize::csv_cell;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// Languages for headings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Chinese (simplified).
+    Zh,
+    /// French.
+    Fr,
+    /// Turkish.
+    Tr,
+}
+
+impl Lang {
+    /// From a locale string such as `fr_FR.UTF-8` (the `LANG` variable); English otherwise.
+    pub fn from_locale(locale: Option<&str>) -> Lang {
+        match locale.map(|l| l.get(..2).unwrap_or("").to_ascii_lowercase()) {
+            Some(l) if l == "zh" => Lang::Zh,
+            Some(l) if l == "fr" => Lang::Fr,
+            Some(l) if l == "tr" => Lang::Tr,
+            _ => Lang::En,
+        }
+    }
+}
+
+/// The words of every heading, in one language.
+struct Words {
+    class: &'static str,
+    meaning_for_sender: &'static str,
+    status: &'static str,
+    defined_in: &'static str,
+    answers: &'static str,
+    description: &'static str,
+    when: &'static str,
+    fix_sender: &'static str,
+    fix_admin: &'static str,
+    who_acts: &'static str,
+    related: &'static str,
+    variants: &'static str,
+    subject: &'static str,
+    usual_codes: &'static str,
+    not_in_catalogue: &'static str,
+    comparison: &'static str,
+    differences: &'static str,
+    went_through: &'static str,
+    when_to_use: &'static str,
+    yes: &'static str,
+    not_yet_continue: &'static str,
+    not_yet_retry: &'static str,
+    no_returned: &'static str,
+    same_class: &'static str,
+}
+
+const EN: Words = Words {
+    class: "Class",
+    meaning_for_sender: "What the sender does",
+    status: "Status",
+    defined_in: "Defined in",
+    answers: "Answers",
+    description: "What it means",
+    when: "When you see it",
+    fix_sender: "How to fix it (sender)",
+    fix_admin: "How to fix it (server admin)",
+    who_acts: "Who must act",
+    related: "Related codes",
+    variants: "Common non-standard uses",
+    subject: "Subject",
+    usual_codes: "Usually sent with",
+    not_in_catalogue: "This code is not in the catalogue. Its class follows from its first digit",
+    comparison: "Comparison",
+    differences: "Key differences",
+    went_through: "Did the message go through?",
+    when_to_use: "When to use which",
+    yes: "yes",
+    not_yet_continue: "not yet: the exchange continues",
+    not_yet_retry: "not yet: the sender keeps it queued and retries",
+    no_returned: "no: it is returned to the sender",
+    same_class: "both are in the same class",
+};
+
+const ZH: Words = Words {
+    class: "类别",
+    meaning_for_sender: "发送方应做什么",
+    status: "状态",
+    defined_in: "定义于",
+    answers: "回应的命令",
+    description: "含义",
+    when: "何时出现",
+    fix_sender: "解决方法（发送方）",
+    fix_admin: "解决方法（服务器管理员）",
+    who_acts: "由谁处理",
+    related: "相关代码",
+    variants: "常见的非标准用法",
+    subject: "主题",
+    usual_codes: "通常搭配",
+    not_in_catalogue: "此代码不在目录中。其类别由第一位数字决定",
+    comparison: "对比",
+    differences: "主要区别",
+    went_through: "邮件是否送达？",
+    when_to_use: "何时使用哪一个",
+    yes: "是",
+    not_yet_continue: "尚未：会话继续",
+    not_yet_retry: "尚未：发送方保留在队列中并重试",
+    no_returned: "否：退回给发件人",
+    same_class: "两者属于同一类别",
+};
+
+const FR: Words = Words {
+    class: "Classe",
+    meaning_for_sender: "Ce que fait l'expéditeur",
+    status: "Statut",
+    defined_in: "Défini dans",
+    answers: "Répond à",
+    description: "Signification",
+    when: "Quand le voit-on",
+    fix_sender: "Comment corriger (expéditeur)",
+    fix_admin: "Comment corriger (administrateur du serveur)",
+    who_acts: "Qui doit agir",
+    related: "Codes liés",
+    variants: "Usages non standard courants",
+    subject: "Sujet",
+    usual_codes: "Envoyé en général avec",
+    not_in_catalogue:
+        "Ce code n'est pas dans le catalogue. Sa classe découle de son premier chiffre",
+    comparison: "Comparaison",
+    differences: "Différences principales",
+    went_through: "Le message est-il passé ?",
+    when_to_use: "Quand utiliser lequel",
+    yes: "oui",
+    not_yet_continue: "pas encore : l'échange continue",
+    not_yet_retry: "pas encore : l'expéditeur le garde en file et réessaie",
+    no_returned: "non : il est renvoyé à l'expéditeur",
+    same_class: "les deux sont de la même classe",
+};
+
+const TR: Words = Words {
+    class: "Sınıf",
+    meaning_for_sender: "Gönderen ne yapar",
+    status: "Durum",
+    defined_in: "Tanımlandığı belge",
+    answers: "Yanıtladığı komutlar",
+    description: "Anlamı",
+    when: "Ne zaman görülür",
+    fix_sender: "Nasıl düzeltilir (gönderen)",
+    fix_admin: "Nasıl düzeltilir (sunucu yöneticisi)",
+    who_acts: "Kim harekete geçmeli",
+    related: "İlgili kodlar",
+    variants: "Yaygın standart dışı kullanımlar",
+    subject: "Konu",
+    usual_codes: "Genellikle birlikte gönderilir",
+    not_in_catalogue: "Bu kod katalogda yok. Sınıfı ilk rakamından anlaşılır",
+    comparison: "Karşılaştırma",
+    differences: "Temel farklar",
+    went_through: "İleti iletildi mi?",
+    when_to_use: "Hangisi ne zaman kullanılır",
+    yes: "evet",
+    not_yet_continue: "henüz değil: oturum sürüyor",
+    not_yet_retry: "henüz değil: gönderen kuyrukta tutar ve yeniden dener",
+    no_returned: "hayır: gönderene geri döner",
+    same_class: "ikisi de aynı sınıfta",
+};
+
+fn words(lang: Lang) -> &'static Words {
+    match lang {
+        Lang::En => &EN,
+        Lang::Zh => &ZH,
+        Lang::Fr => &FR,
+        Lang::Tr => &TR,
+    }
+}
+
+/// A code as a comparable whole: its name, class and the fields both kinds share.
+struct View<'a> {
+    name: String,
+    class: Class,
+    title: &'a str,
+    description: String,
+    when: &'a str,
+    fix_sender: &'a str,
+    fix_admin: &'a str,
+    actor: &'a str,
+    status: &'a str,
+    rfc: &'a str,
+    answers: String,
+    related: String,
+}
+
+fn reply_view(entry: &ReplyEntry) -> View<'_> {
+    View {
+        name: entry.code.to_string(),
+        class: Class::from_digit((entry.code / 100) as u8).unwrap_or(Class::Permanent),
+        title: &entry.title,
+        description: entry.description.clone(),
+        when: &entry.when,
+        fix_sender: &entry.fix_sender,
+        fix_admin: &entry.fix_admin,
+        actor: &entry.actor,
+        status: &entry.status,
+        rfc: &entry.rfc,
+        answers: entry.commands.join(", "),
+        related: entry.related.join(", "),
+    }
+}
+
+fn enhanced_view(entry: &EnhancedEntry, class_digit: u8) -> View<'_> {
+    let note = entry.class_note(class_digit);
+    let mut description = entry.description.clone();
+    if !note.is_empty() {
+        let _ = write!(description, "\n{class_digit}.x.x: {note}");
+    }
+    View {
+        name: entry.code.replacen('X', &class_digit.to_string(), 1),
+        class: Class::from_digit(class_digit).unwrap_or(Class::Permanent),
+        title: &entry.title,
+        description,
+        when: &entry.when,
+        fix_sender: &entry.fix_sender,
+        fix_admin: &entry.fix_admin,
+        actor: &entry.actor,
+        status: &entry.status,
+        rfc: &entry.rfc,
+        answers: entry
+            .basic_codes
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        related: entry.related.join(", "),
+    }
+}
+
+fn class_line(cat: &Catalogue, class: Class) -> (String, String) {
+    match cat.class(class) {
+        Some(c) => (
+            format!("{} {}", class.label(), c.name),
+            format!("{}: {}", c.sender_action, c.meaning),
+        ),
+        None => (class.label().to_string(), String::new()),
+    }
+}
+
+fn went_through(w: &Words, class: Class) -> &'static str {
+    match class {
+        Class::Positive => w.yes,
+        Class::Intermediate => w.not_yet_continue,
+        Class::Transient => w.not_yet_retry,
+        Class::Permanent => w.no_returned,
+    }
+}
+
+fn field(out: &mut String, heading: &str, text: &str) {
+    if !text.trim().is_empty() {
+        let _ = writeln!(out, "{heading}:");
+        for line in text.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+}
+
+/// The class digit to show for a code the user typed.
+fn entry_view<'a>(cat: &'a Catalogue, entry: &Entry<'a>) -> Option<View<'a>> {
+    match entry {
+        Entry::Reply(_, Some(e)) => Some(reply_view(e)),
+        Entry::Enhanced(code, Some(e)) => Some(enhanced_view(e, code.class())),
+        _ => {
+            let _ = cat;
+            None
+        }
+    }
+}
+
+fn unknown(cat: &Catalogue, w: &Words, entry: &Entry<'_>) -> String {
+    let (name, class) = match entry {
+        Entry::Reply(code, _) => (code.to_string(), code.class()),
+        Entry::Enhanced(code, _) => (
+            code.to_string(),
+            Class::from_digit(code.class()).unwrap_or(Class::Permanent),
+        ),
+    };
+    let (label, meaning) = class_line(cat, class);
+    let mut out = format!("{name}\n\n{}.\n", w.not_in_catalogue);
+    field(&mut out, w.class, &label);
+    field(&mut out, w.meaning_for_sender, &meaning);
+    if let Entry::Enhanced(code, _) = entry {
+        if let Some(subject) = cat.subject(code.subject()) {
+            field(
+                &mut out,
+                w.subject,
+                &format!("{}: {}", subject.name, subject.meaning),
+            );
+        }
+    }
+    out
+}
+
+/// One entry as text.
+pub fn explain_one(query: &str, lang: Lang) -> Result<String, String> {
+    let cat = catalogue();
+    let w = words(lang);
+    let entry = cat.find(query)?;
+    let Some(v) = entry_view(cat, &entry) else {
+        return Ok(unknown(cat, w, &entry));
+    };
+    let (label, meaning) = class_line(cat, v.class);
+    let mut out = format!(
+        "{}  {}\n{}\n\n",
+        v.name,
+        v.title,
+        "=".repeat(v.name.len() + 2 + v.title.chars().count())
+    );
+    field(&mut out, w.class, &label);
+    field(&mut out, w.meaning_for_sender, &meaning);
+    if let Entry::Enhanced(code, _) = entry {
+        if let Some(subject) = cat.subject(code.subject()) {
+            field(
+                &mut out,
+                w.subject,
+                &format!("{}: {}", subject.name, subject.meaning),
+            );
+        }
+    }
+    field(&mut out, w.status, v.status);
+    field(&mut out, w.defined_in, v.rfc);
+    let answers = if matches!(entry, Entry::Enhanced(..)) {
+        w.usual_codes
+    } else {
+        w.answers
+    };
+    field(&mut out, answers, &v.answers);
+    field(&mut out, w.description, &v.description);
+    field(&mut out, w.when, v.when);
+    field(&mut out, w.fix_sender, v.fix_sender);
+    field(&mut out, w.fix_admin, v.fix_admin);
+    field(&mut out, w.who_acts, v.actor);
+    field(&mut out, w.related, &v.related);
+    if let Entry::Reply(_, Some(e)) = entry {
+        if !e.variants.is_empty() {
+            let _ = writeln!(out, "{}:", w.variants);
+            for variant in &e.variants {
+                let code = variant
+                    .enhanced
+                    .as_deref()
+                    .map(|c| format!(" ({c})"))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "  - {}{}: {}", variant.name, code, variant.text);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The first sentence of a text.
+fn first_sentence(text: &str) -> &str {
+    match text.find(". ") {
+        Some(i) => &text[..=i],
+        None => text,
+    }
+}
+
+/// Two entries side by side: each one's class, meaning, situations and fixes, then the key
+/// differences and when to use which.
+pub fn compare(a: &str, b: &str, lang: Lang) -> Result<String, String> {
+    let cat = catalogue();
+    let w = words(lang);
+    let (ea, eb) = (cat.find(a)?, cat.find(b)?);
+    let (Some(va), Some(vb)) = (entry_view(cat, &ea), entry_view(cat, &eb)) else {
+        let mut out = String::new();
+        for e in [ea, eb] {
+            match entry_view(cat, &e) {
+                Some(v) => out.push_str(&explain_one(&v.name, lang)?),
+                None => out.push_str(&unknown(cat, w, &e)),
+            }
+            out.push('\n');
+        }
+        return Ok(out);
+    };
+    let title = format!(
+        "{}: {} {} / {} {}",
+        w.comparison, va.name, va.title, vb.name, vb.title
+    );
+    let mut out = format!("{title}\n{}\n\n", "=".repeat(title.chars().count()));
+    for v in [&va, &vb] {
+        let (label, meaning) = class_line(cat, v.class);
+        let heading = format!("{}  {}", v.name, v.title);
+        let _ = writeln!(out, "{heading}\n{}", "-".repeat(heading.chars().count()));
+        field(&mut out, w.class, &format!("{label}. {meaning}"));
+        field(&mut out, w.description, &v.description);
+        field(&mut out, w.when, v.when);
+        field(&mut out, w.fix_sender, v.fix_sender);
+        field(&mut out, w.fix_admin, v.fix_admin);
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}:", w.differences);
+    let class_note = if va.class == vb.class {
+        format!("{} ({})", w.same_class, va.class.label())
+    } else {
+        format!(
+            "{} {} / {} {}",
+            va.name,
+            va.class.label(),
+            vb.name,
+            vb.class.label()
+        )
+    };
+    let _ = writeln!(out, "  1. {}: {class_note}", w.class);
+    let _ = writeln!(
+        out,
+        "  2. {} {}: {}; {}: {}",
+        w.went_through,
+        va.name,
+        went_through(w, va.class),
+        vb.name,
+        went_through(w, vb.class)
+    );
+    let _ = writeln!(
+        out,
+        "  3. {}: {}: {}; {}: {}",
+        w.who_acts, va.name, va.actor, vb.name, vb.actor
+    );
+    let _ = writeln!(
+        out,
+        "  4. {}: {}: {}; {}: {}",
+        w.answers, va.name, va.answers, vb.name, vb.answers
+    );
+    let _ = writeln!(
+        out,
+        "  5. {}: {}: {} ({}); {}: {} ({})",
+        w.status, va.name, va.status, va.rfc, vb.name, vb.status, vb.rfc
+    );
+    let _ = writeln!(out, "\n{}:", w.when_to_use);
+    let _ = writeln!(out, "  - {}: {}", va.name, first_sentence(va.when));
+    let _ = writeln!(out, "  - {}: {}", vb.name, first_sentence(vb.when));
+    Ok(out)
+}
+
+/// One row of the catalogue export.
+#[derive(Debug, Serialize)]
+pub struct CodeExport<'a> {
+    /// `reply` or `enhanced`.
+    pub kind: &'static str,
+    /// `551` or `X.1.6`.
+    pub code: String,
+    /// `5xx`, or the classes an enhanced code is used in (`4,5`).
+    pub class: String,
+    /// Title.
+    pub title: &'a str,
+    /// standard / extension / non-standard.
+    pub status: &'a str,
+    /// Defining document.
+    pub rfc: &'a str,
+    /// Commands answered, or basic codes it comes with.
+    pub answers: String,
+    /// What it means.
+    pub description: &'a str,
+    /// When you see it.
+    pub when: &'a str,
+    /// Fix (sender).
+    pub fix_sender: &'a str,
+    /// Fix (server admin).
+    pub fix_admin: &'a str,
+    /// One-line advice.
+    pub advice: &'a str,
+    /// Who must act.
+    pub actor: &'a str,
+    /// Related codes.
+    pub related: String,
+}
+
+/// Every entry, basic codes first.
+pub fn export_rows() -> Vec<CodeExport<'static>> {
+    let cat = catalogue();
+    let replies = cat.replies().map(|e| CodeExport {
+        kind: "reply",
+        code: e.code.to_string(),
+        class: format!("{}xx", e.code / 100),
+        title: &e.title,
+        status: &e.status,
+        rfc: &e.rfc,
+        answers: e.commands.join(", "),
+        description: &e.description,
+        when: &e.when,
+        fix_sender: &e.fix_sender,
+        fix_admin: &e.fix_admin,
+        advice: &e.advice,
+        actor: &e.actor,
+        related: e.related.join(", "),
+    });
+    let enhanced = cat.enhanced_entries().map(|e| {
+        let classes: Vec<&str> = [("2", &e.success), ("4", &e.transient), ("5", &e.permanent)]
+            .into_iter()
+            .filter(|(_, note)| !note.is_empty())
+            .map(|(c, _)| c)
+            .collect();
+        CodeExport {
+            kind: "enhanced",
+            code: e.code.clone(),
+            class: classes.join(","),
+            title: &e.title,
+            status: &e.status,
+            rfc: &e.rfc,
+            answers: e
+                .basic_codes
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            description: &e.description,
+            when: &e.when,
+            fix_sender: &e.fix_sender,
+            fix_admin: &e.fix_admin,
+            advice: &e.advice,
+            actor: &e.actor,
+            related: e.related.join(", "),
+        }
+    });
+    replies.chain(enhanced).collect()
+}
+
+/// Export formats for `smtplog codes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One line per code: code, title, advice.
+    Text,
+    /// All fields, one row per code.
+    Csv,
+    /// All fields, one object per code.
+    Json,
+}
+
+/// Write the whole catalogue.
+pub fn export(format: ExportFormat, out: &mut dyn Write) -> io::Result<()> {
+    let rows = export_rows();
+    match format {
+        ExportFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &rows)?;
+            writeln!(out)
+        }
+        ExportFormat::Csv => {
+            let mut writer = ::csv::Writer::from_writer(out);
+            writer.write_record([
+                "kind",
+                "code",
+                "class",
+                "title",
+                "status",
+                "rfc",
+                "answers",
+                "description",
+                "when",
+                "fix_sender",
+                "fix_admin",
+                "advice",
+                "actor",
+                "related",
+            ])?;
+            for r in &rows {
+                let cells = [
+                    r.kind,
+                    &r.code,
+                    &r.class,
+                    r.title,
+                    r.status,
+                    r.rfc,
+                    &r.answers,
+                    r.description,
+                    r.when,
+                    r.fix_sender,
+                    r.fix_admin,
+                    r.advice,
+                    r.actor,
+                    &r.related,
+                ];
+                writer.write_record(cells.iter().map(|c| csv_cell(c).into_owned()))?;
+            }
+            writer.flush()
+        }
+        ExportFormat::Text => {
+            for r in &rows {
+                writeln!(
+                    out,
+                    "{:<9} {:<8} {:<48} {}",
+                    r.kind, r.code, r.title, r.advice
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_picks_language() {
+        assert_eq!(Lang::from_locale(Some("fr_FR.UTF-8")), Lang::Fr);
+        assert_eq!(Lang::from_locale(Some("zh_CN.UTF-8")), Lang::Zh);
+        assert_eq!(Lang::from_locale(Some("tr_TR")), Lang::Tr);
+        assert_eq!(Lang::from_locale(Some("C")), Lang::En);
+        assert_eq!(Lang::from_locale(None), Lang::En);
+    }
+
+    #[test]
+    fn one_entry_has_every_section() {
+        let text = explain_one("551", Lang::En).unwrap();
+        for heading in [
+            "551  User Not Local",
+            "Class:",
+            "5xx",
+            "What it means:",
+            "When you see it:",
+            "How to fix it (sender):",
+            "How to fix it (server admin):",
+            "Who must act:",
+            "Related codes:",
+            "RFC 5321",
+        ] {
+            assert!(text.contains(heading), "missing {heading:?} in\n{text}");
+        }
+        let text = explain_one("4.2.2", Lang::En).unwrap();
+        assert!(text.starts_with("4.2.2"));
+        assert!(text.contains("4.x.x:"), "{text}");
+    }
+
+    #[test]
+    fn unknown_codes_get_their_class() {
+        let text = explain_one("599", Lang::En).unwrap();
+        assert!(
+            text.contains("not in the catalogue") && text.contains("5xx"),
+            "{text}"
+        );
+        let text = explain_one("4.9.99", Lang::Fr).unwrap();
+        assert!(
+            text.contains("pas dans le catalogue") && text.contains("4xx"),
+            "{text}"
+        );
+        assert!(explain_one("hello", Lang::En).is_err());
+    }
+
+    #[test]
+    fn comparison_in_every_language() {
+        for (lang, words) in [
+            (Lang::En, &EN),
+            (Lang::Zh, &ZH),
+            (Lang::Fr, &FR),
+            (Lang::Tr, &TR),
+        ] {
+            let text = compare("251", "551", lang).unwrap();
+            for heading in [
+                words.comparison,
+                words.differences,
+                words.when_to_use,
+                words.went_through,
+                words.who_acts,
+            ] {
+                assert!(text.contains(heading), "{lang:?}: missing {heading:?}");
+            }
+            assert!(
+                text.contains("251")
+                    && text.contains("551")
+                    && text.contains("2xx")
+                    && text.contains("5xx")
+            );
+        }
+    }
+
+    #[test]
+    fn export_covers_the_catalogue() {
+        let rows = export_rows();
+        assert!(rows.iter().any(|r| r.code == "551") && rows.iter().any(|r| r.code == "X.7.30"));
+        let mut csv = Vec::new();
+        export(ExportFormat::Csv, &mut csv).unwrap();
+        let mut reader = ::csv::Reader::from_reader(&csv[..]);
+        assert_eq!(reader.records().count(), rows.len());
+    }
+}
