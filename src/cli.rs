@@ -6,8 +6,11 @@ use smtplog::input::{Input, DEFAULT_CHUNK_SIZE};
 use smtplog::report::{self, Dimension, Report};
 use smtplog::sanitize::escape_str;
 use smtplog::scan::{self, ScanOptions, YearSource};
+use smtplog::window::{self, Window, Zone};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -127,6 +130,27 @@ struct ReportArgs {
     #[command(flatten)]
     output: OutputArgs,
 
+    /// Count only lines at or after this time: 2026-11-03, 2026-11-03T04:00, RFC 3339, today,
+    /// yesterday, -24h, -7d.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    since: Option<String>,
+
+    /// Count only lines before this time (same forms as --since; the window is [since, until)).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    until: Option<String>,
+
+    /// Count only lines of one day: 2026-11-03, today or yesterday.
+    #[arg(long, value_name = "DAY", conflicts_with_all = ["since", "until"])]
+    day: Option<String>,
+
+    /// Time zone of log stamps without an offset, and of the times above (IANA name, UTC or local).
+    #[arg(long, value_name = "ZONE", default_value = "local")]
+    tz: String,
+
+    /// The current time, for reproducible relative windows (RFC 3339).
+    #[arg(long, hide = true, value_name = "TIME")]
+    now: Option<String>,
+
     /// Year for syslog timestamps without one (default: from each file's modification time).
     #[arg(long, value_name = "YYYY")]
     year: Option<i32>,
@@ -181,7 +205,8 @@ pub fn run() -> Result<Outcome> {
 
 fn render(report: &Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> {
     match args.format {
-        Format::Json => report::json::write(report, out)?,
+        Format::Json if args.by.is_empty() => report::json::write(report, out)?,
+        Format::Json => report::json::write(&report.clone().with_breakdown(&args.by), out)?,
         Format::Csv => {
             let dims = if args.by.is_empty() {
                 vec![Dimension::Code]
@@ -207,6 +232,62 @@ fn render(report: &Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()>
         }
     }
     Ok(())
+}
+
+/// A progress bar on stderr (terminals only), fed by the bytes the scan reads from disk.
+struct Progress {
+    bytes: Arc<AtomicU64>,
+    done: Arc<AtomicBool>,
+    drawer: std::thread::JoinHandle<()>,
+}
+
+impl Progress {
+    fn finish(self) {
+        self.done.store(true, Ordering::Relaxed);
+        let _ = self.drawer.join();
+    }
+}
+
+fn progress_bar(inputs: &[Input]) -> Progress {
+    let bytes = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let total = smtplog::input::total_size(inputs);
+    let (b, d) = (Arc::clone(&bytes), Arc::clone(&done));
+    let drawer = std::thread::spawn(move || {
+        // Short runs finish before the bar would appear: no flicker.
+        let started = std::time::Instant::now();
+        let mut bar: Option<indicatif::ProgressBar> = None;
+        while !d.load(Ordering::Relaxed) {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            if bar.is_none()
+                && started.elapsed() > std::time::Duration::from_millis(500)
+                && total > 0
+            {
+                let pb = indicatif::ProgressBar::with_draw_target(
+                    Some(total),
+                    indicatif::ProgressDrawTarget::stderr(),
+                );
+                pb.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar = Some(pb);
+            }
+            if let Some(pb) = &bar {
+                pb.set_position(b.load(Ordering::Relaxed).min(total));
+            }
+        }
+        if let Some(pb) = bar {
+            pb.finish_and_clear();
+        }
+    });
+    Progress {
+        bytes,
+        done,
+        drawer,
+    }
 }
 
 /// Write to a file atomically: readers never see a half-written report.
@@ -269,18 +350,59 @@ fn run_merge(args: MergeArgs) -> Result<Outcome> {
     Ok(Outcome::Complete)
 }
 
+/// The time window the options ask for.
+fn window_of(args: &ReportArgs) -> Result<Window> {
+    let zone = Zone::parse(&args.tz).map_err(anyhow::Error::msg)?;
+    let now = match &args.now {
+        Some(text) => chrono::DateTime::parse_from_rfc3339(text)
+            .context("--now takes an RFC 3339 time")?
+            .with_timezone(&chrono::Utc),
+        None => chrono::Utc::now(),
+    };
+    let bound = |text: &Option<String>| {
+        text.as_deref()
+            .map(|t| window::parse_bound(t, zone, now))
+            .transpose()
+            .map_err(anyhow::Error::msg)
+    };
+    let (since, until) = match &args.day {
+        Some(day) => {
+            let (since, until) = window::parse_day(day, zone, now).map_err(anyhow::Error::msg)?;
+            (Some(since), Some(until))
+        }
+        None => (bound(&args.since)?, bound(&args.until)?),
+    };
+    if let (Some(s), Some(u)) = (since, until) {
+        if s >= u {
+            bail!("--since must be before --until (the window is [since, until))");
+        }
+    }
+    Ok(Window { since, until, zone })
+}
+
 fn run_report(args: ReportArgs) -> Result<Outcome> {
     if args.inputs.iter().filter(|i| *i == "-").count() > 1 {
         bail!("standard input (-) can be given only once");
     }
     let inputs: Vec<Input> = args.inputs.iter().map(|a| Input::from_arg(a)).collect();
+    let window = window_of(&args)?;
     let options = ScanOptions {
+        window,
         threads: args.threads,
         chunk_size: args.chunk_size,
         years: args.year.map_or(YearSource::FileTime, YearSource::Fixed),
         ..ScanOptions::default()
     };
+    let progress =
+        (!args.output.quiet && io::stderr().is_terminal()).then(|| progress_bar(&inputs));
+    let options = ScanOptions {
+        progress: progress.as_ref().map(|p| Arc::clone(&p.bytes)),
+        ..options
+    };
     let outcome = scan::scan(&inputs, &options);
+    if let Some(progress) = progress {
+        progress.finish();
+    }
     for error in &outcome.errors {
         eprintln!("smtplog: {}", escape_str(&error.to_string()));
     }

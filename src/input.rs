@@ -4,6 +4,8 @@ use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// The longest line kept whole; longer lines are counted as overlong and skipped.
@@ -13,7 +15,7 @@ use std::time::SystemTime;
 pub const MAX_LINE: usize = 1 << 20;
 
 /// Default chunk size handed to one worker.
-pub const DEFAULT_CHUNK_SIZE: usize = 4 << 20;
+pub const DEFAULT_CHUNK_SIZE: usize = 1 << 20;
 
 /// A log to read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,6 +94,20 @@ pub struct Opened {
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
+/// Counts the bytes read from disk (before decompression), for a progress display.
+struct Counted<R> {
+    inner: R,
+    counter: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 fn wrap(mut reader: BufReader<Box<dyn Read + Send>>) -> io::Result<(Box<dyn Read + Send>, bool)> {
     let gzip = reader.fill_buf()?.starts_with(&GZIP_MAGIC);
     if gzip {
@@ -102,7 +118,11 @@ fn wrap(mut reader: BufReader<Box<dyn Read + Send>>) -> io::Result<(Box<dyn Read
     }
 }
 
-fn open_path(input: &Input, path: &Path) -> Result<Opened, InputError> {
+fn open_path(
+    input: &Input,
+    path: &Path,
+    progress: Option<&Arc<AtomicU64>>,
+) -> Result<Opened, InputError> {
     let meta = std::fs::metadata(path).map_err(|e| InputError::from_io(input, &e))?;
     if meta.is_dir() {
         return Err(InputError::new(
@@ -111,7 +131,13 @@ fn open_path(input: &Input, path: &Path) -> Result<Opened, InputError> {
         ));
     }
     let file = File::open(path).map_err(|e| InputError::from_io(input, &e))?;
-    let inner: Box<dyn Read + Send> = Box::new(file);
+    let inner: Box<dyn Read + Send> = match progress {
+        Some(counter) => Box::new(Counted {
+            inner: file,
+            counter: Arc::clone(counter),
+        }),
+        None => Box::new(file),
+    };
     let (reader, gzip) = wrap(BufReader::with_capacity(256 << 10, inner))
         .map_err(|e| InputError::from_io(input, &e))?;
     Ok(Opened {
@@ -124,8 +150,16 @@ fn open_path(input: &Input, path: &Path) -> Result<Opened, InputError> {
 
 /// Open an input for reading. Stdin can be opened once only.
 pub fn open(input: &Input) -> Result<Opened, InputError> {
+    open_counted(input, None)
+}
+
+/// Open an input, adding the bytes read from disk to `progress`.
+pub fn open_counted(
+    input: &Input,
+    progress: Option<&Arc<AtomicU64>>,
+) -> Result<Opened, InputError> {
     match input {
-        Input::Path(path) => open_path(input, path),
+        Input::Path(path) => open_path(input, path, progress),
         Input::Stdin => {
             let inner: Box<dyn Read + Send> = Box::new(io::stdin());
             let (reader, gzip) = wrap(BufReader::with_capacity(256 << 10, inner))
@@ -138,6 +172,20 @@ pub fn open(input: &Input) -> Result<Opened, InputError> {
             })
         }
     }
+}
+
+/// The total size on disk of the inputs that are regular files (for a progress display).
+pub fn total_size(inputs: &[Input]) -> u64 {
+    inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::Path(p) => std::fs::metadata(p)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len()),
+            Input::Stdin => None,
+        })
+        .sum()
 }
 
 /// Read the first `limit` bytes of a reader and hand back a reader that still yields them.
@@ -173,6 +221,8 @@ pub struct ChunkReader<R> {
     eof: bool,
     /// A read error held back until the data read before it has been handed out.
     pending_error: Option<io::Error>,
+    /// Buffers handed back after use: reusing them spares the kernel zeroing fresh pages.
+    spare: Vec<Vec<u8>>,
 }
 
 impl<R: Read> ChunkReader<R> {
@@ -185,30 +235,29 @@ impl<R: Read> ChunkReader<R> {
             skipping: false,
             eof: false,
             pending_error: None,
+            spare: Vec::new(),
         }
     }
 
     fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> io::Result<()> {
         while buf.len() < want && !self.eof {
-            let start = buf.len();
-            let room = (want - start).max(8192);
-            buf.resize(start + room, 0);
-            let n = loop {
-                match self.reader.read(&mut buf[start..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        buf.truncate(start);
-                        return Err(e);
-                    }
-                }
-            };
-            buf.truncate(start + n);
+            let room = (want - buf.len()).max(64 << 10);
+            // Exactly the room needed, so the buffer does not double past the chunk size.
+            buf.reserve_exact(room + 1);
+            // read_to_end fills spare capacity without zeroing it first.
+            let n = (&mut self.reader).take(room as u64).read_to_end(buf)?;
             if n == 0 {
                 self.eof = true;
             }
         }
         Ok(())
+    }
+
+    /// Hand back a chunk's buffer for reuse.
+    pub fn recycle(&mut self, buffer: Vec<u8>) {
+        if self.spare.len() < 8 {
+            self.spare.push(buffer);
+        }
     }
 
     /// The next chunk, or `None` at the end of the input.
@@ -220,7 +269,10 @@ impl<R: Read> ChunkReader<R> {
             return Err(err);
         }
         let mut chunk = Chunk::default();
-        let mut buf = std::mem::take(&mut self.carry);
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(&self.carry);
+        self.carry.clear();
         loop {
             let want = if buf.len() >= self.chunk_size {
                 buf.len() + 1
@@ -256,7 +308,8 @@ impl<R: Read> ChunkReader<R> {
             }
             match memchr::memrchr(b'\n', &buf) {
                 Some(last) if buf.len() >= self.chunk_size || self.eof => {
-                    self.carry = buf.split_off(last + 1);
+                    self.carry.extend_from_slice(&buf[last + 1..]);
+                    buf.truncate(last + 1);
                     chunk.data = buf;
                     return Ok(Some(chunk));
                 }

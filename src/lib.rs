@@ -28,3 +28,4 @@ pub mod sanitize;
 pub mod scan;
 pub mod stamp;
 pub mod summary;
+pub mod window;

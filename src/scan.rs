@@ -6,34 +6,14 @@
 //! number of threads or the chunk size.
 
 use crate::input::{self, ChunkReader, Input, InputError, DEFAULT_CHUNK_SIZE};
-use crate::parse::Parser;
-use crate::stamp::{Stamp, YearRule};
+use crate::parse::{split_header, Parser};
+use crate::stamp::YearRule;
 use crate::summary::Summary;
+pub use crate::window::Window;
 use chrono::{DateTime, Local, NaiveDateTime};
-use rayon::prelude::*;
-use std::sync::mpsc;
-
-/// A half-open time window `[since, until)` on the lines' own wall-clock time.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Window {
-    /// First instant included.
-    pub since: Option<NaiveDateTime>,
-    /// First instant excluded.
-    pub until: Option<NaiveDateTime>,
-}
-
-impl Window {
-    /// Whether a stamp falls in the window. Lines without a stamp are kept only
-    /// when there is no window.
-    pub fn contains(&self, stamp: Option<&Stamp>) -> bool {
-        if self.since.is_none() && self.until.is_none() {
-            return true;
-        }
-        let Some(stamp) = stamp else { return false };
-        let at = stamp.naive();
-        self.since.is_none_or(|s| at >= s) && self.until.is_none_or(|u| at < u)
-    }
-}
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::{mpsc, Arc};
 
 /// Where syslog stamps without a year get their year.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -56,6 +36,8 @@ pub struct ScanOptions {
     pub years: YearSource,
     /// Only lines in this window count.
     pub window: Window,
+    /// Bytes read from disk so far are added here (for a progress display).
+    pub progress: Option<Arc<AtomicU64>>,
 }
 
 impl Default for ScanOptions {
@@ -65,6 +47,7 @@ impl Default for ScanOptions {
             chunk_size: DEFAULT_CHUNK_SIZE,
             years: YearSource::FileTime,
             window: Window::default(),
+            progress: None,
         }
     }
 }
@@ -96,11 +79,13 @@ pub fn count_chunk(parser: &Parser, data: &[u8], years: &YearRule, window: &Wind
             summary.record_overlong();
             continue;
         }
-        let parsed = parser.parse(line, years);
-        if !window.contains(parsed.stamp.as_ref()) {
+        let header = split_header(line, years);
+        // Outside the window: skipped before the body is looked at.
+        if !window.contains(header.stamp.as_ref()) {
             summary.outside_window += 1;
             continue;
         }
+        let parsed = parser.parse_body(header);
         summary.record(&parsed, line);
     }
     summary
@@ -136,65 +121,97 @@ fn prepare(input: &Input, options: &ScanOptions, parser: &Parser) -> Result<Prep
 fn scan_one(
     prepared: Prepared,
     options: &ScanOptions,
-    parser: &Parser,
+    parser: &Arc<Parser>,
     pool: &rayon::ThreadPool,
     total: &mut Summary,
 ) -> Result<(), InputError> {
     let Prepared { input, opened, .. } = prepared;
     let opened = match opened {
         Some(opened) => opened,
-        None => input::open(&input)?,
+        None => input::open_counted(&input, options.progress.as_ref())?,
     };
     let years = year_rule(options.years, opened.modified);
-    let batch_size = pool.current_num_threads() * 2;
-    let (sender, receiver) = mpsc::sync_channel(batch_size);
+    let window = options.window;
+    if pool.current_num_threads() == 1 {
+        // One thread means one thread: read and count in turn, a baseline for scaling.
+        let mut reader = ChunkReader::new(opened.reader, options.chunk_size);
+        loop {
+            match reader.next_chunk() {
+                Ok(Some(chunk)) => {
+                    let mut part = count_chunk(parser, &chunk.data, &years, &window);
+                    for _ in 0..chunk.overlong {
+                        part.record_overlong();
+                    }
+                    total.append(part);
+                    reader.recycle(chunk.data);
+                }
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(InputError::from_io(&input, &e)),
+            }
+        }
+    }
+    // Chunks being counted at once: enough to keep every worker busy, few enough that
+    // memory stays at a few chunks whatever the input size.
+    let max_in_flight = pool.current_num_threads() * 2;
+    let (chunk_sender, chunks) = mpsc::sync_channel(pool.current_num_threads());
+    let (part_sender, parts) = mpsc::channel::<(u64, Summary)>();
+    let (recycle_sender, recycled) = mpsc::channel::<Vec<u8>>();
     let chunk_size = options.chunk_size;
     std::thread::scope(|scope| {
         // Reading and decompressing overlap with counting.
         scope.spawn(move || {
             let mut reader = ChunkReader::new(opened.reader, chunk_size);
             loop {
+                while let Ok(buffer) = recycled.try_recv() {
+                    reader.recycle(buffer);
+                }
                 let next = reader.next_chunk();
                 let stop = !matches!(next, Ok(Some(_)));
-                if sender.send(next).is_err() || stop {
+                if chunk_sender.send(next).is_err() || stop {
                     break;
                 }
             }
         });
         let mut failure = None;
-        let mut batch = Vec::with_capacity(batch_size);
-        let mut done = false;
-        while !done {
-            batch.clear();
-            while batch.len() < batch_size {
-                match receiver.recv() {
-                    Ok(Ok(Some(chunk))) => batch.push(chunk),
-                    Ok(Ok(None)) | Err(_) => {
-                        done = true;
-                        break;
-                    }
-                    Ok(Err(e)) => {
-                        failure = Some(InputError::from_io(&input, &e));
-                        done = true;
-                        break;
-                    }
-                }
-            }
-            let parts: Vec<Summary> = pool.install(|| {
-                batch
-                    .par_iter()
-                    .map(|chunk| {
-                        let mut part = count_chunk(parser, &chunk.data, &years, &options.window);
-                        for _ in 0..chunk.overlong {
-                            part.record_overlong();
-                        }
-                        part
-                    })
-                    .collect()
-            });
-            for part in parts {
+        let mut sent = 0u64;
+        let mut appended = 0u64;
+        // Parts finish in any order; they are appended in input order.
+        let mut finished: BTreeMap<u64, Summary> = BTreeMap::new();
+        let mut collect = |finished: &mut BTreeMap<u64, Summary>, appended: &mut u64| {
+            let (index, part) = parts.recv().expect("a worker sends every part");
+            finished.insert(index, part);
+            while let Some(part) = finished.remove(appended) {
                 total.append(part);
+                *appended += 1;
             }
+        };
+        loop {
+            if sent - appended >= max_in_flight as u64 {
+                collect(&mut finished, &mut appended);
+                continue;
+            }
+            let chunk = match chunks.recv() {
+                Ok(Ok(Some(chunk))) => chunk,
+                Ok(Ok(None)) | Err(_) => break,
+                Ok(Err(e)) => {
+                    failure = Some(InputError::from_io(&input, &e));
+                    break;
+                }
+            };
+            let (parser, part_sender, index) = (Arc::clone(parser), part_sender.clone(), sent);
+            let recycle = recycle_sender.clone();
+            pool.spawn(move || {
+                let mut part = count_chunk(&parser, &chunk.data, &years, &window);
+                for _ in 0..chunk.overlong {
+                    part.record_overlong();
+                }
+                let _ = part_sender.send((index, part));
+                let _ = recycle.send(chunk.data);
+            });
+            sent += 1;
+        }
+        while appended < sent {
+            collect(&mut finished, &mut appended);
         }
         failure.map_or(Ok(()), Err)
     })
@@ -204,7 +221,7 @@ fn scan_one(
 /// so a rotated set gives the same counts in any order; a failing input is reported
 /// and the others are still counted.
 pub fn scan(inputs: &[Input], options: &ScanOptions) -> ScanOutcome {
-    let parser = Parser::new();
+    let parser = Arc::new(Parser::new());
     let threads = if options.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {

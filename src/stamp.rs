@@ -40,13 +40,24 @@ impl Stamp {
 /// December of the old year and January of the new one.
 #[derive(Clone, Copy, Debug)]
 pub struct YearRule {
-    reference: NaiveDateTime,
+    /// The latest instant a line may have: the reference plus a day.
+    limit: NaiveDateTime,
+    /// `limit` as (month, day, seconds), to choose the year without building dates.
+    limit_key: (u32, u32, u32),
 }
 
 impl YearRule {
     /// Years relative to a reference instant (usually the file's modification time).
     pub fn from_reference(reference: NaiveDateTime) -> YearRule {
-        YearRule { reference }
+        let limit = reference + chrono::Duration::days(1);
+        YearRule {
+            limit,
+            limit_key: (
+                limit.month(),
+                limit.day(),
+                limit.num_seconds_from_midnight(),
+            ),
+        }
     }
 
     /// Every undated line is in `year`.
@@ -54,24 +65,17 @@ impl YearRule {
         let reference = NaiveDate::from_ymd_opt(year, 12, 31)
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .unwrap_or_default();
-        YearRule { reference }
+        YearRule::from_reference(reference)
     }
 
     /// The date for a month and day without a year.
     pub fn date(&self, month: u32, day: u32, secs: u32) -> Option<NaiveDate> {
-        let limit = self.reference + chrono::Duration::days(1);
-        let mut year = limit.year();
-        // Feb 29 needs a leap year: look back up to eight years.
-        for _ in 0..9 {
-            if let Some(date) = NaiveDate::from_ymd_opt(year, month, day) {
-                let at = date.and_hms_opt(secs / 3600, (secs / 60) % 60, secs % 60)?;
-                if at <= limit {
-                    return Some(date);
-                }
-            }
+        let mut year = self.limit.year();
+        if (month, day, secs) > self.limit_key {
             year -= 1;
         }
-        None
+        // Feb 29 needs a leap year: look back up to eight years.
+        (0..9).find_map(|back| NaiveDate::from_ymd_opt(year - back, month, day))
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::code::{EnhancedCode, ReplyCode};
 use crate::parse::{Event, LineKind, Mta, ParsedLine};
 use chrono::NaiveDate;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// How long a queue id may stay silent and still belong to the same message.
 ///

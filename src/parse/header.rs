@@ -30,24 +30,33 @@ pub struct Header<'a> {
 /// Split `host tag[pid]: body` (the text after a syslog timestamp).
 fn syslog_tag(rest: &[u8]) -> Option<(&[u8], &[u8])> {
     let rest = rest.strip_prefix(b" ")?;
-    let host_end = memchr::memchr(b' ', rest)?;
-    let tag_start = host_end + 1;
-    tag_tail(&rest[tag_start..])
+    // Host names are short: a plain loop beats a vectorised search here.
+    let host_end = rest.iter().take(256).position(|b| *b == b' ')?;
+    tag_tail(&rest[host_end + 1..])
 }
 
 /// Split `tag[pid]: body` into the program name and the body.
 fn tag_tail(text: &[u8]) -> Option<(&[u8], &[u8])> {
-    // Tags are short; looking further only finds colons in message text.
-    let window = &text[..text.len().min(96)];
-    let colon = memchr::memchr(b':', window)?;
-    let tag = &text[..colon];
-    if tag.is_empty() || tag.contains(&b' ') {
+    // One pass over the tag: it ends at the first colon, holds no space, and the program
+    // name ends at `[`. Tags are short; looking further only finds colons in message text.
+    let mut program_end = None;
+    let mut colon = None;
+    for (i, &b) in text.iter().take(96).enumerate() {
+        match b {
+            b':' => {
+                colon = Some(i);
+                break;
+            }
+            b' ' => return None,
+            b'[' if program_end.is_none() => program_end = Some(i),
+            _ => {}
+        }
+    }
+    let colon = colon?;
+    if colon == 0 {
         return None;
     }
-    let program = match memchr::memchr(b'[', tag) {
-        Some(bracket) => &tag[..bracket],
-        None => tag,
-    };
+    let program = &text[..program_end.unwrap_or(colon)];
     let body = &text[colon + 1..];
     Some((program, body.strip_prefix(b" ").unwrap_or(body)))
 }

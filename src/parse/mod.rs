@@ -172,6 +172,7 @@ impl<'a> ParsedLine<'a> {
 /// Literal searchers built once and shared by every thread.
 pub(crate) struct Finders {
     pub status: memmem::Finder<'static>,
+    pub status_rev: memmem::FinderRev<'static>,
     pub dsn: memmem::Finder<'static>,
     pub said: memmem::Finder<'static>,
     pub refused_to_talk: memmem::Finder<'static>,
@@ -201,6 +202,7 @@ impl Parser {
         Parser {
             finders: Finders {
                 status: memmem::Finder::new(b" status="),
+                status_rev: memmem::FinderRev::new(b" status="),
                 dsn: memmem::Finder::new(b" dsn="),
                 said: memmem::Finder::new(b" said: "),
                 refused_to_talk: memmem::Finder::new(b" refused to talk to me: "),
@@ -217,7 +219,11 @@ impl Parser {
 
     /// Parse one line (without its line terminator).
     pub fn parse<'a>(&self, line: &'a [u8], years: &YearRule) -> ParsedLine<'a> {
-        let header = split_header(line, years);
+        self.parse_body(split_header(line, years))
+    }
+
+    /// Parse the body of a line whose header is already split (see [`split_header`]).
+    pub fn parse_body<'a>(&self, header: Header<'a>) -> ParsedLine<'a> {
         match header.source {
             Source::Postfix { daemon } => {
                 let mut parsed = ParsedLine::new(LineKind::Mail(Mta::Postfix), header.stamp);

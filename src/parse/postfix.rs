@@ -70,8 +70,13 @@ fn parse_status(f: &Finders, rest: &[u8], status_at: usize, out: &mut ParsedLine
         b"expired" | b"force-expired" => Some(Event::Expired),
         _ => None,
     };
-    if let Some(d) = memchr::memmem::rfind(&rest[..status_at], f.dsn.needle()) {
-        out.dsn = parse_enhanced(&rest[d + f.dsn.needle().len()..]).map(|(e, _)| e);
+    // `dsn=X.Y.Z, status=`: the dsn ends right before the status field when there is one.
+    let before = &rest[..status_at];
+    if let Some(comma) = before.strip_suffix(b",") {
+        let start = comma.len() - comma.iter().rev().take_while(|b| **b != b'=').count();
+        if comma[..start].ends_with(b" dsn=") {
+            out.dsn = parse_enhanced(&comma[start..]).map(|(e, _)| e);
+        }
     }
     let after = &value[word_len..];
     let Some(text) = after.strip_prefix(b" (") else {
@@ -137,6 +142,13 @@ fn parse_reject(f: &Finders, rest: &[u8], out: &mut ParsedLine<'_>) {
 
 /// Actions that smtpd, postscreen and cleanup log for a message or a command.
 fn parse_action(f: &Finders, rest: &[u8], out: &mut ParsedLine<'_>) -> bool {
+    // Every action starts with one of these letters; most lines (connect, client=) do not.
+    if !matches!(
+        rest.first(),
+        Some(b'r' | b'm' | b'p' | b'h' | b'd' | b'f' | b'i' | b'w')
+    ) {
+        return false;
+    }
     let actions: [(&[u8], Option<Event>); 9] = [
         (b"reject: ", Some(Event::Rejected)),
         (b"milter-reject: ", Some(Event::Rejected)),
@@ -326,7 +338,7 @@ pub(super) fn parse<'a>(
             if rest.starts_with(b"from=<") {
                 // `from=<..>, status=expired, returned to sender`: the sender address is
                 // the client's to choose, so take the last status field, which Postfix wrote.
-                if let Some(status_at) = memchr::memmem::rfind(rest, f.status.needle()) {
+                if let Some(status_at) = f.status_rev.rfind(rest) {
                     parse_status(f, rest, status_at, out);
                 }
                 return true;

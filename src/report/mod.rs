@@ -245,6 +245,29 @@ pub struct Report {
     pub unrecognised_examples: Vec<String>,
     /// The counted facts, for `smtplog merge`.
     pub facts: Vec<FactRow>,
+    /// The `--by` breakdown, when one was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Breakdown>,
+}
+
+/// A `--by` breakdown: the dimensions and one row per group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Breakdown {
+    /// Dimension names, in order.
+    pub by: Vec<String>,
+    /// Rows, sorted by key.
+    pub rows: Vec<GroupRow>,
+}
+
+impl Report {
+    /// Attach the breakdown by `dims`.
+    pub fn with_breakdown(mut self, dims: &[Dimension]) -> Report {
+        self.breakdown = Some(Breakdown {
+            by: dims.iter().map(|d| d.name().to_string()).collect(),
+            rows: group(&self, dims),
+        });
+        self
+    }
 }
 
 fn sort_rows<T>(rows: &mut [T], key: impl Fn(&T) -> (u64, String)) {
@@ -408,6 +431,7 @@ impl Report {
                     count,
                 })
                 .collect(),
+            breakdown: None,
         }
     }
 }
@@ -468,7 +492,7 @@ impl Dimension {
 }
 
 /// One row of a `--by` breakdown: the values of the dimensions, and the count.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupRow {
     /// Values, in the order of the dimensions.
     pub keys: Vec<String>,
