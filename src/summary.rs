@@ -97,6 +97,8 @@ struct MessageTracker {
     live: HashMap<IdKey, Option<i64>>,
     /// The latest time seen, for evicting ids that went silent.
     newest: Option<i64>,
+    /// When ids were last evicted (log time): eviction runs at most once an hour of log.
+    evicted_at: Option<i64>,
 }
 
 fn silent_too_long(last: Option<i64>, now: Option<i64>) -> bool {
@@ -147,7 +149,10 @@ impl MessageTracker {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        if let Some(newest) = self.newest {
+        // At most once an hour of log time: a pass over every live id is not free.
+        let due = |newest: &i64| self.evicted_at.is_none_or(|at| newest - at > 3600);
+        if let Some(newest) = self.newest.filter(due) {
+            self.evicted_at = Some(newest);
             // Twice the lifetime, so that eviction never changes a count.
             self.live
                 .retain(|_, last| last.is_none_or(|t| newest - t <= 2 * MESSAGE_LIFETIME_SECS));

@@ -149,7 +149,7 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
             return true;
         }
         // `sender verify fail for <..>: ... response to "MAIL FROM:<>" was: 550 ...`
-        if body.starts_with(b"H=") && memchr::memmem::find(body, b" verify ").is_some() {
+        if body.starts_with(b"H=") && f.verify.find(body).is_some() {
             if let Some(w) = f.verify_was.find(body) {
                 out.take_reply(&body[w + f.verify_was.needle().len()..]);
             }

@@ -183,6 +183,8 @@ pub(crate) struct Finders {
     pub colon_space: memmem::Finder<'static>,
     pub auth_failed: memmem::Finder<'static>,
     pub verify_was: memmem::Finder<'static>,
+    pub address_end: memmem::Finder<'static>,
+    pub verify: memmem::Finder<'static>,
 }
 
 /// The line parser. Build once, share across threads (`&Parser` is `Sync`).
@@ -213,6 +215,8 @@ impl Parser {
                 colon_space: memmem::Finder::new(b": "),
                 auth_failed: memmem::Finder::new(b"authenticator failed"),
                 verify_was: memmem::Finder::new(b" was: "),
+                address_end: memmem::Finder::new(b">, "),
+                verify: memmem::Finder::new(b" verify "),
             },
         }
     }

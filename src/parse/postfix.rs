@@ -272,7 +272,8 @@ fn is_delivery_agent(daemon: &[u8]) -> bool {
 fn find_delivery_status(f: &Finders, rest: &[u8]) -> Option<usize> {
     // Skip the recipient: a quoted local part may hold anything but `>, relay=`.
     let fields = if rest.starts_with(b"to=<") {
-        memchr::memmem::find_iter(rest, b">, ")
+        f.address_end
+            .find_iter(rest)
             .find(|&i| {
                 rest[i + 3..].starts_with(b"relay=") || rest[i + 3..].starts_with(b"orig_to=<")
             })
@@ -338,8 +339,10 @@ pub(super) fn parse<'a>(
             if rest.starts_with(b"from=<") {
                 // `from=<..>, status=expired, returned to sender`: the sender address is
                 // the client's to choose, so take the last status field, which Postfix wrote.
-                if let Some(status_at) = f.status_rev.rfind(rest) {
-                    parse_status(f, rest, status_at, out);
+                if rest.ends_with(b", returned to sender") {
+                    if let Some(status_at) = f.status_rev.rfind(rest) {
+                        parse_status(f, rest, status_at, out);
+                    }
                 }
                 return true;
             }

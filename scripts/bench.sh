@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Whole-binary benchmark on large generated logs, with baselines measured in the same run.
+#
+#   scripts/bench.sh [LINES]          # default 8,300,000 lines (about 1 GB of Postfix log)
+#
+# Generates bench-data/postfix.log and bench-data/exim.log with examples/genlog (deterministic,
+# seed 42), warms the page cache, and prints the best of 3 wall-clock times for: wc -l, grep -c,
+# smtplog with 1 thread and with all cores, and pflogsumm / eximstats when installed
+# (`apt-get install pflogsumm`; eximstats: `apt-get download exim4-base`, `dpkg -x` it, and set
+# EXIMSTATS=/path/to/usr/sbin/eximstats). Peers run once: they take minutes. Peak memory (max
+# RSS) comes from GNU time. Figures are ratios, since machines are shared and noisy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LINES=${1:-8300000}
+cargo build --release --quiet --bin smtplog --example genlog
+BIN=target/release/smtplog
+mkdir -p bench-data
+for mta in postfix exim; do
+  f=bench-data/$mta.log
+  if [ ! -f "$f" ] || [ "$(wc -l < "$f")" -lt "$LINES" ]; then
+    target/release/examples/genlog --lines "$LINES" --mta "$mta" > "$f"
+  fi
+done
+
+best() { # best of 3 wall-clock seconds of a command; prints "seconds max_rss_kb"
+  local best=999999 rss=0
+  for _ in 1 2 3; do
+    # Not /dev/null: GNU grep stops at the first match when its output goes there.
+    /usr/bin/time -f "%e %M" -o /tmp/smtplog-bench.time "$@" > /tmp/smtplog-bench.out 2>&1 || true
+    read -r t m < <(tail -n 1 /tmp/smtplog-bench.time)
+    if awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
+  done
+  echo "$best $rss"
+}
+once() {
+  /usr/bin/time -f "%e %M" -o /tmp/smtplog-bench.time "$@" > /tmp/smtplog-bench.out 2>&1 || true
+  tail -n 1 /tmp/smtplog-bench.time
+}
+row() { # name seconds rss baseline_seconds
+  printf '  %-28s %8.2f s  %7.1f MiB  %6.2fx wc -l\n' "$1" "$2" "$(awk "BEGIN{print $3/1024}")" "$(awk "BEGIN{print $2/$4}")"
+}
+
+for mta in postfix exim; do
+  f=bench-data/$mta.log
+  cat "$f" > /dev/null
+  size=$(stat -c %s "$f")
+  echo "$f: $((size / 1000000)) MB, $(wc -l < "$f") lines"
+  read -r wc_s wc_m <<< "$(best wc -l "$f")"
+  read -r grep_s grep_m <<< "$(best grep -c 'said: [245][0-9][0-9]' "$f")"
+  read -r one_s one_m <<< "$(best "$BIN" report -j 1 "$f")"
+  read -r all_s all_m <<< "$(best "$BIN" report "$f")"
+  row "wc -l" "$wc_s" "$wc_m" "$wc_s"
+  row "grep -c 'said: [245]..'" "$grep_s" "$grep_m" "$wc_s"
+  row "smtplog report -j 1" "$one_s" "$one_m" "$wc_s"
+  row "smtplog report (all cores)" "$all_s" "$all_m" "$wc_s"
+  peer=""
+  if [ "$mta" = postfix ] && command -v pflogsumm > /dev/null; then peer=pflogsumm; fi
+  if [ "$mta" = exim ] && [ -n "${EXIMSTATS:-}" ]; then peer="perl $EXIMSTATS"; fi
+  if [ -n "$peer" ]; then
+    read -r peer_s peer_m <<< "$(once $peer "$f")"
+    row "$peer" "$peer_s" "$peer_m" "$wc_s"
+    echo "  smtplog is $(awk "BEGIN{printf \"%.0f\", $peer_s/$all_s}")x faster than ${peer%% *}"
+  fi
+  echo "  grep -c / smtplog: $(awk "BEGIN{printf \"%.2f\", $grep_s/$all_s}")x; threads scaling: $(awk "BEGIN{printf \"%.2f\", $one_s/$all_s}")x; $(awk "BEGIN{printf \"%.0f\", $size/1000000/$all_s}") MB/s"
+done
