@@ -292,7 +292,7 @@ impl<R: Read> ChunkReader<R> {
                 return Ok(Some(chunk));
             }
             if self.skipping {
-                match memchr::memchr(b'\n', &buf) {
+                match memchr::memchr2(b'\n', b'\r', &buf) {
                     Some(i) => {
                         buf.drain(..=i);
                         self.skipping = false;
@@ -306,7 +306,7 @@ impl<R: Read> ChunkReader<R> {
                     }
                 }
             }
-            match memchr::memrchr(b'\n', &buf) {
+            match last_cut(&buf, self.eof) {
                 Some(last) if buf.len() >= self.chunk_size || self.eof => {
                     self.carry.extend_from_slice(&buf[last + 1..]);
                     buf.truncate(last + 1);
@@ -338,20 +338,38 @@ pub fn is_overlong(line: &[u8]) -> bool {
     line.len() > MAX_LINE
 }
 
-/// Iterate over the lines of a chunk, without line terminators (`\n`, `\r\n`).
+/// Iterate over the lines of a chunk, without line terminators.
+///
+/// Lines end with `\n`, `\r\n` or a lone `\r` (old Mac style), one terminator each.
 pub fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut start = 0;
-    let mut ends = memchr::memchr_iter(b'\n', data);
     std::iter::from_fn(move || {
-        let end = match ends.next() {
-            Some(end) => end,
-            None if start < data.len() => data.len(),
-            None => return None,
+        if start >= data.len() {
+            return None;
+        }
+        let rest = &data[start..];
+        let (line, used) = match memchr::memchr2(b'\n', b'\r', rest) {
+            Some(i) if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') => (&rest[..i], i + 2),
+            Some(i) => (&rest[..i], i + 1),
+            None => (rest, rest.len()),
         };
-        let line = &data[start..end];
-        start = end + 1;
-        Some(line.strip_suffix(b"\r").unwrap_or(line))
+        start += used;
+        Some(line)
     })
+}
+
+/// Where a chunk may end: after the last line terminator, but never between the `\r` and
+/// `\n` of a CRLF (a lone `\r` at the very end might be the first half of one).
+fn last_cut(buf: &[u8], eof: bool) -> Option<usize> {
+    let mut end = buf.len();
+    loop {
+        let i = memchr::memrchr2(b'\n', b'\r', &buf[..end])?;
+        if buf[i] == b'\r' && i + 1 == buf.len() && !eof {
+            end = i;
+            continue;
+        }
+        return Some(i);
+    }
 }
 
 #[cfg(test)]
@@ -377,12 +395,21 @@ mod tests {
 
     #[test]
     fn every_chunk_size_gives_the_same_lines() {
-        let data = b"one\ntwo\r\nthree\n\nfive";
-        let want: Vec<Vec<u8>> = [&b"one"[..], b"two", b"three", b"", b"five"]
-            .iter()
-            .map(|l| l.to_vec())
-            .collect();
-        for size in 1..30 {
+        let data = b"one\ntwo\r\nthree\n\nfive\rsix\r\r\nseven";
+        let want: Vec<Vec<u8>> = [
+            &b"one"[..],
+            b"two",
+            b"three",
+            b"",
+            b"five",
+            b"six",
+            b"",
+            b"seven",
+        ]
+        .iter()
+        .map(|l| l.to_vec())
+        .collect();
+        for size in 1..40 {
             assert_eq!(chunks(data, size), (want.clone(), 0), "chunk size {size}");
         }
     }

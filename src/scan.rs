@@ -112,9 +112,18 @@ fn prepare(input: &Input, options: &ScanOptions, parser: &Parser) -> Result<Prep
         .map(|s| s.naive());
     Ok(Prepared {
         input: input.clone(),
-        opened: matches!(input, Input::Stdin).then_some(opened),
+        // Regular files are opened again when their turn comes, to keep few files open;
+        // stdin, FIFOs and devices cannot be read twice and stay open.
+        opened: (!is_regular_file(input)).then_some(opened),
         first,
     })
+}
+
+fn is_regular_file(input: &Input) -> bool {
+    match input {
+        Input::Path(path) => std::fs::metadata(path).is_ok_and(|m| m.is_file()),
+        Input::Stdin => false,
+    }
 }
 
 /// Scan one prepared input, appending its counts to `total`.

@@ -87,6 +87,10 @@ impl IdKey {
 /// at the beginning cannot tell whether an id it meets first continues a message from
 /// before, so it keeps those ids in `leading` until [`MessageTracker::append`] resolves
 /// them against the live ids of the part before it.
+///
+/// Ids silent for twice the lifetime are dropped from memory. That never changes a count
+/// as long as log time does not run backwards by more than that (two weeks), which holds
+/// for real logs and rotated sets (inputs are taken in order of their first timestamp).
 #[derive(Clone, Debug, Default)]
 struct MessageTracker {
     /// Messages known to be new.

@@ -184,7 +184,8 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
         take_smtp_error(f, rest, out);
         return true;
     }
-    if rest == b"Completed" || rest.starts_with(b"Completed ") {
+    // `Completed`, or `removed by root` (exim -Mrm): the message is gone.
+    if rest == b"Completed" || rest.starts_with(b"Completed ") || rest.starts_with(b"removed by ") {
         out.finishes_message = true;
         return true;
     }

@@ -365,7 +365,12 @@ pub(super) fn parse<'a>(
         b"local" | b"virtual" | b"pipe" | b"error" | b"retry" | b"discard" => {
             is_common_diagnostic(rest)
         }
-        // master, anvil, scache, postsuper, dnsblog, tlsmgr, ...: nothing they say is a reply.
+        // `postsuper -d`: QID: removed
+        b"postsuper" => {
+            out.finishes_message = out.message_id.is_some() && rest == b"removed";
+            true
+        }
+        // master, anvil, scache, dnsblog, tlsmgr, ...: nothing they say is a reply.
         _ => true,
     }
 }

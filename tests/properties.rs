@@ -1,0 +1,84 @@
+//! Properties (proptest): parsing never panics; the summary of a concatenation equals the
+//! appended summaries of its parts; counts do not depend on how the input is chunked.
+
+use proptest::prelude::*;
+use smtplog::input::ChunkReader;
+use smtplog::parse::Parser;
+use smtplog::report::Report;
+use smtplog::scan::{count_chunk, Window};
+use smtplog::stamp::YearRule;
+use smtplog::summary::Summary;
+
+/// Real lines of every kind, from the corpus, plus junk: the material the properties mix.
+fn corpus_lines() -> Vec<Vec<u8>> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/");
+    let mut lines = Vec::new();
+    // Lines of one day, in any order: message ids are matched across chunks exactly as long as
+    // log time never runs back by more than two message lifetimes (see summary.rs).
+    for file in ["real/postfix-maillog.log", "real/exim-mainlog.log"] {
+        let data = std::fs::read(format!("{dir}{file}")).unwrap();
+        // Every 7th line keeps the pool varied and small.
+        lines.extend(data.split(|b| *b == b'\n').step_by(7).map(<[u8]>::to_vec));
+    }
+    lines.push(b"\x00\x01\xff\xfe binary".to_vec());
+    lines.push(Vec::new());
+    lines
+}
+
+fn report_of(summary: Summary) -> Report {
+    let mut summary = summary;
+    summary.finish();
+    Report::new(&summary)
+}
+
+fn count(data: &[u8]) -> Summary {
+    count_chunk(
+        &Parser::new(),
+        data,
+        &YearRule::fixed(2026),
+        &Window::default(),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parsing_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let parser = Parser::new();
+        let years = YearRule::fixed(2026);
+        let _ = parser.parse(&bytes, &years);
+        // The same bytes after each real header, so that the body parsers see them too.
+        for prefix in [&b"Nov 24 12:05:23 mx1 postfix/smtp[1]: 5BFB6B82BD: "[..], b"Nov 24 12:05:23 mx1 postfix/smtpd[1]: NOQUEUE: reject: ", b"2026-11-24 12:05:40 1xVpHI-0007o9-2x ", b"2026-11-24 12:05:40 H=", b"2026-11-24T12:05:23+00:00 mx1 postfix/cleanup[2]: ABCDEF123: "] {
+            let mut line = prefix.to_vec();
+            line.extend_from_slice(&bytes);
+            let _ = parser.parse(&line, &years);
+        }
+    }
+
+    #[test]
+    fn concatenation_equals_appended_parts(picks in proptest::collection::vec(0usize..10_000, 1..120), cut in 0usize..120) {
+        let pool = corpus_lines();
+        let lines: Vec<&[u8]> = picks.iter().map(|i| pool[i % pool.len()].as_slice()).collect();
+        let cut = cut.min(lines.len());
+        let join = |ls: &[&[u8]]| ls.iter().flat_map(|l| l.iter().copied().chain([b'\n'])).collect::<Vec<u8>>();
+        let whole = report_of(count(&join(&lines)));
+        let mut parts = Summary::new();
+        parts.append(count(&join(&lines[..cut])));
+        parts.append(count(&join(&lines[cut..])));
+        prop_assert_eq!(report_of(parts), whole);
+    }
+
+    #[test]
+    fn chunk_size_never_changes_counts(picks in proptest::collection::vec(0usize..10_000, 1..150), chunk in 1usize..3000) {
+        let pool = corpus_lines();
+        let data: Vec<u8> = picks.iter().flat_map(|i| pool[i % pool.len()].iter().copied().chain([b'\n'])).collect();
+        let whole = report_of(count(&data));
+        let mut reader = ChunkReader::new(&data[..], chunk);
+        let mut total = Summary::new();
+        while let Some(c) = reader.next_chunk().unwrap() {
+            total.append(count(&c.data));
+        }
+        prop_assert_eq!(report_of(total), whole);
+    }
+}
