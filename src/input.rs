@@ -108,6 +108,12 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
+/// Decode a byte stream: gzip (one or more members) when it starts with the gzip magic,
+/// as is otherwise.
+pub fn decode(reader: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+    wrap(BufReader::with_capacity(64 << 10, reader)).map(|(r, _)| r)
+}
+
 fn wrap(mut reader: BufReader<Box<dyn Read + Send>>) -> io::Result<(Box<dyn Read + Send>, bool)> {
     let gzip = reader.fill_buf()?.starts_with(&GZIP_MAGIC);
     if gzip {
