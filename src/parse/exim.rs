@@ -84,7 +84,7 @@ fn parse_auth_failure(f: &Finders, body: &[u8], out: &mut ParsedLine<'_>) -> boo
 
 /// Exim lines without a message id that carry nothing to count.
 fn is_info(body: &[u8]) -> bool {
-    const PREFIXES: [&[u8]; 30] = [
+    const PREFIXES: [&[u8]; 50] = [
         b"SMTP connection from ",
         b"SMTP call from ",
         b"Start queue run",
@@ -92,6 +92,7 @@ fn is_info(body: &[u8]) -> bool {
         b"exim ",
         b"no MAIL in SMTP connection",
         b"no host name found",
+        b"no IP address found for host",
         b"unexpected disconnection",
         b"SMTP protocol error",
         b"SMTP protocol synchronization error",
@@ -99,9 +100,12 @@ fn is_info(body: &[u8]) -> bool {
         b"SMTP command timeout",
         b"SMTP data timeout",
         b"SMTP incomplete transaction",
+        b"SMTP connection lost",
         b"TLS error",
         b"H=",
+        b"U=",
         b"Connection from ",
+        b"Connections=",
         b"Warning: ",
         b"LOG: ",
         b"DKIM: ",
@@ -111,17 +115,46 @@ fn is_info(body: &[u8]) -> bool {
         b"Accepting ",
         b"too many connections",
         b"refused relay",
+        b"refused connection from ",
         b"Tainted ",
         b"failed to expand",
+        b"Failed to ",
         b"remote host used my name",
         b"lowest numbered MX",
+        b"ETRN ",
+        b"VRFY failed for ",
+        b"EXPN failed for ",
+        b"mail accepted ",
+        b"spool directory space check failed",
+        b"timed out while reading local message",
+        b"exec of ",
+        b"bind of ",
+        b"ridiculously long message header",
+        b"overlong message header line",
+        b"Daemon ",
+        b"SIGHUP received",
+        b"Message ",
+        b"ACL \"",
     ];
     PREFIXES.iter().any(|p| body.starts_with(p))
+        || memchr::memmem::find(body, b" accepted by connect ACL").is_some()
 }
 
 /// Lines about a message (after its id) that carry nothing to count.
 fn is_message_info(rest: &[u8]) -> bool {
-    const PREFIXES: [&[u8]; 16] = [
+    const PREFIXES: [&[u8]; 28] = [
+        b"no recipients found in headers",
+        b"qualify/rewrite: ",
+        b"remote host address is the local host",
+        b"unable to set gid",
+        b"failed to read delivery status",
+        b"unfrozen by ",
+        b"Error while reading message",
+        b"Error in system filter",
+        b"Failed to expand",
+        b"home directory ",
+        b"no IP address found for host",
+        b"verify header_syntax fails",
         b"*> ",
         b">> ",
         b"Frozen",
@@ -139,7 +172,11 @@ fn is_message_info(rest: &[u8]) -> bool {
         b"DKIM: ",
         b"Remote host ",
     ];
-    PREFIXES.iter().any(|p| rest.starts_with(p)) || rest.ends_with(b": error ignored")
+    PREFIXES.iter().any(|p| rest.starts_with(p))
+        || rest.ends_with(b": error ignored")
+        || memchr::memmem::find(rest, b" router: ").is_some()
+        || memchr::memmem::find(rest, b" transport process returned ").is_some()
+        || memchr::memmem::find(rest, b" transport output: ").is_some()
 }
 
 /// Parse an Exim body. Returns false when the shape is unknown.
@@ -148,8 +185,24 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
         if parse_rejection(f, body, out) || parse_auth_failure(f, body, out) {
             return true;
         }
+        // `too many recipients: excess temporarily rejected: sender=<..>` (recipients_max)
+        if body.starts_with(b"too many recipients: excess temporarily rejected") {
+            out.event = Some(Event::Rejected);
+            out.temporary = true;
+            return true;
+        }
+        // `U=x F=<a@b> RCPT <c@d>: discarded by RCPT ACL: ...` (the ACL `discard` verb)
+        if memchr::memmem::find(body, b": discarded by ").is_some() {
+            out.event = Some(Event::Discarded);
+            return true;
+        }
         // `sender verify fail for <..>: ... response to "MAIL FROM:<>" was: 550 ...`
-        if body.starts_with(b"H=") && f.verify.find(body).is_some() {
+        if (body.starts_with(b"H=")
+            || body.starts_with(b"U=")
+            || body.starts_with(b"sender verify ")
+            || body.starts_with(b"recipient verify "))
+            && f.verify.find(body).is_some()
+        {
             if let Some(w) = f.verify_was.find(body) {
                 out.take_reply(&body[w + f.verify_was.needle().len()..]);
             }

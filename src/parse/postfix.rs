@@ -200,7 +200,7 @@ fn parse_action(f: &Finders, rest: &[u8], out: &mut ParsedLine<'_>) -> bool {
 
 /// smtpd and postscreen lines that carry no reply.
 fn is_smtpd_info(rest: &[u8]) -> bool {
-    const PREFIXES: [&[u8]; 33] = [
+    const PREFIXES: [&[u8]; 36] = [
         b"connect from ",
         b"disconnect from ",
         b"lost connection after ",
@@ -234,6 +234,9 @@ fn is_smtpd_info(rest: &[u8]) -> bool {
         b"SASL ",
         b"sasl_",
         b"EHLO ",
+        b"table ",
+        b"DATA without valid RCPT",
+        b"BDAT without valid RCPT",
     ];
     PREFIXES.iter().any(|p| rest.starts_with(p))
 }
@@ -291,6 +294,8 @@ fn find_delivery_status(f: &Finders, rest: &[u8]) -> Option<usize> {
                 .starts_with(b", status=")
                 .then_some(value_at + len + 1)
         })
+        // No well-formed dsn (`dsn=1.2.3`, or none at all): the first status after the fields.
+        .or_else(|| f.status.find(&rest[fields..]).map(|s| s + fields))
 }
 
 /// Parse a Postfix body. Returns false when the shape is unknown.

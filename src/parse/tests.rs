@@ -631,3 +631,53 @@ fn hostile_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn delivery_lines_with_a_bad_or_missing_dsn_still_count() {
+    // An invalid dsn is not counted, but the status still is; so is a line without `to=<`.
+    check(&format!("{PF}/smtp[40]: 1234567890AB: to=<u@ex.test>, relay=ex.test[192.0.2.89]:123, delay=0.12, delays=0.12/0.12/0.12/0.12, dsn=1.2.3, status=sent (250 2.0.0 Ok: queued as aaaa)"),
+        Some("delivered"), Some(250), Some("2.0.0"), None);
+    check(&format!("{PF}/smtp[40]: 1234567890AB: u@ex.test, relay=ex.test[192.0.2.89]:25, delay=2, delays=2/2/2/2, dsn=1.2.3, status=deferred (host ex.test[192.0.2.89] said: 12 Malformed (in reply to RCPT TO command))"),
+        Some("deferred"), None, None, None);
+    // `123 #1.2.3` and `123-1.2.3` are not replies.
+    check(&format!("{PF}/lmtp[40]: 1234567890AB: to=<u@ex.test>, relay=ex.test[192.0.2.89]:25, delay=1.23, delays=1.23/1.23/1.23/1.23, dsn=1.2.3, status=bounced (123 #1.2.3 Reasons)"),
+        Some("bounced"), None, None, None);
+}
+
+#[test]
+fn more_exim_shapes() {
+    let p = full("2026-11-24 12:05:40 too many recipients: excess temporarily rejected: sender=<x@y.test> U=someone");
+    assert_eq!(
+        (p.event, p.temporary, p.code),
+        (Some(Event::Rejected), true, None)
+    );
+    check("2026-11-24 12:05:40 U=someone F=<ok@x.test> RCPT <discard@p.test>: discarded by RCPT ACL: discard message 1",
+        Some("discarded"), None, None, None);
+    check(
+        "2026-11-24 12:05:40 U=someone sender verify fail for <x@y.test>: Unrouteable address",
+        None,
+        None,
+        None,
+        None,
+    );
+    check(
+        "2026-11-24 12:05:40 sender verify defer (making callout connection): T=smtp Network Error",
+        None,
+        None,
+        None,
+        None,
+    );
+    check("2026-11-24 12:05:40 no IP address found for host test.ex.test (during SMTP connection from [192.0.2.9])", None, None, None, None);
+    check(
+        "2026-11-24 12:05:40 192.0.2.8 accepted by connect ACL",
+        None,
+        None,
+        None,
+        None,
+    );
+    check("2026-11-24 12:05:40 1xVpHI-0007o9-2x r1 router: skipped error: domain missing or malformed", None, None, None, None);
+    let p = full("2026-11-24 12:05:40 1xVpHI-0007o9-2x removed by root");
+    assert!(p.finishes_message);
+    let line = format!("{PF}/postsuper[9]: 3DE35B83B6: removed");
+    assert!(full(&line).finishes_message);
+}
