@@ -196,3 +196,33 @@ fn stdin_works_and_is_read_once() {
         .success()
         .stdout(predicate::str::contains("\"replies\": 2"));
 }
+
+#[test]
+fn a_file_that_grows_while_being_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("growing.log");
+    let line = [REJECT, b"\n"].concat();
+    std::fs::write(&f, line.repeat(20_000)).unwrap();
+    let writer = {
+        let f = f.clone();
+        let line = line.clone();
+        std::thread::spawn(move || {
+            let mut w = std::fs::OpenOptions::new().append(true).open(&f).unwrap();
+            for _ in 0..200 {
+                w.write_all(&line.repeat(100)).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        })
+    };
+    let (code, r, _) = json_of(&["--chunk-size", "4096", f.to_str().unwrap()]);
+    writer.join().unwrap();
+    assert_eq!(code, Some(0));
+    // Every line read is whole and counted: nothing half-written shows up as junk.
+    let total = r["lines"]["total"].as_u64().unwrap();
+    assert!((20_000..=40_000).contains(&total), "{total}");
+    assert_eq!(
+        r["replies"].as_u64(),
+        Some(total - r["lines"]["other"].as_u64().unwrap())
+    );
+    assert!(r["lines"]["other"].as_u64().unwrap() <= 1);
+}
