@@ -101,6 +101,14 @@ struct OutputArgs {
     #[arg(long)]
     show_unrecognised: bool,
 
+    /// Rows in the problems section of the text report (0: all).
+    #[arg(long, default_value_t = 15, value_name = "N")]
+    detail: usize,
+
+    /// Show the problems (deferrals, bounces, rejects, grouped by code and reason) first.
+    #[arg(long)]
+    problems_first: bool,
+
     /// Write the report to FILE (atomically: a temporary file, then a rename).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -219,6 +227,8 @@ fn render(report: &Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()>
             let options = report::text::TextOptions {
                 top: args.top,
                 show_unrecognised: args.show_unrecognised,
+                detail: args.detail,
+                problems_first: args.problems_first,
             };
             report::text::write(report, &options, out)?;
             if !args.by.is_empty() {

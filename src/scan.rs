@@ -248,8 +248,9 @@ pub fn scan(inputs: &[Input], options: &ScanOptions) -> ScanOutcome {
             Err(e) => errors.push(e),
         }
     }
-    // Undated inputs go last; ties keep the order given.
-    prepared.sort_by_key(|p| (p.first.is_none(), p.first));
+    // By first timestamp, undated inputs last; ties by name, so that the order of the
+    // arguments never matters.
+    prepared.sort_by_cached_key(|p| (p.first.is_none(), p.first, p.input.display_name()));
     let mut summary = Summary::new();
     for p in prepared {
         if let Err(e) = scan_one(p, options, &parser, &pool, &mut summary) {

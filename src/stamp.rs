@@ -44,12 +44,24 @@ pub struct YearRule {
     limit: NaiveDateTime,
     /// `limit` as (month, day, seconds), to choose the year without building dates.
     limit_key: (u32, u32, u32),
+    /// Every date of the limit's year and the year before, by month and day: a table
+    /// lookup per line instead of a calendar computation.
+    dates: [[[Option<NaiveDate>; 32]; 12]; 2],
 }
 
 impl YearRule {
     /// Years relative to a reference instant (usually the file's modification time).
     pub fn from_reference(reference: NaiveDateTime) -> YearRule {
         let limit = reference + chrono::Duration::days(1);
+        let mut dates = [[[None; 32]; 12]; 2];
+        for (back, year) in dates.iter_mut().enumerate() {
+            for (m, month) in year.iter_mut().enumerate() {
+                for (d, date) in month.iter_mut().enumerate() {
+                    *date =
+                        NaiveDate::from_ymd_opt(limit.year() - back as i32, m as u32 + 1, d as u32);
+                }
+            }
+        }
         YearRule {
             limit,
             limit_key: (
@@ -57,6 +69,7 @@ impl YearRule {
                 limit.day(),
                 limit.num_seconds_from_midnight(),
             ),
+            dates,
         }
     }
 
@@ -70,10 +83,16 @@ impl YearRule {
 
     /// The date for a month and day without a year.
     pub fn date(&self, month: u32, day: u32, secs: u32) -> Option<NaiveDate> {
-        let mut year = self.limit.year();
-        if (month, day, secs) > self.limit_key {
-            year -= 1;
+        let back = usize::from((month, day, secs) > self.limit_key);
+        let table = self.dates[back]
+            .get(month.wrapping_sub(1) as usize)
+            .and_then(|m| m.get(day as usize))
+            .copied()
+            .flatten();
+        if table.is_some() {
+            return table;
         }
+        let year = self.limit.year() - back as i32;
         // Feb 29 needs a leap year: look back up to eight years.
         (0..9).find_map(|back| NaiveDate::from_ymd_opt(year - back, month, day))
     }

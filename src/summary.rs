@@ -6,6 +6,7 @@
 
 use crate::code::{EnhancedCode, ReplyCode};
 use crate::parse::{Event, LineKind, Mta, ParsedLine};
+use crate::problems::ProblemTable;
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -188,6 +189,8 @@ pub struct Summary {
     pub outside_window: u64,
     /// The first unrecognised lines, for users to report.
     pub unrecognised_samples: Vec<Vec<u8>>,
+    /// Problems grouped by event, code, enhanced code and normalised reason.
+    pub problems: ProblemTable,
     messages: MessageTracker,
     /// Messages counted by summaries that were added with [`Summary::add`] or loaded.
     extra_messages: u64,
@@ -230,6 +233,9 @@ impl Summary {
         }
         if line.received {
             self.received += 1;
+        }
+        if ProblemTable::is_problem(line) {
+            self.problems.record(line);
         }
         if line.code.is_some() || line.event.is_some() {
             let fact = Fact {
@@ -285,6 +291,7 @@ impl Summary {
         self.overlong_lines += other.overlong_lines;
         self.outside_window += other.outside_window;
         self.extra_messages += other.extra_messages;
+        self.problems.add(other.problems);
         let room = UNRECOGNISED_SAMPLES.saturating_sub(self.unrecognised_samples.len());
         self.unrecognised_samples
             .extend(other.unrecognised_samples.into_iter().take(room));

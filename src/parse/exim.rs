@@ -1,6 +1,6 @@
 //! Exim mainlog message bodies (after the timestamp and optional pid).
 
-use super::{Event, Finders, ParsedLine};
+use super::{between, Event, Finders, ParsedLine};
 
 /// An Exim message id: `1xVpHI-0007o9-2x` (classic) or `10HmaX-000000005vi-0000` (4.97+).
 fn message_id_len(body: &[u8]) -> Option<usize> {
@@ -21,7 +21,7 @@ fn message_id_len(body: &[u8]) -> Option<usize> {
 }
 
 /// `... SMTP error from remote mail server after RCPT TO:<a@b>: 550 5.1.1 ...`
-fn take_smtp_error(f: &Finders, text: &[u8], out: &mut ParsedLine<'_>) -> bool {
+fn take_smtp_error<'a>(f: &Finders, text: &'a [u8], out: &mut ParsedLine<'a>) -> bool {
     let Some(at) = f.exim_smtp_error.find(text) else {
         return false;
     };
@@ -32,12 +32,23 @@ fn take_smtp_error(f: &Finders, text: &[u8], out: &mut ParsedLine<'_>) -> bool {
     }
 }
 
+/// `** addr ...: reason` or `== addr ... defer (-44) ...: SMTP error ...: 451 ...`: the
+/// address, and the reply or the reason Exim gives.
+fn take_failure<'a>(f: &Finders, rest: &'a [u8], out: &mut ParsedLine<'a>) {
+    let addr = &rest[3..];
+    let end = addr.iter().position(|b| *b == b' ').unwrap_or(addr.len());
+    out.party = Some(addr[..end].strip_suffix(b":").unwrap_or(&addr[..end]));
+    if !take_smtp_error(f, rest, out) {
+        out.reason = f.colon_space.find(rest).map(|c| &rest[c + 2..]);
+    }
+}
+
 /// Rejections: `rejected RCPT <a@b>: text`, `temporarily rejected MAIL <..>: 451 ...`,
 /// `rejected connection in "connect" ACL: 554 ...`, `unqualified sender rejected: <..>`.
 ///
 /// The code counts only when the ACL message starts with one; Exim does not log the
 /// code it sent otherwise, and codes are never guessed.
-fn parse_rejection(f: &Finders, body: &[u8], out: &mut ParsedLine<'_>) -> bool {
+fn parse_rejection<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -> bool {
     let at = if body.starts_with(b"rejected ") {
         Some(0)
     } else if body.starts_with(b"unqualified ") {
@@ -59,20 +70,28 @@ fn parse_rejection(f: &Finders, body: &[u8], out: &mut ParsedLine<'_>) -> bool {
     };
     out.event = Some(Event::Rejected);
     out.temporary = body[..at].ends_with(b"temporarily ");
+    out.party = between(body, b"[", b']');
     let after = &body[at..];
-    if let Some(c) = f.colon_space.find(after) {
-        out.take_reply(&after[c + 2..]);
+    match f.colon_space.find(after) {
+        Some(c) => {
+            if !out.take_reply(&after[c + 2..]) {
+                out.reason = Some(&after[c + 2..]);
+            }
+        }
+        // `rejected EHLO from [ip]:port: reason` has its colon; a bare `rejected X` is the reason.
+        None => out.reason = Some(after),
     }
     true
 }
 
 /// `dovecot_login authenticator failed for (x) [1.2.3.4]:5432: 535 Incorrect ...` (server)
 /// or `plain_client authenticator failed H=host [1.2.3.4] 535 5.7.8 ...` (client).
-fn parse_auth_failure(f: &Finders, body: &[u8], out: &mut ParsedLine<'_>) -> bool {
+fn parse_auth_failure<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -> bool {
     let Some(at) = f.auth_failed.find(body) else {
         return false;
     };
     let after = &body[at..];
+    out.party = between(after, b"[", b']');
     // The reply follows the first `: ` or `] ` that is followed by a code.
     for i in memchr::memchr2_iter(b':', b']', after) {
         if after.get(i + 1) == Some(&b' ') && out.take_reply(&after[i + 2..]) {
@@ -229,12 +248,12 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
         } else {
             Event::Bounced
         });
-        take_smtp_error(f, rest, out);
+        take_failure(f, rest, out);
         return true;
     }
     if rest.starts_with(b"== ") {
         out.event = Some(Event::Deferred);
-        take_smtp_error(f, rest, out);
+        take_failure(f, rest, out);
         return true;
     }
     // `Completed`, or `removed by root` (exim -Mrm): the message is gone.

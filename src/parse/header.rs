@@ -37,26 +37,18 @@ fn syslog_tag(rest: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// Split `tag[pid]: body` into the program name and the body.
 fn tag_tail(text: &[u8]) -> Option<(&[u8], &[u8])> {
-    // One pass over the tag: it ends at the first colon, holds no space, and the program
-    // name ends at `[`. Tags are short; looking further only finds colons in message text.
-    let mut program_end = None;
-    let mut colon = None;
-    for (i, &b) in text.iter().take(96).enumerate() {
-        match b {
-            b':' => {
-                colon = Some(i);
-                break;
-            }
-            b' ' => return None,
-            b'[' if program_end.is_none() => program_end = Some(i),
-            _ => {}
-        }
-    }
-    let colon = colon?;
-    if colon == 0 {
+    // The tag ends at the first colon and holds no space; tags are short, so looking
+    // further only finds colons in message text.
+    let window = &text[..text.len().min(96)];
+    let colon = memchr::memchr2(b':', b' ', window)?;
+    if colon == 0 || window[colon] != b':' {
         return None;
     }
-    let program = &text[..program_end.unwrap_or(colon)];
+    let tag = &text[..colon];
+    let program = match memchr::memchr(b'[', tag) {
+        Some(bracket) => &tag[..bracket],
+        None => tag,
+    };
     let body = &text[colon + 1..];
     Some((program, body.strip_prefix(b" ").unwrap_or(body)))
 }

@@ -129,6 +129,10 @@ pub struct ParsedLine<'a> {
     pub dsn: Option<EnhancedCode>,
     /// Exim `temporarily rejected`: the client was told to try again.
     pub temporary: bool,
+    /// The reply's text after its codes, or the reason given for an event without one.
+    pub reason: Option<&'a [u8]>,
+    /// Who it concerns: the recipient of a delivery, the client of a rejection.
+    pub party: Option<&'a [u8]>,
 }
 
 impl<'a> ParsedLine<'a> {
@@ -144,15 +148,18 @@ impl<'a> ParsedLine<'a> {
             enhanced: None,
             dsn: None,
             temporary: false,
+            reason: None,
+            party: None,
         }
     }
 
     /// Record the reply at the start of `text`, if there is one. Returns whether one was found.
-    fn take_reply(&mut self, text: &[u8]) -> bool {
+    fn take_reply(&mut self, text: &'a [u8]) -> bool {
         match parse_reply(text) {
-            Some((code, enhanced, _)) => {
+            Some((code, enhanced, len)) => {
                 self.code = Some(code);
                 self.enhanced = enhanced;
+                self.reason = Some(trim_start(&text[len..]));
                 true
             }
             None => false,
@@ -160,10 +167,43 @@ impl<'a> ParsedLine<'a> {
     }
 
     /// Record a reply, or failing that a bare enhanced code (which is a dsn, not a reply).
-    fn take_reply_or_bare_enhanced(&mut self, text: &[u8]) {
+    fn take_reply_or_bare_enhanced(&mut self, text: &'a [u8]) {
         if !self.take_reply(text) {
-            if let Some((enhanced, _)) = parse_enhanced(text) {
-                self.dsn = Some(enhanced);
+            match parse_enhanced(text) {
+                Some((enhanced, len)) => {
+                    self.dsn = Some(enhanced);
+                    self.reason = Some(trim_start(&text[len..]));
+                }
+                None => self.reason = Some(text),
+            }
+        }
+    }
+}
+
+fn trim_start(text: &[u8]) -> &[u8] {
+    let n = text.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    &text[n..]
+}
+
+/// The text between `open` and the next `close`, e.g. the address of `to=<...>`.
+fn between<'a>(text: &'a [u8], open: &[u8], close: u8) -> Option<&'a [u8]> {
+    // Needles are a few bytes: a byte search plus a prefix check beats building a searcher.
+    let start = memchr::memchr_iter(*open.first()?, text).find(|&i| text[i..].starts_with(open))?
+        + open.len();
+    let len = memchr::memchr(close, &text[start..])?;
+    Some(&text[start..start + len])
+}
+
+impl<'a> ParsedLine<'a> {
+    /// Cut a reason where Postfix's field list starts (`; from=<`, `; to=<`, `; proto=`).
+    fn end_reason_at_fields(&mut self, separator: &memmem::Finder<'_>) {
+        const FIELDS: [&[u8]; 4] = [b"from=<", b"to=<", b"proto=", b"helo=<"];
+        if let Some(reason) = self.reason {
+            let cut = separator
+                .find_iter(reason)
+                .find(|&at| FIELDS.iter().any(|f| reason[at + 2..].starts_with(f)));
+            if let Some(at) = cut {
+                self.reason = Some(&reason[..at]);
             }
         }
     }
@@ -180,6 +220,7 @@ pub(crate) struct Finders {
     pub exim_reply_field: memmem::Finder<'static>,
     pub rejected: memmem::Finder<'static>,
     pub from_fields: memmem::Finder<'static>,
+    pub field_separator: memmem::Finder<'static>,
     pub colon_space: memmem::Finder<'static>,
     pub auth_failed: memmem::Finder<'static>,
     pub verify_was: memmem::Finder<'static>,
@@ -212,6 +253,7 @@ impl Parser {
                 exim_reply_field: memmem::Finder::new(b" C=\""),
                 rejected: memmem::Finder::new(b"rejected "),
                 from_fields: memmem::Finder::new(b"; from=<"),
+                field_separator: memmem::Finder::new(b"; "),
                 colon_space: memmem::Finder::new(b": "),
                 auth_failed: memmem::Finder::new(b"authenticator failed"),
                 verify_was: memmem::Finder::new(b" was: "),

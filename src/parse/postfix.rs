@@ -1,6 +1,6 @@
 //! Postfix message bodies, by daemon.
 
-use super::{is_common_diagnostic, Event, Finders, ParsedLine};
+use super::{between, is_common_diagnostic, Event, Finders, ParsedLine};
 use crate::code::parse_enhanced;
 
 /// A Postfix queue id: short (`5BFB6B82BD`, upper-case hex) or long (`4PbC4x469Jz3tBr`).
@@ -57,7 +57,7 @@ fn remote_reply_text<'a>(f: &Finders, text: &'a [u8]) -> Option<&'a [u8]> {
 }
 
 /// A delivery status line: `to=<..>, relay=.., dsn=X.Y.Z, status=S (text)` or qmgr's expiry.
-fn parse_status(f: &Finders, rest: &[u8], status_at: usize, out: &mut ParsedLine<'_>) {
+fn parse_status<'a>(f: &Finders, rest: &'a [u8], status_at: usize, out: &mut ParsedLine<'a>) {
     let value = &rest[status_at + f.status.needle().len()..];
     let word_len = value
         .iter()
@@ -78,10 +78,15 @@ fn parse_status(f: &Finders, rest: &[u8], status_at: usize, out: &mut ParsedLine
             out.dsn = parse_enhanced(&comma[start..]).map(|(e, _)| e);
         }
     }
+    // The recipient (qmgr's expiry names the sender instead), kept for problems only.
+    if out.event != Some(Event::Delivered) {
+        out.party = between(rest, b"to=<", b'>').or_else(|| between(rest, b"from=<", b'>'));
+    }
     let after = &value[word_len..];
     let Some(text) = after.strip_prefix(b" (") else {
         return;
     };
+    out.reason = Some(text);
     // `(250 2.0.0 Ok: queued as ...)`: the reply starts the text.
     if out.take_reply(text) {
         return;
@@ -97,7 +102,7 @@ fn parse_status(f: &Finders, rest: &[u8], status_at: usize, out: &mut ParsedLine
 /// smtpd writes the reply after the client (`host[addr]: `), postscreen after the client's
 /// port (`[addr]:port: `), proxy-reject right after the stage, cleanup's header and body
 /// checks after the field list (`helo=<..>: 5.7.1 text`).
-fn parse_reject(f: &Finders, rest: &[u8], out: &mut ParsedLine<'_>) {
+fn parse_reject<'a>(f: &Finders, rest: &'a [u8], out: &mut ParsedLine<'a>) {
     let stage_len = rest
         .iter()
         .take_while(|b| !matches!(b, b' ' | b':'))
@@ -111,6 +116,9 @@ fn parse_reject(f: &Finders, rest: &[u8], out: &mut ParsedLine<'_>) {
             if let Some(c) = f.colon_space.find(tail) {
                 out.take_reply_or_bare_enhanced(&tail[c + 2..]);
             }
+            // `... from host[addr]; from=<..>`: the client just before the field list.
+            let head = &after_stage[..fields];
+            out.party = memchr::memmem::rfind(head, b" from ").map(|i| &head[i + 6..]);
         }
         return;
     }
@@ -118,6 +126,7 @@ fn parse_reject(f: &Finders, rest: &[u8], out: &mut ParsedLine<'_>) {
         let Some(bracket) = memchr::memchr(b']', from_rest) else {
             return;
         };
+        out.party = Some(&from_rest[..=bracket]);
         let mut tail = &from_rest[bracket + 1..];
         // postscreen: `[addr]:port: `
         if let Some(port_and_rest) = tail.strip_prefix(b":") {
@@ -131,17 +140,20 @@ fn parse_reject(f: &Finders, rest: &[u8], out: &mut ParsedLine<'_>) {
         }
         if let Some(text) = tail.strip_prefix(b": ") {
             out.take_reply_or_bare_enhanced(text);
+            out.end_reason_at_fields(&f.field_separator);
         }
         return;
     }
     // `proxy-reject: END-OF-MESSAGE: 554 5.7.0 ...`
     if let Some(text) = after_stage.strip_prefix(b": ") {
         out.take_reply_or_bare_enhanced(text);
+        out.end_reason_at_fields(&f.field_separator);
+        out.party = between(rest, b"to=<", b'>');
     }
 }
 
 /// Actions that smtpd, postscreen and cleanup log for a message or a command.
-fn parse_action(f: &Finders, rest: &[u8], out: &mut ParsedLine<'_>) -> bool {
+fn parse_action<'a>(f: &Finders, rest: &'a [u8], out: &mut ParsedLine<'a>) -> bool {
     // Every action starts with one of these letters; most lines (connect, client=) do not.
     if !matches!(
         rest.first(),
@@ -161,17 +173,30 @@ fn parse_action(f: &Finders, rest: &[u8], out: &mut ParsedLine<'_>) -> bool {
         (b"discard: ", Some(Event::Discarded)),
     ];
     // header_checks/body_checks WARN: a would-be reject that only went to the log.
-    if rest.starts_with(b"warning: header ") || rest.starts_with(b"warning: body ") {
-        out.event = Some(Event::RejectWarning);
-        return true;
+    if let Some(check) = rest.strip_prefix(b"warning: ") {
+        if check.starts_with(b"header ") || check.starts_with(b"body ") {
+            out.event = Some(Event::RejectWarning);
+            let mut would = ParsedLine::new(out.kind, out.stamp);
+            parse_reject(f, check, &mut would);
+            out.reason = would.reason;
+            out.party = would.party;
+            return true;
+        }
     }
     for (prefix, event) in actions {
         if let Some(after) = rest.strip_prefix(prefix) {
             out.event = event;
             match event {
                 Some(Event::Rejected) => parse_reject(f, after, out),
-                // A reject_warning's code was never sent: it is not a reply.
-                Some(Event::RejectWarning | Event::Held | Event::Discarded) => {}
+                // A reject_warning's code was never sent: it is not a reply. Its text and
+                // client still say what would have been refused.
+                Some(Event::RejectWarning) => {
+                    let mut would = ParsedLine::new(out.kind, out.stamp);
+                    parse_reject(f, after, &mut would);
+                    out.reason = would.reason;
+                    out.party = would.party;
+                }
+                Some(Event::Held | Event::Discarded) => {}
                 _ => {
                     if let Some(text) = after.strip_prefix(b"END-OF-MESSAGE: ") {
                         out.take_reply(text);
@@ -332,6 +357,8 @@ pub(super) fn parse<'a>(
         b"smtp" | b"lmtp" => {
             if let Some(reply) = remote_reply_text(f, rest) {
                 out.take_reply(reply);
+                out.party =
+                    between(rest, b"host ", b' ').or_else(|| between(rest, b"server ", b' '));
                 return true;
             }
             is_client_info(rest) || is_common_diagnostic(rest)

@@ -188,6 +188,28 @@ pub struct DayRow {
     pub by_event: EventCounts,
 }
 
+/// One problem: an event's reply code, enhanced code and normalised reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProblemRow {
+    /// The event, or none for a reply line without one (an AUTH failure, say).
+    pub event: Option<Event>,
+    /// The reply code, if any.
+    pub code: Option<u16>,
+    /// The enhanced code of the reply, or the dsn of a line without a reply code.
+    pub enhanced: Option<String>,
+    /// The reply text with addresses, hosts, numbers and ids masked.
+    pub reason: String,
+    /// Lines.
+    pub count: u64,
+    /// The group had too many different texts; this row is their total.
+    #[serde(default)]
+    pub collapsed: bool,
+    /// The catalogue's advice (enhanced code first, then the reply code).
+    pub advice: String,
+    /// The first recipients or clients it concerned.
+    pub examples: Vec<String>,
+}
+
 /// A fact as saved in JSON, so that `smtplog merge` can add reports up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FactRow {
@@ -245,6 +267,9 @@ pub struct Report {
     pub unrecognised_examples: Vec<String>,
     /// The counted facts, for `smtplog merge`.
     pub facts: Vec<FactRow>,
+    /// Problems, most frequent first.
+    #[serde(default)]
+    pub problems: Vec<ProblemRow>,
     /// The `--by` breakdown, when one was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakdown: Option<Breakdown>,
@@ -431,9 +456,60 @@ impl Report {
                     count,
                 })
                 .collect(),
+            problems: problem_rows(summary),
             breakdown: None,
         }
     }
+}
+
+fn problem_rows(summary: &Summary) -> Vec<ProblemRow> {
+    let cat = catalogue();
+    let mut rows = Vec::new();
+    for (key, group) in &summary.problems.groups {
+        let advice = key
+            .status
+            .and_then(|e| cat.enhanced(e))
+            .map(|e| e.advice.clone())
+            .or_else(|| {
+                key.code
+                    .and_then(|c| cat.reply(c))
+                    .map(|e| e.advice.clone())
+            })
+            .unwrap_or_default();
+        let row =
+            |reason: String, stats: &crate::problems::ReasonStats, collapsed: bool| ProblemRow {
+                event: key.event,
+                code: key.code.map(ReplyCode::value),
+                enhanced: key.status.map(|e| e.to_string()),
+                reason,
+                count: stats.count,
+                collapsed,
+                advice: advice.clone(),
+                examples: stats.examples.clone(),
+            };
+        if let Some(total) = &group.collapsed {
+            rows.push(row(
+                crate::problems::COLLAPSED_REASON.to_string(),
+                total,
+                true,
+            ));
+        }
+        for (reason, stats) in &group.reasons {
+            rows.push(row(reason.clone(), stats, false));
+        }
+    }
+    // Most frequent first; ties in key order, so the output is stable.
+    rows.sort_by(|a, b| {
+        b.count.cmp(&a.count).then_with(|| {
+            (a.event, a.code, &a.enhanced, &a.reason).cmp(&(
+                b.event,
+                b.code,
+                &b.enhanced,
+                &b.reason,
+            ))
+        })
+    });
+    rows
 }
 
 /// A dimension for `--by` breakdowns.
@@ -562,6 +638,26 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
             temporary: row.temporary,
         };
         *summary.facts.entry(fact).or_insert(0) += row.count;
+    }
+    for row in &report.problems {
+        let key = crate::problems::ProblemKey {
+            event: row.event,
+            code: match row.code {
+                Some(c) => Some(ReplyCode::new(c).ok_or_else(|| format!("bad code {c}"))?),
+                None => None,
+            },
+            status: enhanced(&row.enhanced)?,
+        };
+        let group = summary.problems.groups.entry(key).or_default();
+        let stats = crate::problems::ReasonStats {
+            count: row.count,
+            examples: row.examples.clone(),
+        };
+        if row.collapsed {
+            group.collapsed = Some(stats);
+        } else {
+            group.reasons.insert(row.reason.clone(), stats);
+        }
     }
     summary.unrecognised_samples = report
         .unrecognised_examples

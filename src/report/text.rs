@@ -14,6 +14,52 @@ pub struct TextOptions {
     pub top: usize,
     /// List the unrecognised example lines.
     pub show_unrecognised: bool,
+    /// Rows in the problems section (0: all).
+    pub detail: usize,
+    /// Put the problems section first.
+    pub problems_first: bool,
+}
+
+fn problems(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    if report.problems.is_empty() {
+        return Ok(());
+    }
+    rule(out, "Problems by reply code, enhanced code and reason")?;
+    writeln!(
+        out,
+        "  {:>7}  {:<14} {:<4} {:<8}  REASON",
+        "COUNT", "EVENT", "CODE", "ENHANCED"
+    )?;
+    for p in limit(&report.problems, options.detail) {
+        let event = p.event.map_or("(reply)", |e| e.name());
+        let code = p.code.map_or_else(|| "-".to_string(), |c| c.to_string());
+        let enhanced = p.enhanced.as_deref().unwrap_or("-");
+        writeln!(
+            out,
+            "  {:>7}  {event:<14} {code:<4} {enhanced:<8}  {}",
+            p.count,
+            escape_str(&p.reason)
+        )?;
+        if !p.advice.is_empty() {
+            writeln!(out, "  {:>7}  fix: {}", "", p.advice)?;
+        }
+        if !p.examples.is_empty() {
+            let examples: Vec<String> = p
+                .examples
+                .iter()
+                .map(|e| escape_str(e).into_owned())
+                .collect();
+            writeln!(out, "  {:>7}  e.g. {}", "", examples.join(", "))?;
+        }
+    }
+    if options.detail != 0 && report.problems.len() > options.detail {
+        writeln!(
+            out,
+            "  ({} more; --detail 0 shows all)",
+            report.problems.len() - options.detail
+        )?;
+    }
+    Ok(())
 }
 
 fn rule(out: &mut dyn Write, title: &str) -> io::Result<()> {
@@ -58,6 +104,9 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
         "Messages: {}   Received: {}   Replies: {}",
         report.messages, report.received, report.replies
     )?;
+    if options.problems_first {
+        problems(report, options, out)?;
+    }
 
     if report.replies > 0 {
         rule(out, "Replies by class")?;
@@ -179,6 +228,10 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
                 d.by_event.rejected
             )?;
         }
+    }
+
+    if !options.problems_first {
+        problems(report, options, out)?;
     }
 
     if l.unrecognised > 0 {

@@ -1,0 +1,370 @@
+//! Problems grouped the way they are solved: event → reply code → enhanced code →
+//! normalised reason, with counts and a few examples.
+//!
+//! Normalising masks what differs between occurrences of one problem (addresses, IPs,
+//! host names, numbers, ids, URLs, the repeated codes of multi-line replies) so that one
+//! problem is one row.
+
+use crate::code::{EnhancedCode, ReplyCode};
+use crate::parse::{Event, ParsedLine};
+use crate::sanitize::escape_bytes;
+use regex::Regex;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// Distinct reasons kept per group before the group is summed up as one row.
+///
+/// A group collapses exactly when the whole input holds more distinct reasons than this,
+/// whatever the chunking, so results never depend on threads; memory stays bounded even
+/// when remote servers put random text in every reply.
+pub const MAX_REASONS_PER_GROUP: usize = 200;
+
+/// Examples (recipients or clients) kept per reason.
+pub const EXAMPLES_PER_REASON: usize = 3;
+
+/// The reason shown for a collapsed group.
+pub const COLLAPSED_REASON: &str = "(too many different texts to list)";
+
+/// What a problem row is keyed by, before the reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProblemKey {
+    /// The event (None: a reply line without an event, such as an AUTH failure).
+    pub event: Option<Event>,
+    /// The reply code.
+    pub code: Option<ReplyCode>,
+    /// The enhanced code of the reply, or the dsn when there is no reply code.
+    pub status: Option<EnhancedCode>,
+}
+
+/// Counts and examples of one normalised reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReasonStats {
+    /// Lines with this reason.
+    pub count: u64,
+    /// The first few recipients or clients, escaped.
+    pub examples: Vec<String>,
+}
+
+/// One group's reasons, or its total once it had too many.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProblemGroup {
+    /// Reasons and their stats (empty once collapsed).
+    pub reasons: BTreeMap<String, ReasonStats>,
+    /// Set when the group held more than [`MAX_REASONS_PER_GROUP`] reasons.
+    pub collapsed: Option<ReasonStats>,
+}
+
+impl ProblemGroup {
+    fn collapse_if_full(&mut self) {
+        if self.reasons.len() > MAX_REASONS_PER_GROUP {
+            let mut total = self.collapsed.take().unwrap_or_default();
+            for stats in std::mem::take(&mut self.reasons).into_values() {
+                total.count += stats.count;
+            }
+            self.collapsed = Some(total);
+        }
+    }
+
+    fn add(&mut self, reason: String, count: u64, examples: &[String]) {
+        // A collapsed group keeps its total only: which examples come last would depend
+        // on the order in which parts are added.
+        if let Some(total) = &mut self.collapsed {
+            total.count += count;
+            return;
+        }
+        let stats = self.reasons.entry(reason).or_default();
+        stats.count += count;
+        for example in examples {
+            if stats.examples.len() < EXAMPLES_PER_REASON && !stats.examples.contains(example) {
+                stats.examples.push(example.clone());
+            }
+        }
+        self.collapse_if_full();
+    }
+}
+
+/// All problem groups of a summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProblemTable {
+    /// Groups by key.
+    pub groups: BTreeMap<ProblemKey, ProblemGroup>,
+}
+
+thread_local! {
+    /// Normalised reasons by their text with `<...>` and `[...]` masked: most occurrences of
+    /// a problem differ only there, so the regexes run once per problem and thread, not once
+    /// per line. Normalising is a pure function, so the cache never changes a result.
+    static REASONS: std::cell::RefCell<rustc_hash::FxHashMap<Vec<u8>, std::rc::Rc<str>>> =
+        Default::default();
+}
+
+/// The normalised reason of a text, through the per-thread cache.
+fn cached_reason(text: &[u8]) -> std::rc::Rc<str> {
+    let masked = premask(text);
+    REASONS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(reason) = cache.get(&masked) {
+            return reason.clone();
+        }
+        let reason: std::rc::Rc<str> = normalise(&masked).into();
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(masked, reason.clone());
+        reason
+    })
+}
+
+/// Replace the insides of `<...>` and `[...]` with `*`: a cheap first pass before [`normalise`].
+fn premask(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut closing = None;
+    for &b in text {
+        match closing {
+            Some(close) if b == close => {
+                out.push(b'*');
+                out.push(b);
+                closing = None;
+            }
+            Some(_) => {}
+            None => {
+                out.push(b);
+                match b {
+                    b'<' => closing = Some(b'>'),
+                    b'[' => closing = Some(b']'),
+                    _ => {}
+                }
+            }
+        }
+    }
+    if closing.is_some() {
+        out.push(b'*');
+    }
+    out
+}
+
+/// How many pre-masked reasons a table remembers before it starts over.
+const CACHE_LIMIT: usize = 16_384;
+
+impl ProblemTable {
+    /// Whether a parsed line is a problem worth a row.
+    pub fn is_problem(line: &ParsedLine<'_>) -> bool {
+        match line.event {
+            Some(
+                Event::Deferred
+                | Event::Bounced
+                | Event::Expired
+                | Event::Rejected
+                | Event::RejectWarning,
+            ) => true,
+            Some(_) => false,
+            None => line.code.is_some_and(|c| c.value() >= 400),
+        }
+    }
+
+    /// Record a problem line.
+    pub fn record(&mut self, line: &ParsedLine<'_>) {
+        let key = ProblemKey {
+            event: line.event,
+            code: line.code,
+            status: if line.code.is_some() {
+                line.enhanced
+            } else {
+                line.dsn
+            },
+        };
+        let reason = cached_reason(line.reason.unwrap_or_default());
+        let reason: &str = &reason;
+        let group = self.groups.entry(key).or_default();
+        // The common case, a reason seen before: no allocation.
+        if group.collapsed.is_none() {
+            if let Some(stats) = group.reasons.get_mut(reason) {
+                stats.count += 1;
+                if stats.examples.len() < EXAMPLES_PER_REASON {
+                    if let Some(party) = line.party {
+                        let example = escape_bytes(party);
+                        if !stats.examples.contains(&example) {
+                            stats.examples.push(example);
+                        }
+                    }
+                }
+                return;
+            }
+        }
+        let example: Vec<String> = line.party.map(escape_bytes).into_iter().collect();
+        group.add(reason.to_string(), 1, &example);
+    }
+
+    /// Add a table of the lines that follow (or of another log): counts add up, examples
+    /// keep their order of appearance.
+    pub fn add(&mut self, other: ProblemTable) {
+        for (key, group) in other.groups {
+            let mine = self.groups.entry(key).or_default();
+            if let Some(total) = group.collapsed {
+                // The other side saw too many reasons: so does the whole.
+                let mut all = mine.collapsed.take().unwrap_or_default();
+                for stats in std::mem::take(&mut mine.reasons).into_values() {
+                    all.count += stats.count;
+                }
+                all.count += total.count;
+                mine.collapsed = Some(all);
+            }
+            for (reason, stats) in group.reasons {
+                mine.add(reason, stats.count, &stats.examples);
+            }
+        }
+    }
+}
+
+struct Masks {
+    continuation: Regex,
+    exim_newline: Regex,
+    bracketed: Regex,
+    email: Regex,
+    url: Regex,
+    ip: Regex,
+    host: Regex,
+    token_with_digits: Regex,
+    number: Regex,
+    trailer: Regex,
+    spaces: Regex,
+}
+
+fn masks() -> &'static Masks {
+    static MASKS: OnceLock<Masks> = OnceLock::new();
+    MASKS.get_or_init(|| {
+        let re = |pattern: &str| Regex::new(pattern).expect("valid pattern");
+        Masks {
+            // The codes that start each line of a joined multi-line reply.
+            continuation: re(r"(?:^|\s)[2-5][0-9]{2}[ -](?:[245]\.[0-9]{1,3}\.[0-9]{1,3}\s)?"),
+            exim_newline: re(r"\\+n"),
+            bracketed: re(r"\[[^\]]*\]"),
+            email: re(r"<[^<>]*>|[^\s<>()]+@[^\s<>()]+"),
+            url: re(r"(?i)\b(?:https?|ftp)://\S+"),
+            ip: re(
+                r"\b[0-9]{1,3}(?:\.[0-9]{1,3}){3}\b|\b[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}\b",
+            ),
+            host: re(r"\b[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.[A-Za-z]{2,}\b"),
+            token_with_digits: re(r"\b[A-Za-z_-]*[0-9][A-Za-z0-9_.+-]*\b"),
+            number: re(r"\b[0-9]+\b"),
+            // Postfix's `(in reply to RCPT TO command)` and Exim's ` DT=0s` say where, not why.
+            trailer: re(r"\s*\(in reply to [^)]*\)\)?$|\s+DT=\S*$|\)$"),
+            spaces: re(r"\s+"),
+        }
+    })
+}
+
+/// Normalise a reply text or reason so that occurrences of one problem compare equal.
+pub fn normalise(text: &[u8]) -> String {
+    let m = masks();
+    let text = escape_bytes(text);
+    let text = m.exim_newline.replace_all(&text, " ");
+    let text = m.trailer.replace_all(&text, "");
+    let text = m.continuation.replace_all(&text, " ");
+    let text = m.email.replace_all(&text, "<*>");
+    let text = m.url.replace_all(&text, "<url>");
+    let text = m.bracketed.replace_all(&text, "[*]");
+    let text = m.ip.replace_all(&text, "*");
+    let text = m.host.replace_all(&text, "*");
+    let text = m.token_with_digits.replace_all(&text, "*");
+    let text = m.number.replace_all(&text, "*");
+    let text = m.spaces.replace_all(&text, " ");
+    let text = text.trim();
+    match text.char_indices().nth(160) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_problem_one_reason() {
+        let a = normalise(b"<u550+p71@sink.test>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command))");
+        let b = normalise(b"<bob@other.example>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command))");
+        assert_eq!(
+            a,
+            "<*>: Recipient address rejected: User unknown in virtual mailbox table"
+        );
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn multi_line_replies_join_into_one_reason() {
+        let postfix = normalise(b"The account does not exist. Please try 550-5.1.1 double-checking the address. 550 5.1.1  https://support.example.test/mail/?p=NoSuchUser a1si123456qkb.42 - gsmtp (in reply to RCPT TO command))");
+        assert_eq!(
+            postfix,
+            "The account does not exist. Please try double-checking the address. <url> * - gsmtp"
+        );
+        let exim = normalise(b"The inbox is full. Please direct the\\n452-4.2.2 recipient to\\n452 4.2.2 https://support.test/x DT=0s");
+        assert_eq!(
+            exim,
+            "The inbox is full. Please direct the recipient to <url>"
+        );
+    }
+
+    #[test]
+    fn masks_hosts_ips_numbers_and_ids() {
+        assert_eq!(
+            normalise(b"Service unavailable; Client host [198.51.100.7] blocked using zen.dnsbl.test; see https://x.test/q?ip=198.51.100.7"),
+            "Service unavailable; Client host [*] blocked using *; see <url>"
+        );
+        assert_eq!(
+            normalise(b"sink.example.test Error: too many connections from 127.0.0.1"),
+            "* Error: too many connections from *"
+        );
+        assert_eq!(
+            normalise(b"Message rejected as spam. 554 5.7.1 Reference SPAM-S00048"),
+            "Message rejected as spam. Reference *"
+        );
+        let hostile = normalise(b"\x1b[2J evil\xff");
+        assert!(
+            !hostile.chars().any(char::is_control) && hostile.contains("evil"),
+            "{hostile}"
+        );
+    }
+
+    #[test]
+    fn premasking_does_not_change_the_result() {
+        for text in [
+            &b"<a@b.test>: rejected [192.0.2.1] x"[..],
+            b"Client host [2001:db8::1] blocked <x@y>",
+            b"",
+        ] {
+            assert_eq!(
+                normalise(&premask(text)),
+                normalise(text),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+
+    #[test]
+    fn groups_collapse_exactly_when_the_whole_has_too_many_reasons() {
+        let mut parts = ProblemTable::default();
+        let mut whole = ProblemGroup::default();
+        for half in 0..2 {
+            let mut table = ProblemTable::default();
+            let group = table
+                .groups
+                .entry(ProblemKey {
+                    event: None,
+                    code: None,
+                    status: None,
+                })
+                .or_default();
+            for i in 0..150 {
+                group.add(format!("reason {half} {i}"), 1, &[]);
+                whole.add(format!("reason {half} {i}"), 1, &[]);
+            }
+            assert!(group.collapsed.is_none());
+            parts.add(table);
+        }
+        let merged = parts.groups.into_values().next().unwrap();
+        assert_eq!(merged, whole);
+        assert_eq!(merged.collapsed.map(|c| c.count), Some(300));
+    }
+}
