@@ -270,7 +270,7 @@ pub fn normalise(text: &[u8]) -> String {
     let text = m.number.replace_all(&text, "*");
     let text = m.spaces.replace_all(&text, " ");
     let text = text.trim();
-    match text.char_indices().nth(160) {
+    match text.char_indices().nth(240) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),
     }

@@ -135,16 +135,29 @@ fn fraction(text: &[u8]) -> usize {
     }
 }
 
+thread_local! {
+    /// The last date read, by its ten bytes: lines come in long runs of one date.
+    static LAST_DATE: std::cell::Cell<([u8; 10], Option<NaiveDate>)> =
+        const { std::cell::Cell::new(([0; 10], None)) };
+}
+
 /// `YYYY-MM-DD` at the start of `text`.
 fn iso_date(text: &[u8]) -> Option<NaiveDate> {
     if text.len() < 10 || text[4] != b'-' || text[7] != b'-' {
         return None;
     }
-    NaiveDate::from_ymd_opt(
+    let key: [u8; 10] = text[..10].try_into().ok()?;
+    let (last_key, last) = LAST_DATE.get();
+    if last.is_some() && last_key == key {
+        return last;
+    }
+    let date = NaiveDate::from_ymd_opt(
         num(&text[0..4])? as i32,
         num(&text[5..7])?,
         num(&text[8..10])?,
-    )
+    );
+    LAST_DATE.set((key, date));
+    date
 }
 
 /// `Z`, `+01:00`, `+0100`, `-0200` at the start of `text`: offset seconds and length.

@@ -102,7 +102,7 @@ fn parse_auth_failure<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>)
 }
 
 /// Exim lines without a message id that carry nothing to count.
-fn is_info(body: &[u8]) -> bool {
+fn is_info(f: &Finders, body: &[u8]) -> bool {
     const PREFIXES: [&[u8]; 50] = [
         b"SMTP connection from ",
         b"SMTP call from ",
@@ -155,12 +155,11 @@ fn is_info(body: &[u8]) -> bool {
         b"Message ",
         b"ACL \"",
     ];
-    PREFIXES.iter().any(|p| body.starts_with(p))
-        || memchr::memmem::find(body, b" accepted by connect ACL").is_some()
+    PREFIXES.iter().any(|p| body.starts_with(p)) || f.connect_acl_accept.find(body).is_some()
 }
 
 /// Lines about a message (after its id) that carry nothing to count.
-fn is_message_info(rest: &[u8]) -> bool {
+fn is_message_info(f: &Finders, rest: &[u8]) -> bool {
     const PREFIXES: [&[u8]; 28] = [
         b"no recipients found in headers",
         b"qualify/rewrite: ",
@@ -193,9 +192,9 @@ fn is_message_info(rest: &[u8]) -> bool {
     ];
     PREFIXES.iter().any(|p| rest.starts_with(p))
         || rest.ends_with(b": error ignored")
-        || memchr::memmem::find(rest, b" router: ").is_some()
-        || memchr::memmem::find(rest, b" transport process returned ").is_some()
-        || memchr::memmem::find(rest, b" transport output: ").is_some()
+        || f.router.find(rest).is_some()
+        || f.transport_returned.find(rest).is_some()
+        || f.transport_output.find(rest).is_some()
 }
 
 /// Parse an Exim body. Returns false when the shape is unknown.
@@ -211,7 +210,7 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
             return true;
         }
         // `U=x F=<a@b> RCPT <c@d>: discarded by RCPT ACL: ...` (the ACL `discard` verb)
-        if memchr::memmem::find(body, b": discarded by ").is_some() {
+        if f.discarded_by.find(body).is_some() {
             out.event = Some(Event::Discarded);
             return true;
         }
@@ -227,7 +226,7 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
             }
             return true;
         }
-        return is_info(body);
+        return is_info(f, body);
     };
     out.message_id = Some(&body[..id_len]);
     let rest = body.get(id_len + 1..).unwrap_or_default();
@@ -266,5 +265,5 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
     if parse_rejection(f, rest, out) || parse_auth_failure(f, rest, out) {
         return true;
     }
-    is_message_info(rest)
+    is_message_info(f, rest)
 }

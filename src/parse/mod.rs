@@ -226,6 +226,11 @@ pub(crate) struct Finders {
     pub verify_was: memmem::Finder<'static>,
     pub address_end: memmem::Finder<'static>,
     pub verify: memmem::Finder<'static>,
+    pub discarded_by: memmem::Finder<'static>,
+    pub connect_acl_accept: memmem::Finder<'static>,
+    pub router: memmem::Finder<'static>,
+    pub transport_returned: memmem::Finder<'static>,
+    pub transport_output: memmem::Finder<'static>,
 }
 
 /// The line parser. Build once, share across threads (`&Parser` is `Sync`).
@@ -259,6 +264,11 @@ impl Parser {
                 verify_was: memmem::Finder::new(b" was: "),
                 address_end: memmem::Finder::new(b">, "),
                 verify: memmem::Finder::new(b" verify "),
+                discarded_by: memmem::Finder::new(b": discarded by "),
+                connect_acl_accept: memmem::Finder::new(b" accepted by connect ACL"),
+                router: memmem::Finder::new(b" router: "),
+                transport_returned: memmem::Finder::new(b" transport process returned "),
+                transport_output: memmem::Finder::new(b" transport output: "),
             },
         }
     }
