@@ -83,12 +83,37 @@ impl ProblemGroup {
     }
 }
 
-/// All problem groups of a summary.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ProblemTable {
+/// Texts grouped under a key, each normalised, counted, with a few examples.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grouped<K: Ord> {
     /// Groups by key.
-    pub groups: BTreeMap<ProblemKey, ProblemGroup>,
+    pub groups: BTreeMap<K, ProblemGroup>,
 }
+
+impl<K: Ord> Default for Grouped<K> {
+    fn default() -> Self {
+        Grouped {
+            groups: BTreeMap::new(),
+        }
+    }
+}
+
+/// All problem groups of a summary.
+pub type ProblemTable = Grouped<ProblemKey>;
+
+/// What a diagnostic row is keyed by: which program said what kind of thing.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DiagnosticKey {
+    /// The MTA.
+    pub mta: crate::parse::Mta,
+    /// The daemon (`smtpd`) or program.
+    pub program: String,
+    /// warning, error, fatal or panic.
+    pub severity: crate::parse::Severity,
+}
+
+/// Warnings, errors, fatal errors and panics by program, grouped by normalised text.
+pub type DiagnosticTable = Grouped<DiagnosticKey>;
 
 thread_local! {
     /// Normalised reasons by their text with `<...>` and `[...]` masked: most occurrences of
@@ -147,6 +172,20 @@ fn premask(text: &[u8]) -> Vec<u8> {
 const CACHE_LIMIT: usize = 16_384;
 
 impl ProblemTable {
+    /// Record a problem line.
+    pub fn record_line(&mut self, line: &ParsedLine<'_>) {
+        let key = ProblemKey {
+            event: line.event,
+            code: line.code,
+            status: if line.code.is_some() {
+                line.enhanced
+            } else {
+                line.dsn
+            },
+        };
+        self.record(key, line.reason, line.party);
+    }
+
     /// Whether a parsed line is a problem worth a row.
     pub fn is_problem(line: &ParsedLine<'_>) -> bool {
         match line.event {
@@ -161,19 +200,12 @@ impl ProblemTable {
             None => line.code.is_some_and(|c| c.value() >= 400),
         }
     }
+}
 
-    /// Record a problem line.
-    pub fn record(&mut self, line: &ParsedLine<'_>) {
-        let key = ProblemKey {
-            event: line.event,
-            code: line.code,
-            status: if line.code.is_some() {
-                line.enhanced
-            } else {
-                line.dsn
-            },
-        };
-        let reason = cached_reason(line.reason.unwrap_or_default());
+impl<K: Ord> Grouped<K> {
+    /// Count one text under a key, with who it concerned.
+    pub fn record(&mut self, key: K, text: Option<&[u8]>, party: Option<&[u8]>) {
+        let reason = cached_reason(text.unwrap_or_default());
         let reason: &str = &reason;
         let group = self.groups.entry(key).or_default();
         // The common case, a reason seen before: no allocation.
@@ -181,7 +213,7 @@ impl ProblemTable {
             if let Some(stats) = group.reasons.get_mut(reason) {
                 stats.count += 1;
                 if stats.examples.len() < EXAMPLES_PER_REASON {
-                    if let Some(party) = line.party {
+                    if let Some(party) = party {
                         let example = escape_bytes(party);
                         if !stats.examples.contains(&example) {
                             stats.examples.push(example);
@@ -191,13 +223,13 @@ impl ProblemTable {
                 return;
             }
         }
-        let example: Vec<String> = line.party.map(escape_bytes).into_iter().collect();
+        let example: Vec<String> = party.map(escape_bytes).into_iter().collect();
         group.add(reason.to_string(), 1, &example);
     }
 
     /// Add a table of the lines that follow (or of another log): counts add up, examples
     /// keep their order of appearance.
-    pub fn add(&mut self, other: ProblemTable) {
+    pub fn add(&mut self, other: Grouped<K>) {
         for (key, group) in other.groups {
             let mine = self.groups.entry(key).or_default();
             if let Some(total) = group.collapsed {

@@ -5,10 +5,11 @@
 //! adding two summaries is adding their fact counts.
 
 use crate::code::{EnhancedCode, ReplyCode};
-use crate::parse::{Event, LineKind, Mta, ParsedLine};
-use crate::problems::ProblemTable;
+use crate::parse::{Counter, Event, LineKind, Mta, ParsedLine};
+use crate::problems::{DiagnosticKey, DiagnosticTable, ProblemTable};
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeMap;
 
 /// How long a queue id may stay silent and still belong to the same message.
 ///
@@ -18,6 +19,88 @@ pub const MESSAGE_LIFETIME_SECS: i64 = 7 * 86_400;
 
 /// How many unrecognised lines a summary keeps as examples.
 pub const UNRECOGNISED_SAMPLES: usize = 20;
+
+/// Delivery delays, in a fixed log-scale histogram: mergeable and of constant size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DelayHistogram {
+    /// Deliveries per bucket; bucket `i > 0` holds delays up to `1.3^i` ms, bucket 0 holds 0 ms.
+    pub buckets: [u64; DELAY_BUCKETS],
+    /// Deliveries with a delay.
+    pub count: u64,
+    /// Sum of the delays, in ms.
+    pub sum_ms: u64,
+    /// The longest delay, in ms.
+    pub max_ms: u64,
+}
+
+/// Buckets of [`DelayHistogram`]: 1.3^95 ms is over two years.
+pub const DELAY_BUCKETS: usize = 96;
+
+impl Default for DelayHistogram {
+    fn default() -> Self {
+        DelayHistogram {
+            buckets: [0; DELAY_BUCKETS],
+            count: 0,
+            sum_ms: 0,
+            max_ms: 0,
+        }
+    }
+}
+
+impl DelayHistogram {
+    /// The bucket of a delay.
+    pub fn bucket(ms: u64) -> usize {
+        if ms == 0 {
+            return 0;
+        }
+        let i = ((ms as f64).ln() / 1.3f64.ln()).ceil() as usize;
+        i.clamp(1, DELAY_BUCKETS - 1)
+    }
+
+    /// The upper bound of a bucket, in ms.
+    pub fn upper_ms(bucket: usize) -> u64 {
+        if bucket == 0 {
+            0
+        } else {
+            1.3f64.powi(bucket as i32).round() as u64
+        }
+    }
+
+    /// Count one delay.
+    pub fn record(&mut self, ms: u64) {
+        self.buckets[Self::bucket(ms)] += 1;
+        self.count += 1;
+        self.sum_ms = self.sum_ms.saturating_add(ms);
+        self.max_ms = self.max_ms.max(ms);
+    }
+
+    /// Add another histogram.
+    pub fn add(&mut self, other: &DelayHistogram) {
+        for (a, b) in self.buckets.iter_mut().zip(other.buckets.iter()) {
+            *a += b;
+        }
+        self.count += other.count;
+        self.sum_ms = self.sum_ms.saturating_add(other.sum_ms);
+        self.max_ms = self.max_ms.max(other.max_ms);
+    }
+
+    /// The delay below which `percent` of deliveries fall, as a bucket bound (within 30%;
+    /// never above the largest delay seen).
+    pub fn percentile_ms(&self, percent: u64) -> Option<u64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = (self.count * percent).div_ceil(100).max(1);
+        let mut seen = 0;
+        for (i, n) in self.buckets.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                return Some(Self::upper_ms(i).min(self.max_ms));
+            }
+        }
+        Some(self.max_ms)
+    }
+}
 
 /// One kind of counted line: the dimensions every report can break down by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -191,6 +274,16 @@ pub struct Summary {
     pub unrecognised_samples: Vec<Vec<u8>>,
     /// Problems grouped by event, code, enhanced code and normalised reason.
     pub problems: ProblemTable,
+    /// Warnings, errors, fatal errors and panics by program and text.
+    pub diagnostics: DiagnosticTable,
+    /// Connection-level counters.
+    pub counters: BTreeMap<Counter, u64>,
+    /// Delivered lines that forwarded the message (Postfix `forwarded as`).
+    pub forwarded: u64,
+    /// Delays of delivered lines.
+    pub delays: DelayHistogram,
+    /// Messages received, by day and hour.
+    pub received_by_hour: BTreeMap<(NaiveDate, u8), u64>,
     messages: MessageTracker,
     /// Messages counted by summaries that were added with [`Summary::add`] or loaded.
     extra_messages: u64,
@@ -233,9 +326,32 @@ impl Summary {
         }
         if line.received {
             self.received += 1;
+            if let Some(stamp) = line.stamp {
+                *self
+                    .received_by_hour
+                    .entry((stamp.date, stamp.hour()))
+                    .or_insert(0) += 1;
+            }
+        }
+        if let Some(severity) = line.severity {
+            let key = DiagnosticKey {
+                mta,
+                program: String::from_utf8_lossy(line.program).into_owned(),
+                severity,
+            };
+            self.diagnostics.record(key, line.reason, None);
+        }
+        if let Some(counter) = line.counter {
+            *self.counters.entry(counter).or_insert(0) += 1;
+        }
+        if line.event == Some(Event::Delivered) {
+            self.forwarded += u64::from(line.forwarded);
+            if let Some(ms) = line.delay_ms {
+                self.delays.record(ms);
+            }
         }
         if ProblemTable::is_problem(line) {
-            self.problems.record(line);
+            self.problems.record_line(line);
         }
         if line.code.is_some() || line.event.is_some() {
             let fact = Fact {
@@ -292,6 +408,15 @@ impl Summary {
         self.outside_window += other.outside_window;
         self.extra_messages += other.extra_messages;
         self.problems.add(other.problems);
+        self.diagnostics.add(other.diagnostics);
+        for (counter, n) in other.counters {
+            *self.counters.entry(counter).or_insert(0) += n;
+        }
+        self.forwarded += other.forwarded;
+        self.delays.add(&other.delays);
+        for (key, n) in other.received_by_hour {
+            *self.received_by_hour.entry(key).or_insert(0) += n;
+        }
         let room = UNRECOGNISED_SAMPLES.saturating_sub(self.unrecognised_samples.len());
         self.unrecognised_samples
             .extend(other.unrecognised_samples.into_iter().take(room));

@@ -1,6 +1,6 @@
 //! Exim mainlog message bodies (after the timestamp and optional pid).
 
-use super::{between, Event, Finders, ParsedLine};
+use super::{between, to_ms, Counter, Event, Finders, ParsedLine};
 
 /// An Exim message id: `1xVpHI-0007o9-2x` (classic) or `10HmaX-000000005vi-0000` (4.97+).
 fn message_id_len(body: &[u8]) -> Option<usize> {
@@ -99,6 +99,30 @@ fn parse_auth_failure<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>)
         }
     }
     true
+}
+
+/// Exim's `1h2m3s` / `4s` / `0.342s` durations, in seconds.
+fn exim_duration(text: &[u8]) -> Option<f64> {
+    let mut total = 0.0;
+    let mut number = String::new();
+    for &b in text {
+        match b {
+            b'0'..=b'9' | b'.' => number.push(b as char),
+            b'w' | b'd' | b'h' | b'm' | b's' => {
+                let unit = match b {
+                    b'w' => 604_800.0,
+                    b'd' => 86_400.0,
+                    b'h' => 3_600.0,
+                    b'm' => 60.0,
+                    _ => 1.0,
+                };
+                total += number.parse::<f64>().ok()? * unit;
+                number.clear();
+            }
+            _ => return None,
+        }
+    }
+    number.is_empty().then_some(total)
 }
 
 /// Exim lines without a message id that carry nothing to count.
@@ -226,6 +250,13 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
             }
             return true;
         }
+        // `SMTP connection from [ip]:port (TCP/IP connection count = 1)`, not `... closed by QUIT`.
+        if body.starts_with(b"SMTP connection from ")
+            && memchr::memrchr(b'(', body)
+                .is_some_and(|i| body[i..].starts_with(b"(TCP/IP connection count"))
+        {
+            out.counter = Some(Counter::EximConnect);
+        }
         return is_info(f, body);
     };
     out.message_id = Some(&body[..id_len]);
@@ -236,6 +267,14 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
     }
     if rest.starts_with(b"=> ") || rest.starts_with(b"-> ") {
         out.event = Some(Event::Delivered);
+        out.delay_ms = between(rest, b" QT=", b' ')
+            .or_else(|| {
+                rest.windows(4)
+                    .rposition(|w| w == b" QT=")
+                    .map(|i| &rest[i + 4..])
+            })
+            .and_then(exim_duration)
+            .and_then(to_ms);
         if let Some(c) = f.exim_reply_field.find(rest) {
             out.take_reply(&rest[c + f.exim_reply_field.needle().len()..]);
         }

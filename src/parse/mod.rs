@@ -95,6 +95,81 @@ impl Event {
     }
 }
 
+/// How bad a diagnostic line is (Postfix `warning:`, `error:`, `fatal:`, `panic:`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// `warning:`
+    Warning,
+    /// `error:`
+    Error,
+    /// `fatal:`: the process gave up.
+    Fatal,
+    /// `panic:`: a bug.
+    Panic,
+}
+
+impl Severity {
+    /// Name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+            Severity::Fatal => "fatal",
+            Severity::Panic => "panic",
+        }
+    }
+}
+
+/// Connection-level happenings that are counted, not explained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Counter {
+    /// Postfix smtpd `connect from`.
+    SmtpdConnect,
+    /// Postfix postscreen `CONNECT from`.
+    PostscreenConnect,
+    /// postscreen `PASS NEW`: a new client passed the tests.
+    PostscreenPassNew,
+    /// postscreen `PASS OLD`: a known client.
+    PostscreenPassOld,
+    /// postscreen `PREGREET`: the client spoke before the greeting.
+    PostscreenPregreet,
+    /// postscreen `DNSBL rank`: the client is on a DNS blocklist.
+    PostscreenDnsbl,
+    /// postscreen `HANGUP`: the client hung up during the tests.
+    PostscreenHangup,
+    /// Exim `SMTP connection from`.
+    EximConnect,
+}
+
+impl Counter {
+    /// Name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Counter::SmtpdConnect => "smtpd connections",
+            Counter::PostscreenConnect => "postscreen connections",
+            Counter::PostscreenPassNew => "postscreen PASS NEW",
+            Counter::PostscreenPassOld => "postscreen PASS OLD",
+            Counter::PostscreenPregreet => "postscreen PREGREET",
+            Counter::PostscreenDnsbl => "postscreen DNSBL listed",
+            Counter::PostscreenHangup => "postscreen HANGUP",
+            Counter::EximConnect => "exim SMTP connections",
+        }
+    }
+
+    /// All counters, in report order.
+    pub const ALL: [Counter; 8] = [
+        Counter::SmtpdConnect,
+        Counter::PostscreenConnect,
+        Counter::PostscreenPassNew,
+        Counter::PostscreenPassOld,
+        Counter::PostscreenPregreet,
+        Counter::PostscreenDnsbl,
+        Counter::PostscreenHangup,
+        Counter::EximConnect,
+    ];
+}
+
 /// How a line was understood.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LineKind {
@@ -133,6 +208,16 @@ pub struct ParsedLine<'a> {
     pub reason: Option<&'a [u8]>,
     /// Who it concerns: the recipient of a delivery, the client of a rejection.
     pub party: Option<&'a [u8]>,
+    /// The Postfix daemon (`smtpd`) that wrote the line; `exim` for Exim.
+    pub program: &'a [u8],
+    /// For diagnostics: how bad (the text is in `reason`).
+    pub severity: Option<Severity>,
+    /// Milliseconds from arrival to this delivery (Postfix `delay=`, Exim `QT=`).
+    pub delay_ms: Option<u64>,
+    /// A Postfix `status=sent (forwarded as ...)`: delivered by handing on to a new message.
+    pub forwarded: bool,
+    /// A connection-level happening to count.
+    pub counter: Option<Counter>,
 }
 
 impl<'a> ParsedLine<'a> {
@@ -150,6 +235,11 @@ impl<'a> ParsedLine<'a> {
             temporary: false,
             reason: None,
             party: None,
+            program: b"",
+            severity: None,
+            delay_ms: None,
+            forwarded: false,
+            counter: None,
         }
     }
 
@@ -183,6 +273,12 @@ impl<'a> ParsedLine<'a> {
 fn trim_start(text: &[u8]) -> &[u8] {
     let n = text.iter().take_while(|b| b.is_ascii_whitespace()).count();
     &text[n..]
+}
+
+/// Seconds as a number of milliseconds (negative or absurd values are refused).
+fn to_ms(seconds: f64) -> Option<u64> {
+    (seconds.is_finite() && (0.0..1e10).contains(&seconds))
+        .then(|| (seconds * 1000.0).round() as u64)
 }
 
 /// The text between `open` and the next `close`, e.g. the address of `to=<...>`.
@@ -283,6 +379,7 @@ impl Parser {
         match header.source {
             Source::Postfix { daemon } => {
                 let mut parsed = ParsedLine::new(LineKind::Mail(Mta::Postfix), header.stamp);
+                parsed.program = daemon;
                 if !postfix::parse(&self.finders, daemon, header.body, &mut parsed) {
                     parsed.kind = LineKind::Unrecognised(Mta::Postfix);
                 }
@@ -290,6 +387,7 @@ impl Parser {
             }
             Source::Exim => {
                 let mut parsed = ParsedLine::new(LineKind::Mail(Mta::Exim), header.stamp);
+                parsed.program = b"exim";
                 if !exim::parse(&self.finders, header.body, &mut parsed) {
                     parsed.kind = LineKind::Unrecognised(Mta::Exim);
                 }
@@ -323,17 +421,27 @@ fn is_debug_trace(body: &[u8]) -> bool {
         || body.starts_with(b"public/")
 }
 
-/// Lines every Postfix daemon may write that carry nothing to count.
-fn is_common_diagnostic(body: &[u8]) -> bool {
-    const PREFIXES: [&[u8]; 6] = [
-        b"warning: ",
-        b"fatal: ",
-        b"panic: ",
-        b"error: ",
+/// Lines every Postfix daemon may write that carry no reply: diagnostics (counted by
+/// severity, with their text as the reason), statistics and debug traces.
+fn is_common_diagnostic<'a>(body: &'a [u8], out: &mut ParsedLine<'a>) -> bool {
+    const SEVERITIES: [(&[u8], Severity); 4] = [
+        (b"warning: ", Severity::Warning),
+        (b"error: ", Severity::Error),
+        (b"fatal: ", Severity::Fatal),
+        (b"panic: ", Severity::Panic),
+    ];
+    for (prefix, severity) in SEVERITIES {
+        if let Some(text) = body.strip_prefix(prefix) {
+            out.severity = Some(severity);
+            out.reason = Some(text);
+            return true;
+        }
+    }
+    const QUIET: [&[u8]; 2] = [
         b"statistics: ",
         b"using backwards-compatible default setting",
     ];
-    PREFIXES.iter().any(|p| body.starts_with(p)) || is_debug_trace(body)
+    QUIET.iter().any(|p| body.starts_with(p)) || is_debug_trace(body)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Postfix message bodies, by daemon.
 
-use super::{between, is_common_diagnostic, Event, Finders, ParsedLine};
+use super::{between, is_common_diagnostic, to_ms, Counter, Event, Finders, ParsedLine};
 use crate::code::parse_enhanced;
 
 /// A Postfix queue id: short (`5BFB6B82BD`, upper-case hex) or long (`4PbC4x469Jz3tBr`).
@@ -78,6 +78,10 @@ fn parse_status<'a>(f: &Finders, rest: &'a [u8], status_at: usize, out: &mut Par
             out.dsn = parse_enhanced(&comma[start..]).map(|(e, _)| e);
         }
     }
+    // `delay=1.2` (seconds from arrival to this attempt) sits between relay and dsn.
+    out.delay_ms = between(rest, b" delay=", b',')
+        .and_then(|d| std::str::from_utf8(d).ok()?.parse().ok())
+        .and_then(to_ms);
     // The recipient (qmgr's expiry names the sender instead), kept for problems only.
     if out.event != Some(Event::Delivered) {
         out.party = between(rest, b"to=<", b'>').or_else(|| between(rest, b"from=<", b'>'));
@@ -87,6 +91,7 @@ fn parse_status<'a>(f: &Finders, rest: &'a [u8], status_at: usize, out: &mut Par
         return;
     };
     out.reason = Some(text);
+    out.forwarded = out.event == Some(Event::Delivered) && text.starts_with(b"forwarded as ");
     // `(250 2.0.0 Ok: queued as ...)`: the reply starts the text.
     if out.take_reply(text) {
         return;
@@ -266,6 +271,23 @@ fn is_smtpd_info(rest: &[u8]) -> bool {
     PREFIXES.iter().any(|p| rest.starts_with(p))
 }
 
+/// Which connection-level counter a smtpd or postscreen line feeds.
+fn connection_counter(daemon: &[u8], rest: &[u8]) -> Option<Counter> {
+    let counters: [(&[u8], &[u8], Counter); 7] = [
+        (b"smtpd", b"connect from ", Counter::SmtpdConnect),
+        (b"postscreen", b"CONNECT from ", Counter::PostscreenConnect),
+        (b"postscreen", b"PASS NEW ", Counter::PostscreenPassNew),
+        (b"postscreen", b"PASS OLD ", Counter::PostscreenPassOld),
+        (b"postscreen", b"PREGREET ", Counter::PostscreenPregreet),
+        (b"postscreen", b"DNSBL rank ", Counter::PostscreenDnsbl),
+        (b"postscreen", b"HANGUP ", Counter::PostscreenHangup),
+    ];
+    counters
+        .into_iter()
+        .find(|(d, prefix, _)| *d == daemon && rest.starts_with(prefix))
+        .map(|(_, _, counter)| counter)
+}
+
 /// smtp/lmtp client lines that carry no reply.
 fn is_client_info(rest: &[u8]) -> bool {
     const PREFIXES: [&[u8]; 12] = [
@@ -352,7 +374,8 @@ pub(super) fn parse<'a>(
             {
                 return true;
             }
-            is_smtpd_info(rest) || is_common_diagnostic(rest)
+            out.counter = connection_counter(daemon, rest);
+            is_smtpd_info(rest) || is_common_diagnostic(rest, out)
         }
         b"smtp" | b"lmtp" => {
             if let Some(reply) = remote_reply_text(f, rest) {
@@ -361,7 +384,7 @@ pub(super) fn parse<'a>(
                     between(rest, b"host ", b' ').or_else(|| between(rest, b"server ", b' '));
                 return true;
             }
-            is_client_info(rest) || is_common_diagnostic(rest)
+            is_client_info(rest) || is_common_diagnostic(rest, out)
         }
         b"qmgr" | b"oqmgr" => {
             if rest == b"removed" {
@@ -378,24 +401,24 @@ pub(super) fn parse<'a>(
                 }
                 return true;
             }
-            rest.starts_with(b"skipped, still being delivered") || is_common_diagnostic(rest)
+            rest.starts_with(b"skipped, still being delivered") || is_common_diagnostic(rest, out)
         }
         b"pickup" => {
             if rest.starts_with(b"uid=") {
                 out.received = out.message_id.is_some();
                 return true;
             }
-            is_common_diagnostic(rest)
+            is_common_diagnostic(rest, out)
         }
         b"bounce" => {
             rest.starts_with(b"sender non-delivery notification: ")
                 || rest.starts_with(b"sender delay notification: ")
                 || rest.starts_with(b"sender delivery status notification: ")
                 || rest.starts_with(b"postmaster non-delivery notification: ")
-                || is_common_diagnostic(rest)
+                || is_common_diagnostic(rest, out)
         }
         b"local" | b"virtual" | b"pipe" | b"error" | b"retry" | b"discard" => {
-            is_common_diagnostic(rest)
+            is_common_diagnostic(rest, out)
         }
         // `postsuper -d`: QID: removed
         b"postsuper" => {

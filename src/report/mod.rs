@@ -186,6 +186,9 @@ pub struct DayRow {
     pub by_class: ClassCounts,
     /// Events.
     pub by_event: EventCounts,
+    /// Messages received.
+    #[serde(default)]
+    pub received: u64,
 }
 
 /// One problem: an event's reply code, enhanced code and normalised reason.
@@ -208,6 +211,73 @@ pub struct ProblemRow {
     pub advice: String,
     /// The first recipients or clients it concerned.
     pub examples: Vec<String>,
+}
+
+/// Delivery delay statistics (from a log-scale histogram: percentiles within 30%).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelayStats {
+    /// Deliveries with a delay.
+    pub count: u64,
+    /// Mean, ms.
+    pub mean_ms: u64,
+    /// Median (upper bound of its bucket), ms.
+    pub p50_ms: u64,
+    /// 90th percentile, ms.
+    pub p90_ms: u64,
+    /// 99th percentile, ms.
+    pub p99_ms: u64,
+    /// Longest, ms.
+    pub max_ms: u64,
+    /// The histogram: `[bucket, count]` pairs (bucket i holds up to 1.3^i ms), for `merge`.
+    pub buckets: Vec<(usize, u64)>,
+    /// Sum of all delays, ms (for `merge`).
+    pub sum_ms: u64,
+}
+
+/// Warnings, errors, fatal errors and panics by program and normalised text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiagnosticRow {
+    /// MTA.
+    pub mta: Mta,
+    /// Daemon or program.
+    pub program: String,
+    /// warning, error, fatal or panic.
+    pub severity: crate::parse::Severity,
+    /// Normalised text.
+    pub text: String,
+    /// Lines.
+    pub count: u64,
+    /// The group had too many different texts; this row is their total.
+    #[serde(default)]
+    pub collapsed: bool,
+}
+
+/// Traffic in one hour of the day, summed over all days.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourRow {
+    /// 0..=23.
+    pub hour: u8,
+    /// Messages received.
+    pub received: u64,
+    /// Delivered.
+    pub delivered: u64,
+    /// Deferred.
+    pub deferred: u64,
+    /// Bounced.
+    pub bounced: u64,
+    /// Rejected.
+    pub rejected: u64,
+}
+
+/// Messages received in one hour of one day (for `merge`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedRow {
+    /// Date.
+    pub day: String,
+    /// Hour.
+    pub hour: u8,
+    /// Messages received.
+    pub count: u64,
 }
 
 /// A fact as saved in JSON, so that `smtplog merge` can add reports up.
@@ -245,6 +315,9 @@ pub struct Report {
     pub messages: u64,
     /// Messages received.
     pub received: u64,
+    /// Delivered lines that forwarded the message (part of `by_event.delivered`).
+    #[serde(default)]
+    pub forwarded: u64,
     /// Reply lines.
     pub replies: u64,
     /// Replies by code, most frequent first.
@@ -270,6 +343,21 @@ pub struct Report {
     /// Problems, most frequent first.
     #[serde(default)]
     pub problems: Vec<ProblemRow>,
+    /// Warnings, errors, fatal errors and panics, most frequent first.
+    #[serde(default)]
+    pub diagnostics: Vec<DiagnosticRow>,
+    /// Connection counters (smtpd, postscreen, Exim).
+    #[serde(default)]
+    pub connections: BTreeMap<String, u64>,
+    /// Delivery delays.
+    #[serde(default)]
+    pub delays: Option<DelayStats>,
+    /// Traffic per hour of the day, summed over the days.
+    #[serde(default)]
+    pub by_hour: Vec<HourRow>,
+    /// Messages received per day and hour (for `merge`).
+    #[serde(default)]
+    pub received_by_hour: Vec<ReceivedRow>,
     /// The `--by` breakdown, when one was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakdown: Option<Breakdown>,
@@ -331,7 +419,18 @@ impl Report {
             replies: 0,
             by_class: ClassCounts::default(),
             by_event: EventCounts::default(),
+            received: 0,
         };
+        let mut hours: Vec<HourRow> = (0..24)
+            .map(|hour| HourRow {
+                hour,
+                ..HourRow::default()
+            })
+            .collect();
+        for ((day, hour), n) in &summary.received_by_hour {
+            days.entry(*day).or_insert_with(|| day_row(*day)).received += n;
+            hours[usize::from(*hour).min(23)].received += n;
+        }
         for (day, lines) in &summary.lines_by_day {
             days.entry(*day).or_insert_with(|| day_row(*day)).lines += lines;
         }
@@ -358,6 +457,16 @@ impl Report {
             }
             if let Some(event) = fact.event {
                 *by_event.slot(event) += n;
+                if let Some(hour) = fact.hour {
+                    let row = &mut hours[usize::from(hour).min(23)];
+                    match event {
+                        Event::Delivered => row.delivered += n,
+                        Event::Deferred => row.deferred += n,
+                        Event::Bounced => row.bounced += n,
+                        Event::Rejected => row.rejected += n,
+                        _ => {}
+                    }
+                }
                 if let Some(day) = day.as_mut() {
                     *day.by_event.slot(event) += n;
                 }
@@ -428,6 +537,7 @@ impl Report {
             },
             messages: summary.messages(),
             received: summary.received,
+            forwarded: summary.forwarded,
             replies,
             by_code: code_rows,
             by_class,
@@ -457,9 +567,84 @@ impl Report {
                 })
                 .collect(),
             problems: problem_rows(summary),
+            diagnostics: diagnostic_rows(summary),
+            connections: summary
+                .counters
+                .iter()
+                .map(|(c, n)| (c.name().to_string(), *n))
+                .collect(),
+            delays: delay_stats(&summary.delays),
+            by_hour: if hours.iter().all(|h| {
+                *h == HourRow {
+                    hour: h.hour,
+                    ..HourRow::default()
+                }
+            }) {
+                Vec::new()
+            } else {
+                hours
+            },
+            received_by_hour: summary
+                .received_by_hour
+                .iter()
+                .map(|((day, hour), count)| ReceivedRow {
+                    day: day.to_string(),
+                    hour: *hour,
+                    count: *count,
+                })
+                .collect(),
             breakdown: None,
         }
     }
+}
+
+fn delay_stats(h: &crate::summary::DelayHistogram) -> Option<DelayStats> {
+    (h.count > 0).then(|| DelayStats {
+        count: h.count,
+        mean_ms: h.sum_ms / h.count,
+        p50_ms: h.percentile_ms(50).unwrap_or(0),
+        p90_ms: h.percentile_ms(90).unwrap_or(0),
+        p99_ms: h.percentile_ms(99).unwrap_or(0),
+        max_ms: h.max_ms,
+        buckets: h
+            .buckets
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| (i, *n))
+            .collect(),
+        sum_ms: h.sum_ms,
+    })
+}
+
+fn diagnostic_rows(summary: &Summary) -> Vec<DiagnosticRow> {
+    let mut rows = Vec::new();
+    for (key, group) in &summary.diagnostics.groups {
+        let row = |text: String, count: u64, collapsed: bool| DiagnosticRow {
+            mta: key.mta,
+            program: key.program.clone(),
+            severity: key.severity,
+            text,
+            count,
+            collapsed,
+        };
+        if let Some(total) = &group.collapsed {
+            rows.push(row(
+                crate::problems::COLLAPSED_REASON.to_string(),
+                total.count,
+                true,
+            ));
+        }
+        for (text, stats) in &group.reasons {
+            rows.push(row(text.clone(), stats.count, false));
+        }
+    }
+    rows.sort_by(|a, b| {
+        b.count.cmp(&a.count).then_with(|| {
+            (a.mta, &a.program, a.severity, &a.text).cmp(&(b.mta, &b.program, b.severity, &b.text))
+        })
+    });
+    rows
 }
 
 fn problem_rows(summary: &Summary) -> Vec<ProblemRow> {
@@ -617,6 +802,48 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
     summary.overlong_lines = report.lines.overlong;
     summary.outside_window = report.lines.outside_window;
     summary.received = report.received;
+    summary.forwarded = report.forwarded;
+    for row in &report.received_by_hour {
+        summary
+            .received_by_hour
+            .insert((date(&row.day)?, row.hour), row.count);
+    }
+    for (name, n) in &report.connections {
+        let counter = crate::parse::Counter::ALL
+            .into_iter()
+            .find(|c| c.name() == name)
+            .ok_or_else(|| format!("unknown counter {name:?}"))?;
+        summary.counters.insert(counter, *n);
+    }
+    if let Some(d) = &report.delays {
+        for (bucket, n) in &d.buckets {
+            *summary
+                .delays
+                .buckets
+                .get_mut(*bucket)
+                .ok_or_else(|| format!("bad delay bucket {bucket}"))? += n;
+        }
+        summary.delays.count = d.count;
+        summary.delays.sum_ms = d.sum_ms;
+        summary.delays.max_ms = d.max_ms;
+    }
+    for row in &report.diagnostics {
+        let key = crate::problems::DiagnosticKey {
+            mta: row.mta,
+            program: row.program.clone(),
+            severity: row.severity,
+        };
+        let group = summary.diagnostics.groups.entry(key).or_default();
+        let stats = crate::problems::ReasonStats {
+            count: row.count,
+            examples: Vec::new(),
+        };
+        if row.collapsed {
+            group.collapsed = Some(stats);
+        } else {
+            group.reasons.insert(row.text.clone(), stats);
+        }
+    }
     summary.set_loaded_messages(report.messages);
     for day in &report.by_day {
         if day.lines > 0 {

@@ -20,6 +20,100 @@ pub struct TextOptions {
     pub problems_first: bool,
 }
 
+/// Milliseconds for people: `850 ms`, `12.4 s`, `3.5 min`, `2.1 h`, `1.5 d`.
+fn duration(ms: u64) -> String {
+    let s = ms as f64 / 1000.0;
+    match ms {
+        0..=999 => format!("{ms} ms"),
+        1000..=59_999 => format!("{s:.1} s"),
+        60_000..=3_599_999 => format!("{:.1} min", s / 60.0),
+        3_600_000..=86_399_999 => format!("{:.1} h", s / 3600.0),
+        _ => format!("{:.1} d", s / 86_400.0),
+    }
+}
+
+fn hourly(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.by_hour.is_empty() {
+        return Ok(());
+    }
+    let days = report.by_day.len().max(1) as u64;
+    let title = if days > 1 {
+        format!("Per-hour traffic (daily average over {days} days)")
+    } else {
+        "Per-hour traffic".to_string()
+    };
+    rule(out, &title)?;
+    writeln!(
+        out,
+        "  {:<11}  {:>8}  {:>9}  {:>8}  {:>7}  {:>8}",
+        "HOUR", "RECEIVED", "DELIVERED", "DEFERRED", "BOUNCED", "REJECTED"
+    )?;
+    let avg = |n: u64| (n as f64 / days as f64).round() as u64;
+    for h in &report.by_hour {
+        writeln!(
+            out,
+            "  {:02}:00-{:02}:00  {:>8}  {:>9}  {:>8}  {:>7}  {:>8}",
+            h.hour,
+            (h.hour + 1) % 24,
+            avg(h.received),
+            avg(h.delivered),
+            avg(h.deferred),
+            avg(h.bounced),
+            avg(h.rejected)
+        )?;
+    }
+    Ok(())
+}
+
+fn delays_and_connections(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if let Some(d) = &report.delays {
+        rule(out, "Delivery delays (arrival to delivery)")?;
+        writeln!(
+            out,
+            "  {} deliveries: mean {}, median {}, 90% {}, 99% {}, max {}",
+            d.count,
+            duration(d.mean_ms),
+            duration(d.p50_ms),
+            duration(d.p90_ms),
+            duration(d.p99_ms),
+            duration(d.max_ms)
+        )?;
+    }
+    if !report.connections.is_empty() {
+        rule(out, "Connections")?;
+        for (name, n) in &report.connections {
+            writeln!(out, "  {name:<26} {n:>9}")?;
+        }
+    }
+    Ok(())
+}
+
+fn diagnostics(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    if report.diagnostics.is_empty() {
+        return Ok(());
+    }
+    rule(out, "Warnings, errors, fatal errors and panics")?;
+    for d in limit(&report.diagnostics, options.detail) {
+        writeln!(
+            out,
+            "  {:>7}  {:<8} {:<7} {:<12} {}",
+            d.count,
+            d.mta.name(),
+            d.severity.name(),
+            escape_str(&d.program),
+            escape_str(&d.text)
+        )?;
+    }
+    if options.detail != 0 && report.diagnostics.len() > options.detail {
+        writeln!(
+            out,
+            "  ({} more; --detail 0 shows all)",
+            report.diagnostics.len() - options.detail
+        )?;
+    }
+    Ok(())
+}
+
 fn problems(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
     if report.problems.is_empty() {
         return Ok(());
@@ -162,6 +256,9 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
         if event == Event::Rejected && report.rejected_temporary > 0 {
             write!(out, "  ({} temporary)", report.rejected_temporary)?;
         }
+        if event == Event::Delivered && report.forwarded > 0 {
+            write!(out, "  ({} forwarded)", report.forwarded)?;
+        }
         writeln!(out)?;
     }
 
@@ -200,9 +297,10 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
         rule(out, "By day")?;
         writeln!(
             out,
-            "  {:<10}  {:>9}  {:>8}  {:>7}  {:>7}  {:>7}  {:>9}  {:>8}  {:>7}  {:>8}",
+            "  {:<10}  {:>9}  {:>8}  {:>8}  {:>7}  {:>7}  {:>7}  {:>9}  {:>8}  {:>7}  {:>8}",
             "DAY",
             "LINES",
+            "RECEIVED",
             "REPLIES",
             "2xx",
             "4xx",
@@ -215,9 +313,10 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
         for d in &report.by_day {
             writeln!(
                 out,
-                "  {:<10}  {:>9}  {:>8}  {:>7}  {:>7}  {:>7}  {:>9}  {:>8}  {:>7}  {:>8}",
+                "  {:<10}  {:>9}  {:>8}  {:>8}  {:>7}  {:>7}  {:>7}  {:>9}  {:>8}  {:>7}  {:>8}",
                 d.day,
                 d.lines,
+                d.received,
                 d.replies,
                 d.by_class.c2,
                 d.by_class.c4,
@@ -229,6 +328,10 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
             )?;
         }
     }
+
+    hourly(report, out)?;
+    delays_and_connections(report, out)?;
+    diagnostics(report, options, out)?;
 
     if !options.problems_first {
         problems(report, options, out)?;

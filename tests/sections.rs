@@ -1,0 +1,92 @@
+//! The pflogsumm/eximstats-style sections: forwarded, per-hour traffic, delays,
+//! warnings by daemon, connection counts. Figures checked against pflogsumm and grep.
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+
+fn postfix() -> Value {
+    report_json(&[testdata("real/postfix-maillog.log").to_str().unwrap()])
+}
+
+#[test]
+fn forwarded_is_part_of_delivered_as_in_pflogsumm() {
+    // pflogsumm: 277 delivered + 4 forwarded.
+    let r = postfix();
+    assert_eq!(
+        (r["by_event"]["delivered"].as_u64(), r["forwarded"].as_u64()),
+        (Some(281), Some(4))
+    );
+}
+
+#[test]
+fn warnings_by_daemon_match_pflogsumm() {
+    let r = postfix();
+    let mut totals = std::collections::BTreeMap::new();
+    for d in r["diagnostics"].as_array().unwrap() {
+        assert_eq!(d["severity"], "warning");
+        *totals
+            .entry(d["program"].as_str().unwrap().to_string())
+            .or_insert(0) += d["count"].as_u64().unwrap();
+    }
+    // pflogsumm's "Warnings": bounce 312, cleanup 1, local 2, smtpd 3.
+    let want: std::collections::BTreeMap<String, u64> =
+        [("bounce", 312), ("cleanup", 1), ("local", 2), ("smtpd", 3)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+    assert_eq!(totals, want);
+}
+
+#[test]
+fn per_hour_and_per_day_traffic() {
+    let r = postfix();
+    let hours = r["by_hour"].as_array().unwrap();
+    assert_eq!(hours.len(), 24);
+    assert_eq!(
+        hours[12],
+        json!({"hour": 12, "received": 216, "delivered": 281, "deferred": 380, "bounced": 80, "rejected": 35})
+    );
+    assert_eq!(r["by_day"][0]["received"], 216);
+}
+
+#[test]
+fn delays_and_connections() {
+    let r = postfix();
+    let d = &r["delays"];
+    assert_eq!(d["count"], 281);
+    let (p50, p90, p99, max) = (
+        d["p50_ms"].as_u64().unwrap(),
+        d["p90_ms"].as_u64().unwrap(),
+        d["p99_ms"].as_u64().unwrap(),
+        d["max_ms"].as_u64().unwrap(),
+    );
+    assert!(p50 <= p90 && p90 <= p99 && p99 <= max, "{d}");
+    // The longest delay= of a status=sent line is 102 s; bucket bounds never exceed it.
+    assert_eq!(max, 102_000);
+    assert_eq!(r["connections"], json!({"smtpd connections": 247}));
+    let e = report_json(&[testdata("real/exim-mainlog.log").to_str().unwrap()]);
+    assert_eq!(e["connections"], json!({"exim SMTP connections": 248}));
+    assert_eq!(e["delays"]["count"], 279);
+}
+
+#[test]
+fn text_shows_the_sections() {
+    let out = smtplog()
+        .args(["report", "--year", "2026"])
+        .arg(testdata("real/postfix-maillog.log"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "(4 forwarded)",
+        "Per-hour traffic",
+        "12:00-13:00",
+        "Delivery delays",
+        "Connections",
+        "Warnings, errors, fatal errors and panics",
+        "bounce",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?}");
+    }
+}
