@@ -9,7 +9,6 @@ use crate::parse::{Counter, Event, LineKind, Mta, ParsedLine};
 use crate::problems::{DiagnosticKey, DiagnosticTable, ProblemTable};
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap as HashMap;
-use std::collections::BTreeMap;
 
 /// How long a queue id may stay silent and still belong to the same message.
 ///
@@ -276,24 +275,34 @@ pub struct Summary {
     pub problems: ProblemTable,
     /// Warnings, errors, fatal errors and panics by program and text.
     pub diagnostics: DiagnosticTable,
-    /// Connection-level counters.
-    pub counters: BTreeMap<Counter, u64>,
+    /// Connection-level counters, indexed like [`Counter::ALL`].
+    pub counters: [u64; Counter::ALL.len()],
     /// Delivered lines that forwarded the message (Postfix `forwarded as`).
     pub forwarded: u64,
     /// Delays of delivered lines.
     pub delays: DelayHistogram,
     /// Messages received, by day and hour.
-    pub received_by_hour: BTreeMap<(NaiveDate, u8), u64>,
+    pub received_by_hour: HashMap<(NaiveDate, u8), u64>,
     messages: MessageTracker,
     /// Messages counted by summaries that were added with [`Summary::add`] or loaded.
     extra_messages: u64,
     current_day: Option<(NaiveDate, u64)>,
+    current_hour: Option<((NaiveDate, u8), u64)>,
 }
 
 impl Summary {
     /// An empty summary that stands at the start of a log.
     pub fn new() -> Summary {
         Summary::default()
+    }
+
+    /// An empty summary with room for about `ids` message ids, so that counting a chunk
+    /// does not keep growing its maps.
+    pub fn with_capacity(ids: usize) -> Summary {
+        let mut summary = Summary::default();
+        summary.messages.leading.reserve(ids);
+        summary.messages.live.reserve(ids);
+        summary
     }
 
     /// Count one parsed line.
@@ -342,7 +351,7 @@ impl Summary {
             self.diagnostics.record(key, line.reason, None);
         }
         if let Some(counter) = line.counter {
-            *self.counters.entry(counter).or_insert(0) += 1;
+            self.counters[counter as usize] += 1;
         }
         if line.event == Some(Event::Delivered) {
             self.forwarded += u64::from(line.forwarded);
@@ -384,6 +393,9 @@ impl Summary {
         if let Some((day, n)) = self.current_day.take() {
             *self.lines_by_day.entry(day).or_insert(0) += n;
         }
+        if let Some((hour, n)) = self.current_hour.take() {
+            *self.received_by_hour.entry(hour).or_insert(0) += n;
+        }
     }
 
     /// Record a line that was cut at the reader's length limit.
@@ -409,8 +421,8 @@ impl Summary {
         self.extra_messages += other.extra_messages;
         self.problems.add(other.problems);
         self.diagnostics.add(other.diagnostics);
-        for (counter, n) in other.counters {
-            *self.counters.entry(counter).or_insert(0) += n;
+        for (mine, theirs) in self.counters.iter_mut().zip(other.counters) {
+            *mine += theirs;
         }
         self.forwarded += other.forwarded;
         self.delays.add(&other.delays);

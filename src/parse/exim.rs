@@ -1,6 +1,6 @@
 //! Exim mainlog message bodies (after the timestamp and optional pid).
 
-use super::{between, to_ms, Counter, Event, Finders, ParsedLine};
+use super::{between, seconds_to_ms, Counter, Event, Finders, ParsedLine};
 
 /// An Exim message id: `1xVpHI-0007o9-2x` (classic) or `10HmaX-000000005vi-0000` (4.97+).
 fn message_id_len(body: &[u8]) -> Option<usize> {
@@ -101,28 +101,24 @@ fn parse_auth_failure<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>)
     true
 }
 
-/// Exim's `1h2m3s` / `4s` / `0.342s` durations, in seconds.
-fn exim_duration(text: &[u8]) -> Option<f64> {
-    let mut total = 0.0;
-    let mut number = String::new();
-    for &b in text {
-        match b {
-            b'0'..=b'9' | b'.' => number.push(b as char),
-            b'w' | b'd' | b'h' | b'm' | b's' => {
-                let unit = match b {
-                    b'w' => 604_800.0,
-                    b'd' => 86_400.0,
-                    b'h' => 3_600.0,
-                    b'm' => 60.0,
-                    _ => 1.0,
-                };
-                total += number.parse::<f64>().ok()? * unit;
-                number.clear();
-            }
+/// Exim's `1h2m3s` / `4s` / `0.342s` durations, in milliseconds.
+fn exim_duration_ms(text: &[u8]) -> Option<u64> {
+    let mut total: u64 = 0;
+    let mut start = 0;
+    for (i, &b) in text.iter().enumerate() {
+        let unit: u64 = match b {
+            b'0'..=b'9' | b'.' => continue,
+            b'w' => 604_800,
+            b'd' => 86_400,
+            b'h' => 3_600,
+            b'm' => 60,
+            b's' => 1,
             _ => return None,
-        }
+        };
+        total = total.checked_add(seconds_to_ms(&text[start..i])?.checked_mul(unit)?)?;
+        start = i + 1;
     }
-    number.is_empty().then_some(total)
+    (start == text.len() && start > 0).then_some(total)
 }
 
 /// Exim lines without a message id that carry nothing to count.
@@ -267,14 +263,15 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
     }
     if rest.starts_with(b"=> ") || rest.starts_with(b"-> ") {
         out.event = Some(Event::Delivered);
-        out.delay_ms = between(rest, b" QT=", b' ')
-            .or_else(|| {
-                rest.windows(4)
-                    .rposition(|w| w == b" QT=")
-                    .map(|i| &rest[i + 4..])
+        // `QT=1s` comes near the end of the line, after the fields others choose.
+        out.delay_ms = f
+            .queue_time_rev
+            .rfind(rest)
+            .map(|i| {
+                let value = &rest[i + 4..];
+                &value[..value.iter().position(|b| *b == b' ').unwrap_or(value.len())]
             })
-            .and_then(exim_duration)
-            .and_then(to_ms);
+            .and_then(exim_duration_ms);
         if let Some(c) = f.exim_reply_field.find(rest) {
             out.take_reply(&rest[c + f.exim_reply_field.needle().len()..]);
         }

@@ -275,10 +275,25 @@ fn trim_start(text: &[u8]) -> &[u8] {
     &text[n..]
 }
 
-/// Seconds as a number of milliseconds (negative or absurd values are refused).
-fn to_ms(seconds: f64) -> Option<u64> {
-    (seconds.is_finite() && (0.0..1e10).contains(&seconds))
-        .then(|| (seconds * 1000.0).round() as u64)
+/// A decimal number of seconds (`12`, `0.34`, `1.5`) as milliseconds, without floating point:
+/// delays are on every delivery line, and this is much cheaper than parsing an `f64`.
+fn seconds_to_ms(text: &[u8]) -> Option<u64> {
+    let (whole, fraction) = match memchr::memchr(b'.', text) {
+        Some(dot) => (&text[..dot], &text[dot + 1..]),
+        None => (text, &b""[..]),
+    };
+    if whole.is_empty() || whole.len() > 12 || !whole.iter().chain(fraction).all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let seconds = whole.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    let mut ms = 0;
+    for i in 0..3 {
+        ms = ms * 10 + fraction.get(i).map_or(0, |d| u64::from(d - b'0'));
+    }
+    // Round on the fourth digit.
+    let round = u64::from(fraction.get(3).is_some_and(|d| *d >= b'5'));
+    Some(seconds * 1000 + ms + round)
 }
 
 /// The text between `open` and the next `close`, e.g. the address of `to=<...>`.
@@ -309,6 +324,7 @@ impl<'a> ParsedLine<'a> {
 pub(crate) struct Finders {
     pub status: memmem::Finder<'static>,
     pub status_rev: memmem::FinderRev<'static>,
+    pub queue_time_rev: memmem::FinderRev<'static>,
     pub dsn: memmem::Finder<'static>,
     pub said: memmem::Finder<'static>,
     pub refused_to_talk: memmem::Finder<'static>,
@@ -347,6 +363,7 @@ impl Parser {
             finders: Finders {
                 status: memmem::Finder::new(b" status="),
                 status_rev: memmem::FinderRev::new(b" status="),
+                queue_time_rev: memmem::FinderRev::new(b" QT="),
                 dsn: memmem::Finder::new(b" dsn="),
                 said: memmem::Finder::new(b" said: "),
                 refused_to_talk: memmem::Finder::new(b" refused to talk to me: "),

@@ -1,6 +1,6 @@
 //! Postfix message bodies, by daemon.
 
-use super::{between, is_common_diagnostic, to_ms, Counter, Event, Finders, ParsedLine};
+use super::{between, is_common_diagnostic, seconds_to_ms, Counter, Event, Finders, ParsedLine};
 use crate::code::parse_enhanced;
 
 /// A Postfix queue id: short (`5BFB6B82BD`, upper-case hex) or long (`4PbC4x469Jz3tBr`).
@@ -79,9 +79,7 @@ fn parse_status<'a>(f: &Finders, rest: &'a [u8], status_at: usize, out: &mut Par
         }
     }
     // `delay=1.2` (seconds from arrival to this attempt) sits between relay and dsn.
-    out.delay_ms = between(rest, b" delay=", b',')
-        .and_then(|d| std::str::from_utf8(d).ok()?.parse().ok())
-        .and_then(to_ms);
+    out.delay_ms = between(rest, b" delay=", b',').and_then(seconds_to_ms);
     // The recipient (qmgr's expiry names the sender instead), kept for problems only.
     if out.event != Some(Event::Delivered) {
         out.party = between(rest, b"to=<", b'>').or_else(|| between(rest, b"from=<", b'>'));

@@ -681,3 +681,19 @@ fn more_exim_shapes() {
     let line = format!("{PF}/postsuper[9]: 3DE35B83B6: removed");
     assert!(full(&line).finishes_message);
 }
+
+#[test]
+fn delays_in_milliseconds() {
+    assert_eq!(seconds_to_ms(b"0.02"), Some(20));
+    assert_eq!(seconds_to_ms(b"102"), Some(102_000));
+    assert_eq!(seconds_to_ms(b"1.2345"), Some(1235));
+    assert_eq!(seconds_to_ms(b"-1"), None);
+    assert_eq!(seconds_to_ms(b"1e9"), None);
+    assert_eq!(seconds_to_ms(b""), None);
+    let line = format!("{PF}/smtp[1]: 1A2B3C4D5E: to=<a@b.test>, relay=x[192.0.2.1]:25, delay=1.7, delays=0.02/0/1.7/0.06, dsn=2.0.0, status=sent (250 ok)");
+    assert_eq!(full(&line).delay_ms, Some(1700));
+    let exim = "2026-11-24 12:05:40 1xVpHI-0007o9-2x => ok@sink.test R=r T=t H=h [192.0.2.1] C=\"250 OK\" QT=1m2.5s DT=0s";
+    assert_eq!(full(exim).delay_ms, Some(62_500));
+    let forwarded = format!("{PF}/local[1]: 36707B83BA: to=<f@here.test>, relay=local, delay=0.01, delays=0.01/0/0/0, dsn=2.0.0, status=sent (forwarded as 379FFB83B6)");
+    assert!(full(&forwarded).forwarded);
+}

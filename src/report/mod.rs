@@ -8,7 +8,7 @@ pub mod text;
 
 use crate::catalogue::catalogue;
 use crate::code::{Class, EnhancedCode, ReplyCode};
-use crate::parse::{Event, Mta};
+use crate::parse::{Counter, Event, Mta};
 use crate::sanitize::escape_bytes;
 use crate::summary::{Fact, Summary};
 use chrono::NaiveDate;
@@ -427,7 +427,9 @@ impl Report {
                 ..HourRow::default()
             })
             .collect();
-        for ((day, hour), n) in &summary.received_by_hour {
+        let mut received: Vec<_> = summary.received_by_hour.iter().collect();
+        received.sort();
+        for ((day, hour), n) in received {
             days.entry(*day).or_insert_with(|| day_row(*day)).received += n;
             hours[usize::from(*hour).min(23)].received += n;
         }
@@ -568,10 +570,11 @@ impl Report {
                 .collect(),
             problems: problem_rows(summary),
             diagnostics: diagnostic_rows(summary),
-            connections: summary
-                .counters
+            connections: Counter::ALL
                 .iter()
-                .map(|(c, n)| (c.name().to_string(), *n))
+                .zip(summary.counters)
+                .filter(|(_, n)| *n > 0)
+                .map(|(c, n)| (c.name().to_string(), n))
                 .collect(),
             delays: delay_stats(&summary.delays),
             by_hour: if hours.iter().all(|h| {
@@ -584,15 +587,18 @@ impl Report {
             } else {
                 hours
             },
-            received_by_hour: summary
-                .received_by_hour
-                .iter()
-                .map(|((day, hour), count)| ReceivedRow {
-                    day: day.to_string(),
-                    hour: *hour,
-                    count: *count,
-                })
-                .collect(),
+            received_by_hour: {
+                let mut rows: Vec<_> = summary.received_by_hour.iter().collect();
+                rows.sort();
+                rows
+            }
+            .into_iter()
+            .map(|((day, hour), count)| ReceivedRow {
+                day: day.to_string(),
+                hour: *hour,
+                count: *count,
+            })
+            .collect(),
             breakdown: None,
         }
     }
@@ -813,7 +819,7 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
             .into_iter()
             .find(|c| c.name() == name)
             .ok_or_else(|| format!("unknown counter {name:?}"))?;
-        summary.counters.insert(counter, *n);
+        summary.counters[counter as usize] = *n;
     }
     if let Some(d) = &report.delays {
         for (bucket, n) in &d.buckets {
