@@ -163,25 +163,141 @@ impl IdKey {
     }
 }
 
-/// Counts distinct messages by id in memory bounded by the messages in flight.
+/// What one line says about its message.
+#[derive(Clone, Copy, Debug, Default)]
+struct LineNews {
+    received: bool,
+    size: Option<u64>,
+    deferred: bool,
+    delivered: bool,
+}
+
+/// What is known of a message so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct MessageState {
+    received: bool,
+    size: Option<u64>,
+    deferred: bool,
+}
+
+/// Totals that depend on a message's own history.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MessageTotals {
+    /// Distinct messages.
+    pub messages: u64,
+    /// Sizes of the messages received (size known from Postfix qmgr `size=` or Exim `S=`).
+    pub bytes_received: u64,
+    /// Size of the message for every delivered line.
+    pub bytes_delivered: u64,
+    /// Messages deferred at least once.
+    pub deferred_messages: u64,
+}
+
+impl MessageTotals {
+    fn add(&mut self, other: &MessageTotals) {
+        self.messages += other.messages;
+        self.bytes_received += other.bytes_received;
+        self.bytes_delivered += other.bytes_delivered;
+        self.deferred_messages += other.deferred_messages;
+    }
+}
+
+impl MessageState {
+    /// Take in one line, counting what it completes.
+    fn apply(&mut self, news: LineNews, totals: &mut MessageTotals) {
+        let had_both = self.received && self.size.is_some();
+        self.received |= news.received;
+        self.size = self.size.or(news.size);
+        if !had_both && self.received {
+            if let Some(size) = self.size {
+                totals.bytes_received += size;
+            }
+        }
+        if news.deferred && !self.deferred {
+            self.deferred = true;
+            totals.deferred_messages += 1;
+        }
+        if news.delivered {
+            totals.bytes_delivered += self.size.unwrap_or(0);
+        }
+    }
+}
+
+/// The lines of a message's first run in a part of the log, kept until the part before is
+/// known: their effect depends on what that part already knew of the message.
+#[derive(Clone, Copy, Debug, Default)]
+struct Pending {
+    first: Option<i64>,
+    received: bool,
+    size: Option<u64>,
+    deferred: bool,
+    delivered_before_size: u64,
+    delivered_after_size: u64,
+}
+
+impl Pending {
+    fn take(&mut self, news: LineNews) {
+        self.received |= news.received;
+        self.size = self.size.or(news.size);
+        self.deferred |= news.deferred;
+        if news.delivered {
+            if self.size.is_some() {
+                self.delivered_after_size += 1;
+            } else {
+                self.delivered_before_size += 1;
+            }
+        }
+    }
+
+    /// Apply to what was known before: exactly what taking the lines one by one would do.
+    fn resolve(&self, before: MessageState, totals: &mut MessageTotals) -> MessageState {
+        let size = before.size.or(self.size);
+        let received = before.received || self.received;
+        if !(before.received && before.size.is_some()) && received {
+            totals.bytes_received += size.unwrap_or(0);
+        }
+        if self.deferred && !before.deferred {
+            totals.deferred_messages += 1;
+        }
+        totals.bytes_delivered += self.delivered_before_size * before.size.unwrap_or(0)
+            + self.delivered_after_size * size.unwrap_or(0);
+        MessageState {
+            received,
+            size,
+            deferred: before.deferred || self.deferred,
+        }
+    }
+}
+
+/// A message still open.
+#[derive(Clone, Copy, Debug)]
+struct Live {
+    last: Option<i64>,
+    state: MessageState,
+    /// Still in its first run of this part: its lines go to `Pending`.
+    pending: bool,
+}
+
+/// Counts distinct messages by id, and what depends on a message's history (sizes,
+/// deferrals), in memory bounded by the messages in flight.
 ///
 /// A message is an id's run of lines up to its finishing line (`removed`, `Completed`) or
 /// a silence longer than [`MESSAGE_LIFETIME_SECS`]. A part of the log that does not start
 /// at the beginning cannot tell whether an id it meets first continues a message from
-/// before, so it keeps those ids in `leading` until [`MessageTracker::append`] resolves
-/// them against the live ids of the part before it.
+/// before, so it keeps what those ids' first runs said in `pending` until
+/// [`MessageTracker::append`] resolves them against the live ids of the part before it.
 ///
 /// Ids silent for twice the lifetime are dropped from memory. That never changes a count
 /// as long as log time does not run backwards by more than that (two weeks), which holds
 /// for real logs and rotated sets (inputs are taken in order of their first timestamp).
 #[derive(Clone, Debug, Default)]
 struct MessageTracker {
-    /// Messages known to be new.
-    counted: u64,
-    /// Ids met first in this part, with the time they were met.
-    leading: HashMap<IdKey, Option<i64>>,
-    /// Ids whose message is still open at the end of this part, with their last time.
-    live: HashMap<IdKey, Option<i64>>,
+    /// Totals known for sure.
+    totals: MessageTotals,
+    /// Ids met first in this part, with what their first run said.
+    pending: HashMap<IdKey, Pending>,
+    /// Ids whose message is still open at the end of this part.
+    live: HashMap<IdKey, Live>,
     /// The latest time seen, for evicting ids that went silent.
     newest: Option<i64>,
     /// When ids were last evicted (log time): eviction runs at most once an hour of log.
@@ -193,27 +309,55 @@ fn silent_too_long(last: Option<i64>, now: Option<i64>) -> bool {
 }
 
 impl MessageTracker {
-    fn observe(&mut self, id: &[u8], time: Option<i64>, finishes: bool) {
+    fn observe(&mut self, id: &[u8], time: Option<i64>, finishes: bool, news: LineNews) {
         let key = IdKey::new(id);
         if let Some(t) = time {
             self.newest = Some(self.newest.map_or(t, |n| n.max(t)));
         }
         match self.live.get_mut(&key) {
-            Some(last) => {
-                if silent_too_long(*last, time) {
-                    self.counted += 1;
+            Some(live) => {
+                if silent_too_long(live.last, time) {
+                    // Silent too long: the same id now names a new message.
+                    self.totals.messages += 1;
+                    live.state = MessageState::default();
+                    live.pending = false;
                 }
-                *last = time.or(*last);
+                live.last = time.or(live.last);
+                if live.pending {
+                    self.pending
+                        .get_mut(&key)
+                        .expect("pending ids are kept")
+                        .take(news);
+                } else {
+                    live.state.apply(news, &mut self.totals);
+                }
             }
             None => {
-                match self.leading.entry(key) {
+                let pending = match self.pending.entry(key) {
                     // Seen here before and finished since: a new message with a reused id.
-                    std::collections::hash_map::Entry::Occupied(_) => self.counted += 1,
+                    std::collections::hash_map::Entry::Occupied(_) => false,
                     std::collections::hash_map::Entry::Vacant(slot) => {
-                        slot.insert(time);
+                        slot.insert(Pending {
+                            first: time,
+                            ..Pending::default()
+                        })
+                        .take(news);
+                        true
                     }
+                };
+                let mut state = MessageState::default();
+                if !pending {
+                    self.totals.messages += 1;
+                    state.apply(news, &mut self.totals);
                 }
-                self.live.insert(key, time);
+                self.live.insert(
+                    key,
+                    Live {
+                        last: time,
+                        state,
+                        pending,
+                    },
+                );
             }
         }
         if finishes {
@@ -223,16 +367,33 @@ impl MessageTracker {
 
     /// Append the part that follows this one. `self` must start at the beginning.
     fn append(&mut self, later: MessageTracker) {
-        debug_assert!(self.leading.is_empty());
-        self.counted += later.counted;
-        for (key, first_seen) in later.leading {
-            match self.live.remove(&key) {
-                Some(last) if !silent_too_long(last, first_seen) => {}
-                _ => self.counted += 1,
+        debug_assert!(self.pending.is_empty());
+        let MessageTracker {
+            totals,
+            pending,
+            mut live,
+            newest,
+            ..
+        } = later;
+        self.totals.add(&totals);
+        for (key, first_run) in pending {
+            let before = match self.live.remove(&key) {
+                Some(prev) if !silent_too_long(prev.last, first_run.first) => prev.state,
+                _ => {
+                    self.totals.messages += 1;
+                    MessageState::default()
+                }
+            };
+            let state = first_run.resolve(before, &mut self.totals);
+            if let Some(open) = live.get_mut(&key) {
+                if open.pending {
+                    open.state = state;
+                    open.pending = false;
+                }
             }
         }
-        self.live.extend(later.live);
-        self.newest = match (self.newest, later.newest) {
+        self.live.extend(live);
+        self.newest = match (self.newest, newest) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
@@ -241,15 +402,25 @@ impl MessageTracker {
         if let Some(newest) = self.newest.filter(due) {
             self.evicted_at = Some(newest);
             // Twice the lifetime, so that eviction never changes a count.
-            self.live
-                .retain(|_, last| last.is_none_or(|t| newest - t <= 2 * MESSAGE_LIFETIME_SECS));
+            self.live.retain(|_, open| {
+                open.last
+                    .is_none_or(|t| newest - t <= 2 * MESSAGE_LIFETIME_SECS)
+            });
         }
     }
 
-    /// Treat this part as the start of the log: every leading id is a new message.
+    /// Treat this part as the start of the log: every pending id is a new message.
     fn resolve_as_start(&mut self) {
-        self.counted += self.leading.len() as u64;
-        self.leading.clear();
+        for (key, first_run) in std::mem::take(&mut self.pending) {
+            self.totals.messages += 1;
+            let state = first_run.resolve(MessageState::default(), &mut self.totals);
+            if let Some(open) = self.live.get_mut(&key) {
+                if open.pending {
+                    open.state = state;
+                    open.pending = false;
+                }
+            }
+        }
     }
 }
 
@@ -284,8 +455,8 @@ pub struct Summary {
     /// Messages received, by day and hour.
     pub received_by_hour: HashMap<(NaiveDate, u8), u64>,
     messages: MessageTracker,
-    /// Messages counted by summaries that were added with [`Summary::add`] or loaded.
-    extra_messages: u64,
+    /// Totals of summaries that were added with [`Summary::add`] or loaded.
+    extra: MessageTotals,
     current_day: Option<(NaiveDate, u64)>,
     current_hour: Option<((NaiveDate, u8), u64)>,
 }
@@ -300,7 +471,7 @@ impl Summary {
     /// does not keep growing its maps.
     pub fn with_capacity(ids: usize) -> Summary {
         let mut summary = Summary::default();
-        summary.messages.leading.reserve(ids);
+        summary.messages.pending.reserve(ids);
         summary.messages.live.reserve(ids);
         summary
     }
@@ -331,7 +502,13 @@ impl Summary {
         self.count_day(line);
         let time = line.stamp.map(|s| s.scalar());
         if let Some(id) = line.message_id {
-            self.messages.observe(id, time, line.finishes_message);
+            let news = LineNews {
+                received: line.received,
+                size: line.size,
+                deferred: line.event == Some(Event::Deferred),
+                delivered: line.event == Some(Event::Delivered),
+            };
+            self.messages.observe(id, time, line.finishes_message, news);
         }
         if line.received {
             self.received += 1;
@@ -418,7 +595,7 @@ impl Summary {
         self.received += other.received;
         self.overlong_lines += other.overlong_lines;
         self.outside_window += other.outside_window;
-        self.extra_messages += other.extra_messages;
+        self.extra.add(&other.extra);
         self.problems.add(other.problems);
         self.diagnostics.add(other.diagnostics);
         for (mine, theirs) in self.counters.iter_mut().zip(other.counters) {
@@ -449,13 +626,23 @@ impl Summary {
     /// Add a summary of an unrelated log (another host, another day range).
     pub fn add(&mut self, mut other: Summary) {
         other.messages.resolve_as_start();
-        self.extra_messages += other.messages.counted;
+        self.extra.add(&other.messages.totals);
         self.add_counts(other);
+    }
+
+    /// Totals that depend on each message's history: distinct messages (by queue id /
+    /// Exim message id), bytes received and delivered, messages deferred at least once.
+    pub fn message_totals(&self) -> MessageTotals {
+        let mut tracker = self.messages.clone();
+        tracker.resolve_as_start();
+        let mut totals = tracker.totals;
+        totals.add(&self.extra);
+        totals
     }
 
     /// Distinct messages seen (by queue id / Exim message id).
     pub fn messages(&self) -> u64 {
-        self.messages.counted + self.messages.leading.len() as u64 + self.extra_messages
+        self.message_totals().messages
     }
 
     /// Messages still open (not yet finished in the log) being tracked.
@@ -463,15 +650,17 @@ impl Summary {
         self.messages.live.len()
     }
 
-    /// Bring the per-day line runs into `lines_by_day`.
+    /// Bring the per-day line runs into `lines_by_day`, and resolve what waits on the
+    /// part before (this summary is then taken to start the log).
     pub fn finish(&mut self) {
         self.flush_day();
+        self.messages.resolve_as_start();
     }
 
-    /// Replace the message count, for summaries rebuilt from a saved report.
-    pub fn set_loaded_messages(&mut self, messages: u64) {
+    /// Replace the message totals, for summaries rebuilt from a saved report.
+    pub fn set_loaded_totals(&mut self, totals: MessageTotals) {
         self.messages = MessageTracker::default();
-        self.extra_messages = messages;
+        self.extra = totals;
     }
 }
 
@@ -482,9 +671,56 @@ mod tests {
     fn tracker_over(ids: &[(&str, i64, bool)]) -> MessageTracker {
         let mut t = MessageTracker::default();
         for (id, time, fin) in ids {
-            t.observe(id.as_bytes(), Some(*time), *fin);
+            t.observe(id.as_bytes(), Some(*time), *fin, LineNews::default());
         }
         t
+    }
+
+    #[test]
+    fn sizes_and_deferrals_count_once_per_message_across_parts() {
+        let news = |received, size, deferred, delivered| LineNews {
+            received,
+            size,
+            deferred,
+            delivered,
+        };
+        let lines = [
+            ("A1", news(true, None, false, false)),
+            ("A1", news(false, Some(100), false, false)),
+            ("A1", news(false, None, true, false)),
+            ("A1", news(false, None, true, false)),
+            ("A1", news(false, Some(999), false, false)),
+            ("A1", news(false, None, false, true)),
+            ("A1", news(false, None, false, true)),
+            ("B2", news(false, None, false, true)),
+            ("B2", news(true, Some(7), false, false)),
+            ("B2", news(false, None, false, true)),
+        ];
+        let run = |part: &[(&str, LineNews)]| {
+            let mut t = MessageTracker::default();
+            for (i, (id, n)) in part.iter().enumerate() {
+                t.observe(id.as_bytes(), Some(i as i64), false, *n);
+            }
+            t
+        };
+        let mut whole = run(&lines);
+        whole.resolve_as_start();
+        assert_eq!(
+            whole.totals,
+            MessageTotals {
+                messages: 2,
+                bytes_received: 107,
+                bytes_delivered: 207,
+                deferred_messages: 1
+            }
+        );
+        for cut in 0..=lines.len() {
+            let mut acc = MessageTracker::default();
+            acc.append(run(&lines[..cut]));
+            acc.append(run(&lines[cut..]));
+            acc.resolve_as_start();
+            assert_eq!(acc.totals, whole.totals, "cut at {cut}");
+        }
     }
 
     #[test]
@@ -501,22 +737,23 @@ mod tests {
             let mut acc = MessageTracker::default();
             acc.append(tracker_over(&all[..cut]));
             acc.append(tracker_over(&all[cut..]));
-            assert_eq!(acc.counted, whole.counted, "cut at {cut}");
+            assert_eq!(acc.totals.messages, whole.totals.messages, "cut at {cut}");
         }
-        assert_eq!(whole.counted, 2);
+        assert_eq!(whole.totals.messages, 2);
     }
 
     #[test]
     fn reused_id_after_finish_or_silence_is_new() {
         let mut t = tracker_over(&[("A1", 0, true), ("A1", 10, false)]);
         t.resolve_as_start();
-        assert_eq!(t.counted, 2);
+        assert_eq!(t.totals.messages, 2);
         let mut t = tracker_over(&[("A1", 0, false), ("A1", MESSAGE_LIFETIME_SECS + 1, false)]);
         t.resolve_as_start();
-        assert_eq!(t.counted, 2);
+        assert_eq!(t.totals.messages, 2);
         let mut acc = MessageTracker::default();
         acc.append(tracker_over(&[("A1", 0, true)]));
         acc.append(tracker_over(&[("A1", 5, false)]));
-        assert_eq!(acc.counted, 2);
+        acc.resolve_as_start();
+        assert_eq!(acc.totals.messages, 2);
     }
 }

@@ -90,3 +90,25 @@ fn text_shows_the_sections() {
         assert!(text.contains(needle), "missing {needle:?}");
     }
 }
+
+#[test]
+fn per_message_totals_match_pflogsumm_and_eximstats() {
+    // pflogsumm: 56 deferred (380 deferrals), 284581 bytes received, "700k" delivered (706.5 KiB).
+    let r = postfix();
+    assert_eq!(
+        (
+            r["deferred_messages"].as_u64(),
+            r["by_event"]["deferred"].as_u64()
+        ),
+        (Some(56), Some(380))
+    );
+    assert_eq!(
+        (r["bytes_received"].as_u64(), r["bytes_delivered"].as_u64()),
+        (Some(284_581), Some(723_426))
+    );
+    // eximstats: received 771KB, delivered 617KB, 63 messages delayed.
+    let e = report_json(&[testdata("real/exim-mainlog.log").to_str().unwrap()]);
+    assert_eq!(e["deferred_messages"], 63);
+    assert_eq!((e["bytes_received"].as_u64().unwrap() + 512) / 1024, 771);
+    assert_eq!((e["bytes_delivered"].as_u64().unwrap() + 512) / 1024, 617);
+}

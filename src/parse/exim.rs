@@ -1,6 +1,6 @@
 //! Exim mainlog message bodies (after the timestamp and optional pid).
 
-use super::{between, seconds_to_ms, Counter, Event, Finders, ParsedLine};
+use super::{between, parse_u64, seconds_to_ms, Counter, Event, Finders, ParsedLine};
 
 /// An Exim message id: `1xVpHI-0007o9-2x` (classic) or `10HmaX-000000005vi-0000` (4.97+).
 fn message_id_len(body: &[u8]) -> Option<usize> {
@@ -259,6 +259,15 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
     let rest = body.get(id_len + 1..).unwrap_or_default();
     if let Some(arrival) = rest.strip_prefix(b"<= ") {
         out.received = !arrival.is_empty();
+        // `S=1377`: the first size field (the subject, `T="..."`, comes later).
+        out.size = between(arrival, b" S=", b' ')
+            .or_else(|| {
+                arrival
+                    .windows(3)
+                    .position(|w| w == b" S=")
+                    .map(|i| &arrival[i + 3..])
+            })
+            .and_then(parse_u64);
         return true;
     }
     if rest.starts_with(b"=> ") || rest.starts_with(b"-> ") {

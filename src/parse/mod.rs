@@ -218,6 +218,8 @@ pub struct ParsedLine<'a> {
     pub forwarded: bool,
     /// A connection-level happening to count.
     pub counter: Option<Counter>,
+    /// The message's size in bytes (Postfix qmgr `size=`, Exim `<= ... S=`).
+    pub size: Option<u64>,
 }
 
 impl<'a> ParsedLine<'a> {
@@ -240,6 +242,7 @@ impl<'a> ParsedLine<'a> {
             delay_ms: None,
             forwarded: false,
             counter: None,
+            size: None,
         }
     }
 
@@ -294,6 +297,14 @@ fn seconds_to_ms(text: &[u8]) -> Option<u64> {
     // Round on the fourth digit.
     let round = u64::from(fraction.get(3).is_some_and(|d| *d >= b'5'));
     Some(seconds * 1000 + ms + round)
+}
+
+/// A plain decimal number.
+fn parse_u64(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || text.len() > 19 || !text.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(text.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
 }
 
 /// The text between `open` and the next `close`, e.g. the address of `to=<...>`.

@@ -1,6 +1,8 @@
 //! Postfix message bodies, by daemon.
 
-use super::{between, is_common_diagnostic, seconds_to_ms, Counter, Event, Finders, ParsedLine};
+use super::{
+    between, is_common_diagnostic, parse_u64, seconds_to_ms, Counter, Event, Finders, ParsedLine,
+};
 use crate::code::parse_enhanced;
 
 /// A Postfix queue id: short (`5BFB6B82BD`, upper-case hex) or long (`4PbC4x469Jz3tBr`).
@@ -390,6 +392,13 @@ pub(super) fn parse<'a>(
                 return true;
             }
             if rest.starts_with(b"from=<") {
+                // `from=<..>, size=1388, nrcpt=1 (queue active)`: the last size field.
+                out.size = memchr::memmem::rfind(rest, b", size=").and_then(|i| {
+                    let value = &rest[i + 7..];
+                    parse_u64(
+                        &value[..value.iter().position(|b| *b == b',').unwrap_or(value.len())],
+                    )
+                });
                 // `from=<..>, status=expired, returned to sender`: the sender address is
                 // the client's to choose, so take the last status field, which Postfix wrote.
                 if rest.ends_with(b", returned to sender") {

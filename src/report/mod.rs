@@ -318,6 +318,15 @@ pub struct Report {
     /// Delivered lines that forwarded the message (part of `by_event.delivered`).
     #[serde(default)]
     pub forwarded: u64,
+    /// Messages deferred at least once (`by_event.deferred` counts the attempts).
+    #[serde(default)]
+    pub deferred_messages: u64,
+    /// Bytes of the messages received (Postfix qmgr `size=`, Exim `S=`).
+    #[serde(default)]
+    pub bytes_received: u64,
+    /// Bytes delivered: the message's size for every delivered line.
+    #[serde(default)]
+    pub bytes_delivered: u64,
     /// Reply lines.
     pub replies: u64,
     /// Replies by code, most frequent first.
@@ -404,6 +413,7 @@ impl Report {
     /// Build the report of a summary.
     pub fn new(summary: &Summary) -> Report {
         let cat = catalogue();
+        let totals = summary.message_totals();
         let mut by_code: BTreeMap<ReplyCode, u64> = BTreeMap::new();
         let mut by_enhanced: BTreeMap<EnhancedCode, u64> = BTreeMap::new();
         let mut by_dsn: BTreeMap<EnhancedCode, u64> = BTreeMap::new();
@@ -537,9 +547,12 @@ impl Report {
                 overlong: summary.overlong_lines,
                 outside_window: summary.outside_window,
             },
-            messages: summary.messages(),
+            messages: totals.messages,
             received: summary.received,
             forwarded: summary.forwarded,
+            deferred_messages: totals.deferred_messages,
+            bytes_received: totals.bytes_received,
+            bytes_delivered: totals.bytes_delivered,
             replies,
             by_code: code_rows,
             by_class,
@@ -850,7 +863,12 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
             group.reasons.insert(row.text.clone(), stats);
         }
     }
-    summary.set_loaded_messages(report.messages);
+    summary.set_loaded_totals(crate::summary::MessageTotals {
+        messages: report.messages,
+        bytes_received: report.bytes_received,
+        bytes_delivered: report.bytes_delivered,
+        deferred_messages: report.deferred_messages,
+    });
     for day in &report.by_day {
         if day.lines > 0 {
             summary.lines_by_day.insert(date(&day.day)?, day.lines);

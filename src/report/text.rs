@@ -20,6 +20,16 @@ pub struct TextOptions {
     pub problems_first: bool,
 }
 
+/// Bytes for people: `512 B`, `284.6 kB`, `1.2 GB` (powers of 1000).
+fn bytes(n: u64) -> String {
+    match n {
+        0..=999 => format!("{n} B"),
+        1_000..=999_999 => format!("{:.1} kB", n as f64 / 1e3),
+        1_000_000..=999_999_999 => format!("{:.1} MB", n as f64 / 1e6),
+        _ => format!("{:.1} GB", n as f64 / 1e9),
+    }
+}
+
 /// Milliseconds for people: `850 ms`, `12.4 s`, `3.5 min`, `2.1 h`, `1.5 d`.
 fn duration(ms: u64) -> String {
     let s = ms as f64 / 1000.0;
@@ -198,6 +208,16 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
         "Messages: {}   Received: {}   Replies: {}",
         report.messages, report.received, report.replies
     )?;
+    if report.bytes_received > 0 || report.deferred_messages > 0 {
+        writeln!(
+            out,
+            "Bytes received: {}   Bytes delivered: {}   Messages deferred: {} ({} deferrals)",
+            bytes(report.bytes_received),
+            bytes(report.bytes_delivered),
+            report.deferred_messages,
+            report.by_event.deferred
+        )?;
+    }
     if options.problems_first {
         problems(report, options, out)?;
     }
