@@ -49,8 +49,15 @@ fn fill(template: &str, user: &str, domain: &str, n: u64) -> String {
         .replace("{n}", &n.to_string())
 }
 
+/// A deferred message waiting for its retry: (id, recipient, domain, host octet).
+type Retry = (String, String, String, u64);
+
+/// How many deferred messages wait for their retry at once (about ten minutes of log).
+const RETRY_WINDOW: usize = 200;
+
 struct Gen {
     rng: Rng,
+    retries: std::collections::VecDeque<Retry>,
     secs: u64,
     year_day: u64,
     out: BufWriter<io::Stdout>,
@@ -143,7 +150,10 @@ impl Gen {
                     .unwrap()
                     .to_string()
             };
-            return self.postfix(&format!("{prefix}{dsn}, status=deferred ({text})"), "smtp");
+            self.retries
+                .push_back((qid.clone(), user.clone(), domain.clone(), n));
+            self.postfix(&format!("{prefix}{dsn}, status=deferred ({text})"), "smtp")?;
+            return self.retry_postfix();
         }
         let text = fill(
             BOUNCES[self.rng.below(BOUNCES.len() as u64) as usize],
@@ -163,6 +173,25 @@ impl Gen {
             "bounce",
         )?;
         self.postfix(&format!("{qid}: removed"), "qmgr")
+    }
+
+    /// Deferred messages are retried later and delivered, as a real queue does.
+    fn retry_postfix(&mut self) -> io::Result<()> {
+        if self.retries.len() <= RETRY_WINDOW {
+            return Ok(());
+        }
+        let (qid, user, domain, n) = self.retries.pop_front().expect("non-empty");
+        self.postfix(&format!("{qid}: to=<{user}@{domain}>, relay=mx.{domain}[192.0.2.{n}]:25, delay=905, delays=900/0.01/0.1/0.2, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as {n:X}F)"), "smtp")?;
+        self.postfix(&format!("{qid}: removed"), "qmgr")
+    }
+
+    fn retry_exim(&mut self) -> io::Result<()> {
+        if self.retries.len() <= RETRY_WINDOW {
+            return Ok(());
+        }
+        let (id, user, domain, n) = self.retries.pop_front().expect("non-empty");
+        self.exim(&format!("{id} => {user}@{domain} R=dnslookup T=remote_smtp H=mx.{domain} [192.0.2.{n}]:25 C=\"250 2.0.0 Ok: queued as {n:X}F\" QT=15m5s DT=0s"))?;
+        self.exim(&format!("{id} Completed"))
     }
 
     fn exim_message(&mut self, m: u64) -> io::Result<()> {
@@ -194,7 +223,9 @@ impl Gen {
             self.exim(&format!("{} H=mx.{domain} [192.0.2.{n}]:25 C=\"250 2.0.0 Ok: queued as {remote_id:X}\" QT=1s DT=0s", base.replace("{flag}", "=>")))?;
         } else if roll < 95 {
             self.exim(&format!("{} defer (-44) H=mx.{domain} [192.0.2.{n}]:25 DT=0s: SMTP error from remote mail server after RCPT TO:<{user}@{domain}>: 451 4.7.1 <{user}@{domain}>: Recipient address rejected: Greylisted", base.replace("{flag}", "==")))?;
-            return Ok(());
+            self.retries
+                .push_back((id.clone(), user.clone(), domain.clone(), n));
+            return self.retry_exim();
         } else {
             self.exim(&format!("{} H=mx.{domain} [192.0.2.{n}]:25: SMTP error from remote mail server after RCPT TO:<{user}@{domain}>: 550-5.1.1 The account does not exist.\\n550 5.1.1 See https://help.{domain}/", base.replace("{flag}", "**")))?;
         }
@@ -218,6 +249,7 @@ fn main() -> io::Result<()> {
     }
     let mut gen = Gen {
         rng: Rng(seed.max(1)),
+        retries: Default::default(),
         secs: 0,
         year_day: 0,
         out: BufWriter::with_capacity(1 << 20, io::stdout()),

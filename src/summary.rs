@@ -225,17 +225,33 @@ impl MessageState {
 
 /// The lines of a message's first run in a part of the log, kept until the part before is
 /// known: their effect depends on what that part already knew of the message.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct Pending {
+    key: IdKey,
     first: Option<i64>,
     received: bool,
     size: Option<u64>,
     deferred: bool,
     delivered_before_size: u64,
     delivered_after_size: u64,
+    /// The run ended (finishing line, or a silence) before the end of the part.
+    ended: bool,
 }
 
 impl Pending {
+    fn new(key: IdKey, first: Option<i64>) -> Pending {
+        Pending {
+            key,
+            first,
+            received: false,
+            size: None,
+            deferred: false,
+            delivered_before_size: 0,
+            delivered_after_size: 0,
+            ended: false,
+        }
+    }
+
     fn take(&mut self, news: LineNews) {
         self.received |= news.received;
         self.size = self.size.or(news.size);
@@ -269,13 +285,16 @@ impl Pending {
     }
 }
 
+/// No pending run: the message's lines are counted as they come.
+const NOT_PENDING: u32 = u32::MAX;
+
 /// A message still open.
 #[derive(Clone, Copy, Debug)]
 struct Live {
     last: Option<i64>,
     state: MessageState,
-    /// Still in its first run of this part: its lines go to `Pending`.
-    pending: bool,
+    /// Index of its first run in `pending`, while its lines go there.
+    pending: u32,
 }
 
 /// Counts distinct messages by id, and what depends on a message's history (sizes,
@@ -283,9 +302,10 @@ struct Live {
 ///
 /// A message is an id's run of lines up to its finishing line (`removed`, `Completed`) or
 /// a silence longer than [`MESSAGE_LIFETIME_SECS`]. A part of the log that does not start
-/// at the beginning cannot tell whether an id it meets first continues a message from
-/// before, so it keeps what those ids' first runs said in `pending` until
+/// at the beginning cannot tell whether an id's first run continues a message from before,
+/// so it keeps what each first run said in `pending`, in order, until
 /// [`MessageTracker::append`] resolves them against the live ids of the part before it.
+/// A line costs one hash lookup.
 ///
 /// Ids silent for twice the lifetime are dropped from memory. That never changes a count
 /// as long as log time does not run backwards by more than that (two weeks), which holds
@@ -294,8 +314,8 @@ struct Live {
 struct MessageTracker {
     /// Totals known for sure.
     totals: MessageTotals,
-    /// Ids met first in this part, with what their first run said.
-    pending: HashMap<IdKey, Pending>,
+    /// First runs of ids in this part, in the order they began.
+    pending: Vec<Pending>,
     /// Ids whose message is still open at the end of this part.
     live: HashMap<IdKey, Live>,
     /// The latest time seen, for evicting ids that went silent.
@@ -314,54 +334,45 @@ impl MessageTracker {
         if let Some(t) = time {
             self.newest = Some(self.newest.map_or(t, |n| n.max(t)));
         }
-        match self.live.get_mut(&key) {
-            Some(live) => {
+        match self.live.entry(key) {
+            std::collections::hash_map::Entry::Occupied(mut slot) => {
+                let live = slot.get_mut();
                 if silent_too_long(live.last, time) {
                     // Silent too long: the same id now names a new message.
+                    if let Some(run) = self.pending.get_mut(live.pending as usize) {
+                        run.ended = true;
+                    }
                     self.totals.messages += 1;
                     live.state = MessageState::default();
-                    live.pending = false;
+                    live.pending = NOT_PENDING;
                 }
                 live.last = time.or(live.last);
-                if live.pending {
-                    self.pending
-                        .get_mut(&key)
-                        .expect("pending ids are kept")
-                        .take(news);
-                } else {
-                    live.state.apply(news, &mut self.totals);
+                match self.pending.get_mut(live.pending as usize) {
+                    Some(run) => run.take(news),
+                    None => live.state.apply(news, &mut self.totals),
                 }
-            }
-            None => {
-                let pending = match self.pending.entry(key) {
-                    // Seen here before and finished since: a new message with a reused id.
-                    std::collections::hash_map::Entry::Occupied(_) => false,
-                    std::collections::hash_map::Entry::Vacant(slot) => {
-                        slot.insert(Pending {
-                            first: time,
-                            ..Pending::default()
-                        })
-                        .take(news);
-                        true
+                if finishes {
+                    if let Some(run) = self.pending.get_mut(live.pending as usize) {
+                        run.ended = true;
                     }
-                };
-                let mut state = MessageState::default();
-                if !pending {
-                    self.totals.messages += 1;
-                    state.apply(news, &mut self.totals);
+                    slot.remove();
                 }
-                self.live.insert(
-                    key,
-                    Live {
-                        last: time,
-                        state,
-                        pending,
-                    },
-                );
             }
-        }
-        if finishes {
-            self.live.remove(&key);
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                // A first run in this part (perhaps after an earlier one of the same id
+                // ended here: it is resolved after that one, so it counts as new).
+                let mut run = Pending::new(key, time);
+                run.take(news);
+                run.ended = finishes;
+                if !finishes {
+                    slot.insert(Live {
+                        last: time,
+                        state: MessageState::default(),
+                        pending: self.pending.len() as u32,
+                    });
+                }
+                self.pending.push(run);
+            }
         }
     }
 
@@ -376,19 +387,19 @@ impl MessageTracker {
             ..
         } = later;
         self.totals.add(&totals);
-        for (key, first_run) in pending {
-            let before = match self.live.remove(&key) {
-                Some(prev) if !silent_too_long(prev.last, first_run.first) => prev.state,
+        for run in &pending {
+            let before = match self.live.remove(&run.key) {
+                Some(prev) if !silent_too_long(prev.last, run.first) => prev.state,
                 _ => {
                     self.totals.messages += 1;
                     MessageState::default()
                 }
             };
-            let state = first_run.resolve(before, &mut self.totals);
-            if let Some(open) = live.get_mut(&key) {
-                if open.pending {
+            let state = run.resolve(before, &mut self.totals);
+            if !run.ended {
+                if let Some(open) = live.get_mut(&run.key) {
                     open.state = state;
-                    open.pending = false;
+                    open.pending = NOT_PENDING;
                 }
             }
         }
@@ -409,15 +420,15 @@ impl MessageTracker {
         }
     }
 
-    /// Treat this part as the start of the log: every pending id is a new message.
+    /// Treat this part as the start of the log: every pending run is a new message.
     fn resolve_as_start(&mut self) {
-        for (key, first_run) in std::mem::take(&mut self.pending) {
+        for run in std::mem::take(&mut self.pending) {
             self.totals.messages += 1;
-            let state = first_run.resolve(MessageState::default(), &mut self.totals);
-            if let Some(open) = self.live.get_mut(&key) {
-                if open.pending {
+            let state = run.resolve(MessageState::default(), &mut self.totals);
+            if !run.ended {
+                if let Some(open) = self.live.get_mut(&run.key) {
                     open.state = state;
-                    open.pending = false;
+                    open.pending = NOT_PENDING;
                 }
             }
         }
@@ -471,8 +482,7 @@ impl Summary {
     /// does not keep growing its maps.
     pub fn with_capacity(ids: usize) -> Summary {
         let mut summary = Summary::default();
-        summary.messages.pending.reserve(ids);
-        summary.messages.live.reserve(ids);
+        summary.messages.live.reserve(ids / 4);
         summary
     }
 

@@ -393,7 +393,7 @@ pub(super) fn parse<'a>(
             }
             if rest.starts_with(b"from=<") {
                 // `from=<..>, size=1388, nrcpt=1 (queue active)`: the last size field.
-                out.size = memchr::memmem::rfind(rest, b", size=").and_then(|i| {
+                out.size = f.size_rev.rfind(rest).and_then(|i| {
                     let value = &rest[i + 7..];
                     parse_u64(
                         &value[..value.iter().position(|b| *b == b',').unwrap_or(value.len())],
