@@ -183,6 +183,18 @@ fn limit<T>(rows: &[T], top: usize) -> &[T] {
 /// Write the report as text.
 pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
     let cat = catalogue();
+    // Columns as wide as the longest title shown, so that the advice lines up.
+    let width = |titles: &mut dyn Iterator<Item = &String>| {
+        titles.map(|t| t.chars().count()).max().unwrap_or(0)
+    };
+    let code_width =
+        width(&mut limit(&report.by_code, options.top).iter().map(|r| &r.title)).max(7);
+    let enhanced_width = width(
+        &mut limit(&report.by_enhanced, options.top)
+            .iter()
+            .map(|r| &r.title),
+    )
+    .max(7);
     let l = &report.lines;
     writeln!(
         out,
@@ -243,14 +255,23 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
         rule(out, "Replies by code")?;
         writeln!(
             out,
-            "  {:<4}  {:>9}  {:>6}  {:<34}  ADVICE",
-            "CODE", "COUNT", "SHARE", "MEANING"
+            "  {:<4}  {:>9}  {:>6}  {:<w$}  ADVICE",
+            "CODE",
+            "COUNT",
+            "SHARE",
+            "MEANING",
+            w = code_width
         )?;
         for row in limit(&report.by_code, options.top) {
             writeln!(
                 out,
-                "  {:<4}  {:>9}  {:>5.1}%  {:<34}  {}",
-                row.code, row.count, row.share, row.title, row.advice
+                "  {:<4}  {:>9}  {:>5.1}%  {:<w$}  {}",
+                row.code,
+                row.count,
+                row.share,
+                row.title,
+                row.advice,
+                w = code_width
             )?;
         }
     }
@@ -260,8 +281,12 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
         for row in limit(&report.by_enhanced, options.top) {
             writeln!(
                 out,
-                "  {:<8}  {:>9}  {:<40}  {}",
-                row.code, row.count, row.title, row.advice
+                "  {:<8}  {:>9}  {:<w$}  {}",
+                row.code,
+                row.count,
+                row.title,
+                row.advice,
+                w = enhanced_width
             )?;
         }
     }
