@@ -98,6 +98,14 @@ fn delays_and_connections(report: &Report, out: &mut dyn Write) -> io::Result<()
     Ok(())
 }
 
+/// Say how many rows `--detail` left out.
+fn more_rows(out: &mut dyn Write, total: usize, shown: usize) -> io::Result<()> {
+    if shown != 0 && total > shown {
+        writeln!(out, "  ({} more; --detail 0 shows all)", total - shown)?;
+    }
+    Ok(())
+}
+
 fn diagnostics(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
     if report.diagnostics.is_empty() {
         return Ok(());
@@ -114,13 +122,7 @@ fn diagnostics(report: &Report, options: &TextOptions, out: &mut dyn Write) -> i
             escape_str(&d.text)
         )?;
     }
-    if options.detail != 0 && report.diagnostics.len() > options.detail {
-        writeln!(
-            out,
-            "  ({} more; --detail 0 shows all)",
-            report.diagnostics.len() - options.detail
-        )?;
-    }
+    more_rows(out, report.diagnostics.len(), options.detail)?;
     Ok(())
 }
 
@@ -156,13 +158,7 @@ fn problems(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::
             writeln!(out, "  {:>7}  e.g. {}", "", examples.join(", "))?;
         }
     }
-    if options.detail != 0 && report.problems.len() > options.detail {
-        writeln!(
-            out,
-            "  ({} more; --detail 0 shows all)",
-            report.problems.len() - options.detail
-        )?;
-    }
+    more_rows(out, report.problems.len(), options.detail)?;
     Ok(())
 }
 
