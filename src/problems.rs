@@ -34,6 +34,8 @@ pub struct ProblemKey {
     pub code: Option<ReplyCode>,
     /// The enhanced code of the reply, or the dsn when there is no reply code.
     pub status: Option<EnhancedCode>,
+    /// For rejections: the stage that refused (`RCPT`, `DATA`, `header`, ...).
+    pub stage: Option<&'static str>,
 }
 
 /// Counts and examples of one normalised reason.
@@ -182,6 +184,7 @@ impl ProblemTable {
             } else {
                 line.dsn
             },
+            stage: line.stage,
         };
         self.record(key, line.reason, line.party);
     }

@@ -92,6 +92,20 @@ fn exim_problems() {
     assert!(lookup["count"].as_u64().unwrap() >= 40);
     let expired = find(&rows, "expired", None, "retry timeout exceeded");
     assert_eq!(expired["count"], 50);
+    let content = find(
+        &rows,
+        "rejected",
+        Some(550),
+        "Message content rejected: spam subject",
+    );
+    assert_eq!(content["stage"], "DATA");
+    let helo = find(
+        &rows,
+        "rejected",
+        Some(550),
+        "HELO name is on a local blocklist",
+    );
+    assert_eq!(helo["stage"], "EHLO");
 }
 
 #[test]

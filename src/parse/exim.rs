@@ -1,6 +1,6 @@
 //! Exim mainlog message bodies (after the timestamp and optional pid).
 
-use super::{between, parse_u64, seconds_to_ms, Counter, Event, Finders, ParsedLine};
+use super::{between, parse_u64, seconds_to_ms, stage_of, Counter, Event, Finders, ParsedLine};
 
 /// An Exim message id: `1xVpHI-0007o9-2x` (classic) or `10HmaX-000000005vi-0000` (4.97+).
 fn message_id_len(body: &[u8]) -> Option<usize> {
@@ -72,6 +72,21 @@ fn parse_rejection<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) ->
     out.temporary = body[..at].ends_with(b"temporarily ");
     out.party = between(body, b"[", b']');
     let after = &body[at..];
+    // `rejected RCPT`, `rejected MAIL`, `rejected EHLO or HELO`, `rejected connection`,
+    // `rejected after DATA`, `rejected from <..>` (a message too big: its data).
+    let word = |from: usize| {
+        let rest = after.get(from..).unwrap_or_default();
+        &rest[..rest
+            .iter()
+            .position(|b| matches!(b, b' ' | b':'))
+            .unwrap_or(rest.len())]
+    };
+    out.stage = match word(9) {
+        b"connection" => Some("CONNECT"),
+        b"after" | b"from" | b"DATA" => Some("DATA"),
+        b"unqualified" => None,
+        other => stage_of(other),
+    };
     match f.colon_space.find(after) {
         Some(c) => {
             if !out.take_reply(&after[c + 2..]) {

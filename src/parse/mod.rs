@@ -220,6 +220,8 @@ pub struct ParsedLine<'a> {
     pub counter: Option<Counter>,
     /// The message's size in bytes (Postfix qmgr `size=`, Exim `<= ... S=`).
     pub size: Option<u64>,
+    /// For rejections: the SMTP stage or check that refused (`RCPT`, `header`, ...).
+    pub stage: Option<&'static str>,
 }
 
 impl<'a> ParsedLine<'a> {
@@ -243,6 +245,7 @@ impl<'a> ParsedLine<'a> {
             forwarded: false,
             counter: None,
             size: None,
+            stage: None,
         }
     }
 
@@ -297,6 +300,28 @@ fn seconds_to_ms(text: &[u8]) -> Option<u64> {
     // Round on the fourth digit.
     let round = u64::from(fraction.get(3).is_some_and(|d| *d >= b'5'));
     Some(seconds * 1000 + ms + round)
+}
+
+/// The stages a rejection can happen at, by their names in Postfix and Exim logs.
+pub const STAGES: [&str; 13] = [
+    "CONNECT",
+    "HELO",
+    "EHLO",
+    "MAIL",
+    "RCPT",
+    "DATA",
+    "BDAT",
+    "END-OF-MESSAGE",
+    "header",
+    "body",
+    "VRFY",
+    "ETRN",
+    "AUTH",
+];
+
+/// The stage named by a word of a log line, if it is one.
+pub fn stage_of(word: &[u8]) -> Option<&'static str> {
+    STAGES.iter().copied().find(|s| s.as_bytes() == word)
 }
 
 /// A plain decimal number.

@@ -1,7 +1,8 @@
 //! Postfix message bodies, by daemon.
 
 use super::{
-    between, is_common_diagnostic, parse_u64, seconds_to_ms, Counter, Event, Finders, ParsedLine,
+    between, is_common_diagnostic, parse_u64, seconds_to_ms, stage_of, Counter, Event, Finders,
+    ParsedLine,
 };
 use crate::code::parse_enhanced;
 
@@ -88,6 +89,9 @@ fn parse_status<'a>(f: &Finders, rest: &'a [u8], status_at: usize, out: &mut Par
     }
     let after = &value[word_len..];
     let Some(text) = after.strip_prefix(b" (") else {
+        // qmgr: `status=expired, returned to sender`
+        let rest = after.strip_prefix(b", ").unwrap_or(after);
+        out.reason = (!rest.is_empty()).then_some(rest);
         return;
     };
     out.reason = Some(text);
@@ -113,6 +117,7 @@ fn parse_reject<'a>(f: &Finders, rest: &'a [u8], out: &mut ParsedLine<'a>) {
         .take_while(|b| !matches!(b, b' ' | b':'))
         .count();
     let stage = &rest[..stage_len];
+    out.stage = stage_of(stage);
     let after_stage = &rest[stage_len..];
     if matches!(stage, b"header" | b"body") {
         // The checked text (a Subject, say) is the sender's: start after the last field list.

@@ -200,6 +200,10 @@ pub struct ProblemRow {
     pub code: Option<u16>,
     /// The enhanced code of the reply, or the dsn of a line without a reply code.
     pub enhanced: Option<String>,
+    /// For rejections: the stage that refused (`CONNECT`, `HELO`, `MAIL`, `RCPT`, `DATA`,
+    /// `END-OF-MESSAGE`, `header`, `body`, ...).
+    #[serde(default)]
+    pub stage: Option<String>,
     /// The reply text with addresses, hosts, numbers and ids masked.
     pub reason: String,
     /// Lines.
@@ -685,6 +689,7 @@ fn problem_rows(summary: &Summary) -> Vec<ProblemRow> {
                 event: key.event,
                 code: key.code.map(ReplyCode::value),
                 enhanced: key.status.map(|e| e.to_string()),
+                stage: key.stage.map(String::from),
                 reason,
                 count: stats.count,
                 collapsed,
@@ -898,6 +903,10 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
                 None => None,
             },
             status: enhanced(&row.enhanced)?,
+            stage: row
+                .stage
+                .as_deref()
+                .and_then(|s| crate::parse::stage_of(s.as_bytes())),
         };
         let group = summary.problems.groups.entry(key).or_default();
         let stats = crate::problems::ReasonStats {

@@ -133,16 +133,20 @@ fn problems(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::
     rule(out, "Problems by reply code, enhanced code and reason")?;
     writeln!(
         out,
-        "  {:>7}  {:<14} {:<4} {:<8}  REASON",
+        "  {:>7}  {:<23} {:<4} {:<8}  REASON",
         "COUNT", "EVENT", "CODE", "ENHANCED"
     )?;
     for p in limit(&report.problems, options.detail) {
-        let event = p.event.map_or("(reply)", |e| e.name());
+        let event = match (p.event, &p.stage) {
+            (Some(e), Some(stage)) => format!("{} {stage}", e.name()),
+            (Some(e), None) => e.name().to_string(),
+            (None, _) => "(reply)".to_string(),
+        };
         let code = p.code.map_or_else(|| "-".to_string(), |c| c.to_string());
         let enhanced = p.enhanced.as_deref().unwrap_or("-");
         writeln!(
             out,
-            "  {:>7}  {event:<14} {code:<4} {enhanced:<8}  {}",
+            "  {:>7}  {event:<23} {code:<4} {enhanced:<8}  {}",
             p.count,
             escape_str(&p.reason)
         )?;
