@@ -389,6 +389,7 @@ mod tests {
                     event: None,
                     code: None,
                     status: None,
+                    stage: None,
                 })
                 .or_default();
             for i in 0..150 {
