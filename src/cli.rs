@@ -159,6 +159,11 @@ struct ReportArgs {
     #[arg(long, hide = true, value_name = "TIME")]
     now: Option<String>,
 
+    /// Loopback ports of content filters (amavis...): Postfix deliveries to them are counted as
+    /// `filtered`, not `delivered`, since the message comes back and is delivered later.
+    #[arg(long, value_delimiter = ',', value_name = "PORT,...", default_values_t = smtplog::parse::DEFAULT_FILTER_PORTS)]
+    filter_ports: Vec<u16>,
+
     /// Year for syslog timestamps without one (default: from each file's modification time).
     #[arg(long, value_name = "YYYY")]
     year: Option<i32>,
@@ -398,6 +403,7 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
     let window = window_of(&args)?;
     let options = ScanOptions {
         window,
+        filter_ports: args.filter_ports.clone(),
         threads: args.threads,
         chunk_size: args.chunk_size,
         years: args.year.map_or(YearSource::FileTime, YearSource::Fixed),

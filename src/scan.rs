@@ -38,6 +38,8 @@ pub struct ScanOptions {
     pub window: Window,
     /// Bytes read from disk so far are added here (for a progress display).
     pub progress: Option<Arc<AtomicU64>>,
+    /// Loopback ports of content filters: deliveries there are hand-offs, not deliveries.
+    pub filter_ports: Vec<u16>,
 }
 
 impl Default for ScanOptions {
@@ -48,6 +50,7 @@ impl Default for ScanOptions {
             years: YearSource::FileTime,
             window: Window::default(),
             progress: None,
+            filter_ports: crate::parse::DEFAULT_FILTER_PORTS.to_vec(),
         }
     }
 }
@@ -231,7 +234,7 @@ fn scan_one(
 /// so a rotated set gives the same counts in any order; a failing input is reported
 /// and the others are still counted.
 pub fn scan(inputs: &[Input], options: &ScanOptions) -> ScanOutcome {
-    let parser = Arc::new(Parser::new());
+    let parser = Arc::new(Parser::with_filter_ports(options.filter_ports.clone()));
     let threads = if options.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {

@@ -94,7 +94,7 @@ fn postfix_counts() {
     assert_eq!(
         r["by_event"],
         json!({"delivered": 281, "deferred": 380, "bounced": 80, "expired": 52,
-        "rejected": 35, "reject_warning": 1, "held": 2, "discarded": 2})
+        "rejected": 35, "reject_warning": 1, "held": 2, "discarded": 2, "filtered": 0})
     );
     assert_eq!(
         r["by_class"],
@@ -135,7 +135,7 @@ fn exim_counts() {
     assert_eq!(
         r["by_event"],
         json!({"delivered": 281, "deferred": 551, "bounced": 84, "expired": 50,
-        "rejected": 42, "reject_warning": 0, "held": 0, "discarded": 0})
+        "rejected": 42, "reject_warning": 0, "held": 0, "discarded": 0, "filtered": 0})
     );
     assert_eq!(r["rejected_temporary"], 12);
     assert_eq!(

@@ -112,3 +112,39 @@ fn per_message_totals_match_pflogsumm_and_eximstats() {
     assert_eq!((e["bytes_received"].as_u64().unwrap() + 512) / 1024, 771);
     assert_eq!((e["bytes_delivered"].as_u64().unwrap() + 512) / 1024, 617);
 }
+
+#[test]
+fn content_filter_hand_offs_are_not_deliveries() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("amavis.log");
+    std::fs::write(
+        &log,
+        "Nov 24 10:00:00 mx postfix/smtpd[1]: 1A2B3C4D5E: client=ext.example[192.0.2.9]\n\
+         Nov 24 10:00:01 mx postfix/qmgr[2]: 1A2B3C4D5E: from=<a@ext.example>, size=2000, nrcpt=1 (queue active)\n\
+         Nov 24 10:00:02 mx postfix/smtp[3]: 1A2B3C4D5E: to=<u@here.example>, relay=127.0.0.1[127.0.0.1]:10024, delay=2, delays=0.1/0/0/1.9, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 6F7E8D9C0B)\n\
+         Nov 24 10:00:02 mx postfix/qmgr[2]: 1A2B3C4D5E: removed\n\
+         Nov 24 10:00:02 mx postfix/smtpd[4]: 6F7E8D9C0B: client=localhost[127.0.0.1]\n\
+         Nov 24 10:00:02 mx postfix/qmgr[2]: 6F7E8D9C0B: from=<a@ext.example>, size=2400, nrcpt=1 (queue active)\n\
+         Nov 24 10:00:03 mx postfix/local[5]: 6F7E8D9C0B: to=<u@here.example>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)\n\
+         Nov 24 10:00:03 mx postfix/qmgr[2]: 6F7E8D9C0B: removed\n",
+    )
+    .unwrap();
+    let r = report_json(&[log.to_str().unwrap()]);
+    assert_eq!(
+        (
+            r["by_event"]["delivered"].as_u64(),
+            r["by_event"]["filtered"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(r["bytes_delivered"], 2400);
+    // Telling smtplog that the filter listens elsewhere makes the hand-off a delivery.
+    let r = report_json(&["--filter-ports", "1", log.to_str().unwrap()]);
+    assert_eq!(
+        (
+            r["by_event"]["delivered"].as_u64(),
+            r["by_event"]["filtered"].as_u64()
+        ),
+        (Some(2), Some(0))
+    );
+}

@@ -100,7 +100,7 @@ fn day_yesterday_over_a_rotated_set_gives_that_day_exactly() {
     assert_eq!(days(&r), [("2027-01-01".to_string(), 13)]);
     assert_eq!(
         r["by_event"],
-        json!({"delivered": 2, "deferred": 1, "bounced": 1, "expired": 0, "rejected": 1, "reject_warning": 0, "held": 0, "discarded": 0})
+        json!({"delivered": 2, "deferred": 1, "bounced": 1, "expired": 0, "rejected": 1, "reject_warning": 0, "held": 0, "discarded": 0, "filtered": 0})
     );
     assert_eq!(
         r["by_class"],

@@ -55,11 +55,14 @@ pub enum Event {
     Held,
     /// Postfix `discard:` actions: accepted and thrown away.
     Discarded,
+    /// Handed to a content filter (amavis and the like) that sends it back in: the message
+    /// is delivered later under a new queue id, so this is not counted as delivered.
+    Filtered,
 }
 
 impl Event {
     /// All events in report order.
-    pub const ALL: [Event; 8] = [
+    pub const ALL: [Event; 9] = [
         Event::Delivered,
         Event::Deferred,
         Event::Bounced,
@@ -68,6 +71,7 @@ impl Event {
         Event::RejectWarning,
         Event::Held,
         Event::Discarded,
+        Event::Filtered,
     ];
 
     /// Name used in reports and JSON keys.
@@ -81,6 +85,7 @@ impl Event {
             Event::RejectWarning => "reject_warning",
             Event::Held => "held",
             Event::Discarded => "discarded",
+            Event::Filtered => "filtered",
         }
     }
 
@@ -382,9 +387,14 @@ pub(crate) struct Finders {
     pub transport_output: memmem::Finder<'static>,
 }
 
+/// Ports on the loopback address where content filters listen by convention: amavis 10024
+/// (and its return path 10025), clamsmtp and dspam setups 10025–10026.
+pub const DEFAULT_FILTER_PORTS: [u16; 3] = [10024, 10025, 10026];
+
 /// The line parser. Build once, share across threads (`&Parser` is `Sync`).
 pub struct Parser {
     finders: Finders,
+    filter_ports: Vec<u16>,
 }
 
 impl Default for Parser {
@@ -396,7 +406,13 @@ impl Default for Parser {
 impl Parser {
     /// Build the parser and its searchers.
     pub fn new() -> Parser {
+        Parser::with_filter_ports(DEFAULT_FILTER_PORTS.to_vec())
+    }
+
+    /// A parser that treats deliveries to these loopback ports as content-filter hand-offs.
+    pub fn with_filter_ports(filter_ports: Vec<u16>) -> Parser {
         Parser {
+            filter_ports,
             finders: Finders {
                 status: memmem::Finder::new(b" status="),
                 status_rev: memmem::FinderRev::new(b" status="),
@@ -438,6 +454,9 @@ impl Parser {
                 if !postfix::parse(&self.finders, daemon, header.body, &mut parsed) {
                     parsed.kind = LineKind::Unrecognised(Mta::Postfix);
                 }
+                if parsed.event == Some(Event::Delivered) && self.is_filter_relay(header.body) {
+                    parsed.event = Some(Event::Filtered);
+                }
                 parsed
             }
             Source::Exim => {
@@ -450,6 +469,26 @@ impl Parser {
             }
             Source::Other => ParsedLine::new(LineKind::Other, header.stamp),
         }
+    }
+}
+
+impl Parser {
+    /// `relay=127.0.0.1[127.0.0.1]:10024` (or `[::1]:10024`): a hand-off to a content filter.
+    fn is_filter_relay(&self, body: &[u8]) -> bool {
+        let Some(relay) = between(body, b" relay=", b',') else {
+            return false;
+        };
+        let Some(open) = memchr::memchr(b'[', relay) else {
+            return false;
+        };
+        let rest = &relay[open + 1..];
+        let Some(close) = memchr::memchr(b']', rest) else {
+            return false;
+        };
+        let addr = &rest[..close];
+        let loopback = addr.starts_with(b"127.") || addr == b"::1";
+        let port = rest[close + 1..].strip_prefix(b":").and_then(parse_u64);
+        loopback && port.is_some_and(|p| self.filter_ports.iter().any(|f| u64::from(*f) == p))
     }
 }
 

@@ -71,11 +71,31 @@ fn smtp_sent_without_enhanced_and_numbers_after() {
 }
 
 #[test]
+fn content_filter_hand_off_is_filtered_not_delivered() {
+    let line = format!("{PF}/smtp[11]: 4QxR7y2Lm9z3tB: to=<c@d.test>, relay=127.0.0.1[127.0.0.1]:10024, delay=0.3, delays=0.1/0/0/0.2, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 4QxR7z0Abc)");
+    // The filter's reply is still a reply; the hand-off is not a delivery.
+    check(
+        &line,
+        Some("filtered"),
+        Some(250),
+        Some("2.0.0"),
+        Some("2.0.0"),
+    );
+    // A relay on loopback at another port (a local sink, say) is a delivery.
+    check(&format!("{PF}/smtp[11]: 4QxR7y2Lm9z3tC: to=<c@d.test>, relay=127.0.0.1[127.0.0.1]:2525, delay=0.3, delays=0.1/0/0/0.2, dsn=2.0.0, status=sent (250 2.0.0 Ok)"),
+        Some("delivered"), Some(250), Some("2.0.0"), Some("2.0.0"));
+    let custom = Parser::with_filter_ports(vec![2525]);
+    let loopback6 = format!("{PF}/smtp[11]: 4QxR7y2Lm9z3tC: to=<c@d.test>, relay=localhost[::1]:2525, delay=0.3, delays=0.1/0/0/0.2, dsn=2.0.0, status=sent (250 2.0.0 Ok)");
+    let p = custom.parse(loopback6.as_bytes(), &YearRule::fixed(2026));
+    assert_eq!(p.event, Some(Event::Filtered));
+}
+
+#[test]
 fn content_filter_reply_counts_the_outer_code_once() {
     let line = format!("{PF}/amavis/smtp[11]: 4QxR7y2Lm9z3tB: to=<c@d.test>, orig_to=<x@d.test>, relay=127.0.0.1[127.0.0.1]:10024, delay=2.4, delays=0.3/0/0/2.1, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 4QxR7z0Abc)");
     check(
         &line,
-        Some("delivered"),
+        Some("filtered"),
         Some(250),
         Some("2.0.0"),
         Some("2.0.0"),

@@ -100,6 +100,9 @@ pub struct EventCounts {
     /// Discarded.
     #[serde(default)]
     pub discarded: u64,
+    /// Handed to a content filter (not counted as delivered).
+    #[serde(default)]
+    pub filtered: u64,
 }
 
 impl EventCounts {
@@ -113,6 +116,7 @@ impl EventCounts {
             Event::RejectWarning => &mut self.reject_warning,
             Event::Held => &mut self.held,
             Event::Discarded => &mut self.discarded,
+            Event::Filtered => &mut self.filtered,
         }
     }
 

@@ -294,7 +294,7 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
     rule(out, "Events")?;
     for event in Event::ALL {
         let n = report.by_event.get(event);
-        if n == 0 && matches!(event, Event::Held | Event::Discarded) {
+        if n == 0 && matches!(event, Event::Held | Event::Discarded | Event::Filtered) {
             continue;
         }
         write!(out, "  {:<15} {:>9}", event.name(), n)?;
@@ -303,6 +303,12 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
         }
         if event == Event::Delivered && report.forwarded > 0 {
             write!(out, "  ({} forwarded)", report.forwarded)?;
+        }
+        if event == Event::Filtered {
+            write!(
+                out,
+                "  (handed to a content filter and sent back in: counted once, when delivered)"
+            )?;
         }
         writeln!(out)?;
     }
