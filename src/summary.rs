@@ -655,11 +655,6 @@ impl Summary {
         self.message_totals().messages
     }
 
-    /// Messages still open (not yet finished in the log) being tracked.
-    pub fn messages_in_flight(&self) -> usize {
-        self.messages.live.len()
-    }
-
     /// Bring the per-day line runs into `lines_by_day`, and resolve what waits on the
     /// part before (this summary is then taken to start the log).
     pub fn finish(&mut self) {
