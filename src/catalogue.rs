@@ -126,6 +126,26 @@ impl EnhancedEntry {
         Some((s.parse().ok()?, d.parse().ok()?))
     }
 
+    /// The basic codes it travels with, as `550, 553`.
+    pub fn basic_codes_text(&self) -> String {
+        let codes: Vec<String> = self.basic_codes.iter().map(u16::to_string).collect();
+        codes.join(", ")
+    }
+
+    /// The classes it is used in, as `4,5`.
+    pub fn classes_text(&self) -> String {
+        let classes: Vec<&str> = [
+            ("2", &self.success),
+            ("4", &self.transient),
+            ("5", &self.permanent),
+        ]
+        .into_iter()
+        .filter(|(_, note)| !note.is_empty())
+        .map(|(class, _)| class)
+        .collect();
+        classes.join(",")
+    }
+
     /// The text for one class (2, 4 or 5).
     pub fn class_note(&self, class: u8) -> &str {
         match class {

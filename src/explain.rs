@@ -230,12 +230,7 @@ fn enhanced_view(entry: &EnhancedEntry, class_digit: u8) -> View<'_> {
         actor: &entry.actor,
         status: &entry.status,
         rfc: &entry.rfc,
-        answers: entry
-            .basic_codes
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
+        answers: entry.basic_codes_text(),
         related: entry.related.join(", "),
     }
 }
@@ -496,33 +491,21 @@ pub fn export_rows() -> Vec<CodeExport<'static>> {
         actor: &e.actor,
         related: e.related.join(", "),
     });
-    let enhanced = cat.enhanced_entries().map(|e| {
-        let classes: Vec<&str> = [("2", &e.success), ("4", &e.transient), ("5", &e.permanent)]
-            .into_iter()
-            .filter(|(_, note)| !note.is_empty())
-            .map(|(c, _)| c)
-            .collect();
-        CodeExport {
-            kind: "enhanced",
-            code: e.code.clone(),
-            class: classes.join(","),
-            title: &e.title,
-            status: &e.status,
-            rfc: &e.rfc,
-            answers: e
-                .basic_codes
-                .iter()
-                .map(u16::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-            description: &e.description,
-            when: &e.when,
-            fix_sender: &e.fix_sender,
-            fix_admin: &e.fix_admin,
-            advice: &e.advice,
-            actor: &e.actor,
-            related: e.related.join(", "),
-        }
+    let enhanced = cat.enhanced_entries().map(|e| CodeExport {
+        kind: "enhanced",
+        code: e.code.clone(),
+        class: e.classes_text(),
+        title: &e.title,
+        status: &e.status,
+        rfc: &e.rfc,
+        answers: e.basic_codes_text(),
+        description: &e.description,
+        when: &e.when,
+        fix_sender: &e.fix_sender,
+        fix_admin: &e.fix_admin,
+        advice: &e.advice,
+        actor: &e.actor,
+        related: e.related.join(", "),
     });
     replies.chain(enhanced).collect()
 }

@@ -57,13 +57,18 @@ pub struct ProblemGroup {
 }
 
 impl ProblemGroup {
+    /// Sum every reason into the total (examples are dropped, see `add`).
+    fn collapse(&mut self) {
+        let mut total = self.collapsed.take().unwrap_or_default();
+        for stats in std::mem::take(&mut self.reasons).into_values() {
+            total.count += stats.count;
+        }
+        self.collapsed = Some(total);
+    }
+
     fn collapse_if_full(&mut self) {
         if self.reasons.len() > MAX_REASONS_PER_GROUP {
-            let mut total = self.collapsed.take().unwrap_or_default();
-            for stats in std::mem::take(&mut self.reasons).into_values() {
-                total.count += stats.count;
-            }
-            self.collapsed = Some(total);
+            self.collapse();
         }
     }
 
@@ -127,24 +132,39 @@ thread_local! {
 
 /// The normalised reason of a text, through the per-thread cache.
 fn cached_reason(text: &[u8]) -> std::rc::Rc<str> {
-    let masked = premask(text);
-    REASONS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if let Some(reason) = cache.get(&masked) {
-            return reason.clone();
-        }
-        let reason: std::rc::Rc<str> = normalise(&masked).into();
-        if cache.len() >= CACHE_LIMIT {
-            cache.clear();
-        }
-        cache.insert(masked, reason.clone());
-        reason
+    thread_local! {
+        /// The pre-masked text, in a buffer reused from line to line.
+        static MASKED: std::cell::RefCell<Vec<u8>> = Default::default();
+    }
+    MASKED.with(|masked| {
+        let mut masked = masked.borrow_mut();
+        premask_into(text, &mut masked);
+        REASONS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if let Some(reason) = cache.get(masked.as_slice()) {
+                return reason.clone();
+            }
+            let reason: std::rc::Rc<str> = normalise(&masked).into();
+            if cache.len() >= CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(masked.clone(), reason.clone());
+            reason
+        })
     })
 }
 
 /// Replace the insides of `<...>` and `[...]` with `*`: a cheap first pass before [`normalise`].
+#[cfg(test)]
 fn premask(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
+    let mut out = Vec::new();
+    premask_into(text, &mut out);
+    out
+}
+
+/// [`premask`] into a buffer that is cleared first.
+fn premask_into(text: &[u8], out: &mut Vec<u8>) {
+    out.clear();
     let mut closing = None;
     for &b in text {
         match closing {
@@ -167,7 +187,6 @@ fn premask(text: &[u8]) -> Vec<u8> {
     if closing.is_some() {
         out.push(b'*');
     }
-    out
 }
 
 /// How many pre-masked reasons a table remembers before it starts over.
@@ -237,12 +256,10 @@ impl<K: Ord> Grouped<K> {
             let mine = self.groups.entry(key).or_default();
             if let Some(total) = group.collapsed {
                 // The other side saw too many reasons: so does the whole.
-                let mut all = mine.collapsed.take().unwrap_or_default();
-                for stats in std::mem::take(&mut mine.reasons).into_values() {
-                    all.count += stats.count;
+                mine.collapse();
+                if let Some(all) = &mut mine.collapsed {
+                    all.count += total.count;
                 }
-                all.count += total.count;
-                mine.collapsed = Some(all);
             }
             for (reason, stats) in group.reasons {
                 mine.add(reason, stats.count, &stats.examples);

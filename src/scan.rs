@@ -95,12 +95,23 @@ pub fn count_chunk(parser: &Parser, data: &[u8], years: &YearRule, window: &Wind
     summary
 }
 
+/// Count a chunk from a [`ChunkReader`]: its lines, and the overlong lines skipped before it.
+pub fn count(parser: &Parser, chunk: &input::Chunk, years: &YearRule, window: &Window) -> Summary {
+    let mut part = count_chunk(parser, &chunk.data, years, window);
+    for _ in 0..chunk.overlong {
+        part.record_overlong();
+    }
+    part
+}
+
 /// An input opened and ready, with the first timestamp it holds (for ordering inputs).
 struct Prepared {
     input: Input,
     /// Kept open only for stdin, which cannot be opened twice; files are reopened.
     opened: Option<input::Opened>,
     first: Option<NaiveDateTime>,
+    /// Years for its undated stamps, fixed once (the file may be touched while we read).
+    years: YearRule,
 }
 
 const PEEK_BYTES: usize = 64 << 10;
@@ -120,6 +131,7 @@ fn prepare(input: &Input, options: &ScanOptions, parser: &Parser) -> Result<Prep
         // stdin, FIFOs and devices cannot be read twice and stay open.
         opened: (!is_regular_file(input)).then_some(opened),
         first,
+        years,
     })
 }
 
@@ -138,12 +150,16 @@ fn scan_one(
     pool: &rayon::ThreadPool,
     total: &mut Summary,
 ) -> Result<(), InputError> {
-    let Prepared { input, opened, .. } = prepared;
+    let Prepared {
+        input,
+        opened,
+        years,
+        ..
+    } = prepared;
     let opened = match opened {
         Some(opened) => opened,
         None => input::open_counted(&input, options.progress.as_ref())?,
     };
-    let years = year_rule(options.years, opened.modified);
     let window = options.window;
     if pool.current_num_threads() == 1 {
         // One thread means one thread: read and count in turn, a baseline for scaling.
@@ -151,11 +167,7 @@ fn scan_one(
         loop {
             match reader.next_chunk() {
                 Ok(Some(chunk)) => {
-                    let mut part = count_chunk(parser, &chunk.data, &years, &window);
-                    for _ in 0..chunk.overlong {
-                        part.record_overlong();
-                    }
-                    total.append(part);
+                    total.append(count(parser, &chunk, &years, &window));
                     reader.recycle(chunk.data);
                 }
                 Ok(None) => return Ok(()),
@@ -214,11 +226,7 @@ fn scan_one(
             let (parser, part_sender, index) = (Arc::clone(parser), part_sender.clone(), sent);
             let recycle = recycle_sender.clone();
             pool.spawn(move || {
-                let mut part = count_chunk(&parser, &chunk.data, &years, &window);
-                for _ in 0..chunk.overlong {
-                    part.record_overlong();
-                }
-                let _ = part_sender.send((index, part));
+                let _ = part_sender.send((index, count(&parser, &chunk, &years, &window)));
                 let _ = recycle.send(chunk.data);
             });
             sent += 1;

@@ -643,9 +643,12 @@ impl Summary {
     /// Totals that depend on each message's history: distinct messages (by queue id /
     /// Exim message id), bytes received and delivered, messages deferred at least once.
     pub fn message_totals(&self) -> MessageTotals {
-        let mut tracker = self.messages.clone();
-        tracker.resolve_as_start();
-        let mut totals = tracker.totals;
+        // What `resolve_as_start` would add, without copying the live ids to find out.
+        let mut totals = self.messages.totals;
+        for run in &self.messages.pending {
+            totals.messages += 1;
+            run.resolve(MessageState::default(), &mut totals);
+        }
         totals.add(&self.extra);
         totals
     }

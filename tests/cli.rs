@@ -209,3 +209,56 @@ fn output_file_is_written_and_quiet_prints_nothing() {
         "no temporary file left behind"
     );
 }
+
+#[test]
+fn top_limits_the_text_tables() {
+    let text = |top: &str| {
+        let out = smtplog()
+            .args(["report", "--year", "2026", "--top", top, &postfix()])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let section = |text: &str| {
+        let start = text.find("Replies by code").unwrap();
+        let end = text[start..].find("\n\n").map_or(text.len(), |e| start + e);
+        text[start..end].lines().count() - 3 // title, rule, column heads
+    };
+    assert_eq!(section(&text("3")), 3);
+    assert_eq!(section(&text("0")), 21, "0 shows all 21 codes");
+}
+
+#[test]
+fn an_unwritable_output_is_a_clear_error() {
+    smtplog()
+        .args([
+            "report",
+            "--year",
+            "2026",
+            "-o",
+            "/nonexistent/dir/report.txt",
+            &postfix(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/dir"));
+}
+
+#[test]
+fn merge_refuses_what_is_not_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let bogus = dir.path().join("bogus.json");
+    std::fs::write(&bogus, b"{\"hello\": 1}").unwrap();
+    smtplog()
+        .args(["merge", bogus.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "is not a report written by `smtplog report --format json`",
+        ));
+    smtplog()
+        .args(["merge", "/nonexistent/a.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read /nonexistent/a.json"));
+}

@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use smtplog::input::{decode, ChunkReader};
 use smtplog::parse::Parser;
 use smtplog::report::Report;
-use smtplog::scan::{count_chunk, Window};
+use smtplog::scan::{count, Window};
 use smtplog::stamp::YearRule;
 use smtplog::summary::Summary;
 use std::io::Cursor;
@@ -20,11 +20,7 @@ fn summarise(data: &[u8], chunk_size: usize) -> Option<Report> {
     let mut total = Summary::new();
     // A decoding error ends the input, as it does for the binary.
     while let Ok(Some(chunk)) = chunks.next_chunk() {
-        let mut part = count_chunk(&parser, &chunk.data, &years, &Window::default());
-        for _ in 0..chunk.overlong {
-            part.record_overlong();
-        }
-        total.append(part);
+        total.append(count(&parser, &chunk, &years, &Window::default()));
     }
     total.finish();
     let l = total.lines;

@@ -817,6 +817,10 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
     fn date(text: &str) -> Result<NaiveDate, String> {
         text.parse().map_err(|_| format!("bad day {text:?}"))
     }
+    fn reply(code: Option<u16>) -> Result<Option<ReplyCode>, String> {
+        code.map(|c| ReplyCode::new(c).ok_or_else(|| format!("bad code {c}")))
+            .transpose()
+    }
     fn enhanced(text: &Option<String>) -> Result<Option<EnhancedCode>, String> {
         text.as_deref()
             .map(|t| t.parse().map_err(|_| format!("bad enhanced code {t:?}")))
@@ -889,10 +893,7 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
             hour: row.hour,
             mta: row.mta,
             event: row.event,
-            code: match row.code {
-                Some(c) => Some(ReplyCode::new(c).ok_or_else(|| format!("bad code {c}"))?),
-                None => None,
-            },
+            code: reply(row.code)?,
             enhanced: enhanced(&row.enhanced)?,
             dsn: enhanced(&row.dsn)?,
             temporary: row.temporary,
@@ -902,10 +903,7 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
     for row in &report.problems {
         let key = crate::problems::ProblemKey {
             event: row.event,
-            code: match row.code {
-                Some(c) => Some(ReplyCode::new(c).ok_or_else(|| format!("bad code {c}"))?),
-                None => None,
-            },
+            code: reply(row.code)?,
             status: enhanced(&row.enhanced)?,
             stage: row
                 .stage
