@@ -175,6 +175,11 @@ struct ReportArgs {
     /// Bytes per chunk handed to a worker (results never depend on it).
     #[arg(long, default_value_t = DEFAULT_CHUNK_SIZE, hide = true)]
     chunk_size: usize,
+
+    /// Senders, hosts, recipients and domains each table keeps exactly; past that it keeps a
+    /// reproducible sample and estimates the distinct count (memory stays bounded).
+    #[arg(long, default_value_t = smtplog::parties::DEFAULT_MAX_DISTINCT, value_name = "N")]
+    max_distinct: usize,
 }
 
 /// How a run ended, when it produced a report.
@@ -216,10 +221,37 @@ pub fn run() -> Result<Outcome> {
     }
 }
 
+/// A sender/recipient table named by `--by` (it must be the only dimension).
+fn party_dimension(by: &[Dimension]) -> Result<Option<Dimension>> {
+    match by.iter().find(|d| d.is_party()) {
+        Some(dim) if by.len() > 1 => bail!(
+            "--by {} is a table of its own and cannot be combined with other dimensions",
+            dim.name()
+        ),
+        found => Ok(found.copied()),
+    }
+}
+
 fn render(report: &Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> {
+    if let Some(dim) = party_dimension(&args.by)? {
+        match args.format {
+            Format::Json => report::json::write(report, out)?,
+            Format::Csv => report::csv::write_party(report, dim, out)?,
+            Format::Text => report::text::write_party(report, dim, out)?,
+        }
+        return Ok(());
+    }
     match args.format {
-        Format::Json if args.by.is_empty() => report::json::write(report, out)?,
-        Format::Json => report::json::write(&report.clone().with_breakdown(&args.by), out)?,
+        Format::Json => {
+            // Each table keeps the rows the text shows (--top each way); --top 0 keeps all,
+            // which `merge` needs to add tables up exactly.
+            let mut report = report.clone();
+            report.parties.keep_top(args.top);
+            if !args.by.is_empty() {
+                report = report.with_breakdown(&args.by);
+            }
+            report::json::write(&report, out)?
+        }
         Format::Csv => {
             let dims = if args.by.is_empty() {
                 vec![Dimension::Code]
@@ -344,6 +376,7 @@ fn emit(report: &Report, args: &OutputArgs) -> Result<()> {
 }
 
 fn run_merge(args: MergeArgs) -> Result<Outcome> {
+    party_dimension(&args.output.by)?;
     let mut total = smtplog::summary::Summary::new();
     for path in &args.reports {
         let text = std::fs::read_to_string(path)
@@ -401,11 +434,13 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
     }
     let inputs: Vec<Input> = args.inputs.iter().map(|a| Input::from_arg(a)).collect();
     let window = window_of(&args)?;
+    party_dimension(&args.output.by)?;
     let options = ScanOptions {
         window,
         filter_ports: args.filter_ports.clone(),
         threads: args.threads,
         chunk_size: args.chunk_size,
+        max_distinct: args.max_distinct,
         years: args.year.map_or(YearSource::FileTime, YearSource::Fixed),
         ..ScanOptions::default()
     };

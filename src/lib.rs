@@ -23,6 +23,7 @@ pub mod code;
 pub mod explain;
 pub mod input;
 pub mod parse;
+pub mod parties;
 pub mod problems;
 pub mod report;
 pub mod sanitize;

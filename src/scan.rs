@@ -40,6 +40,8 @@ pub struct ScanOptions {
     pub progress: Option<Arc<AtomicU64>>,
     /// Loopback ports of content filters: deliveries there are hand-offs, not deliveries.
     pub filter_ports: Vec<u16>,
+    /// Keys each sender/recipient table keeps exactly (see [`crate::parties`]).
+    pub max_distinct: usize,
 }
 
 impl Default for ScanOptions {
@@ -51,6 +53,7 @@ impl Default for ScanOptions {
             window: Window::default(),
             progress: None,
             filter_ports: crate::parse::DEFAULT_FILTER_PORTS.to_vec(),
+            max_distinct: crate::parties::DEFAULT_MAX_DISTINCT,
         }
     }
 }
@@ -264,6 +267,7 @@ pub fn scan(inputs: &[Input], options: &ScanOptions) -> ScanOutcome {
     // arguments never matters.
     prepared.sort_by_cached_key(|p| (p.first.is_none(), p.first, p.input.display_name()));
     let mut summary = Summary::new();
+    summary.set_max_distinct(options.max_distinct);
     for p in prepared {
         if let Err(e) = scan_one(p, options, &parser, &pool, &mut summary) {
             errors.push(e);

@@ -6,6 +6,7 @@
 
 use crate::code::{EnhancedCode, ReplyCode};
 use crate::parse::{Counter, Event, LineKind, Mta, ParsedLine};
+use crate::parties::Parties;
 use crate::problems::{DiagnosticKey, DiagnosticTable, ProblemTable};
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap as HashMap;
@@ -165,19 +166,43 @@ impl IdKey {
 
 /// What one line says about its message.
 #[derive(Clone, Copy, Debug, Default)]
-struct LineNews {
+struct LineNews<'a> {
     received: bool,
     size: Option<u64>,
     deferred: bool,
     delivered: bool,
+    /// The sender on a size line.
+    sender: Option<&'a [u8]>,
+    /// The sending host on a received line (none: local).
+    client: Option<&'a [u8]>,
+    /// A delivery to this recipient (not a forward), and its delay.
+    recipient: Option<&'a [u8]>,
+    delay_ms: Option<u64>,
 }
 
 /// What is known of a message so far.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+///
+/// `size` is the latest size line's; a message *arrives* when it is both received and
+/// sized, and is then credited to its first sender and its sending host. Until then those
+/// two are kept here (few messages wait: Postfix logs the size right after `client=`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct MessageState {
     received: bool,
     size: Option<u64>,
     deferred: bool,
+    sender: Option<Box<[u8]>>,
+    client: Option<Box<[u8]>>,
+}
+
+impl MessageState {
+    fn arrived(&self) -> bool {
+        self.received && self.size.is_some()
+    }
+
+    /// Nothing known: what a message that starts in a part looks like before it.
+    fn is_blank(&self) -> bool {
+        !self.received && self.size.is_none()
+    }
 }
 
 /// Totals that depend on a message's own history.
@@ -204,13 +229,35 @@ impl MessageTotals {
 
 impl MessageState {
     /// Take in one line, counting what it completes.
-    fn apply(&mut self, news: LineNews, totals: &mut MessageTotals) {
-        let had_both = self.received && self.size.is_some();
+    fn apply(&mut self, news: LineNews<'_>, totals: &mut MessageTotals, parties: &mut Parties) {
+        let arrived_before = self.arrived();
+        let first_size = self.size.is_none() && news.size.is_some();
+        let first_received = !self.received && news.received;
+        self.size = news.size.or(self.size);
         self.received |= news.received;
-        self.size = self.size.or(news.size);
-        if !had_both && self.received {
-            if let Some(size) = self.size {
+        if !arrived_before {
+            if let (true, Some(size)) = (self.received, self.size) {
+                let sender = if first_size {
+                    news.sender
+                } else {
+                    self.sender.as_deref()
+                };
+                let client = if first_received {
+                    news.client
+                } else {
+                    self.client.as_deref()
+                };
                 totals.bytes_received += size;
+                parties.arrival(sender.unwrap_or_default(), client, size, false);
+                self.sender = None;
+                self.client = None;
+            } else {
+                if first_size {
+                    self.sender = Some(news.sender.unwrap_or_default().into());
+                }
+                if first_received {
+                    self.client = news.client.map(Box::from);
+                }
             }
         }
         if news.deferred && !self.deferred {
@@ -220,20 +267,42 @@ impl MessageState {
         if news.delivered {
             totals.bytes_delivered += self.size.unwrap_or(0);
         }
+        if let Some(recipient) = news.recipient {
+            parties.delivery(recipient, self.size.unwrap_or(0), news.delay_ms);
+        }
     }
 }
 
+/// A message's arrival: its size, sender and sending host (none: local).
+type Arrival<'a> = (u64, &'a [u8], Option<&'a [u8]>);
+
 /// The lines of a message's first run in a part of the log, kept until the part before is
 /// known: their effect depends on what that part already knew of the message.
-#[derive(Clone, Copy, Debug)]
+///
+/// Sender and recipient tables are credited as the lines come, as if the message started
+/// in this part (it nearly always does); [`Pending::correct`] puts that right when it
+/// did not.
+#[derive(Clone, Debug)]
 struct Pending {
     key: IdKey,
     first: Option<i64>,
     received: bool,
+    /// The latest size.
     size: Option<u64>,
+    /// The first size line's size and sender.
+    first_size: Option<u64>,
+    sender: Option<Box<[u8]>>,
+    /// The first received line's sending host, and the size known right after it.
+    client: Option<Box<[u8]>>,
+    size_at_received: Option<u64>,
+    /// The arrival credited in this part, as if the message started here.
+    local_arrival: Option<u64>,
     deferred: bool,
     delivered_before_size: u64,
-    delivered_after_size: u64,
+    bytes_after_size: u64,
+    /// Recipients of deliveries before any size line in this part: their bytes are known
+    /// only from the part before.
+    unsized_recipients: Vec<Box<[u8]>>,
     /// The run ended (finishing line, or a silence) before the end of the part.
     ended: bool,
 }
@@ -245,42 +314,132 @@ impl Pending {
             first,
             received: false,
             size: None,
+            first_size: None,
+            sender: None,
+            client: None,
+            size_at_received: None,
+            local_arrival: None,
             deferred: false,
             delivered_before_size: 0,
-            delivered_after_size: 0,
+            bytes_after_size: 0,
+            unsized_recipients: Vec::new(),
             ended: false,
         }
     }
 
-    fn take(&mut self, news: LineNews) {
-        self.received |= news.received;
-        self.size = self.size.or(news.size);
+    fn take(&mut self, news: LineNews<'_>, parties: &mut Parties) {
+        if self.size.is_none() && news.size.is_some() {
+            self.first_size = news.size;
+            self.sender = Some(news.sender.unwrap_or_default().into());
+        }
+        self.size = news.size.or(self.size);
+        if news.received && !self.received {
+            self.received = true;
+            self.size_at_received = self.size;
+            self.client = news.client.map(Box::from);
+        }
+        if self.local_arrival.is_none() && self.received {
+            if let Some(size) = self.size {
+                self.local_arrival = Some(size);
+                let sender = self.sender.as_deref().unwrap_or_default();
+                parties.arrival(sender, self.client.as_deref(), size, false);
+            }
+        }
         self.deferred |= news.deferred;
         if news.delivered {
-            if self.size.is_some() {
-                self.delivered_after_size += 1;
-            } else {
-                self.delivered_before_size += 1;
+            match self.size {
+                Some(size) => self.bytes_after_size += size,
+                None => self.delivered_before_size += 1,
+            }
+        }
+        if let Some(recipient) = news.recipient {
+            parties.delivery(recipient, self.size.unwrap_or(0), news.delay_ms);
+            if self.size.is_none() {
+                self.unsized_recipients.push(recipient.into());
             }
         }
     }
 
+    /// The arrival this run completes after what was known before: its size, sender and
+    /// sending host (exactly what taking the lines one by one would credit).
+    fn arrival<'s>(&'s self, before: &'s MessageState) -> Option<Arrival<'s>> {
+        if before.arrived() {
+            None
+        } else if before.received {
+            // Received before, sized here: at the first size line.
+            let size = self.first_size?;
+            Some((size, self.sender.as_deref()?, before.client.as_deref()))
+        } else if let Some(known) = before.size {
+            // Sized before, received here: at the first received line.
+            self.received.then(|| {
+                let size = self.size_at_received.unwrap_or(known);
+                let sender = before.sender.as_deref().unwrap_or_default();
+                (size, sender, self.client.as_deref())
+            })
+        } else {
+            let size = self.local_arrival?;
+            Some((size, self.sender.as_deref()?, self.client.as_deref()))
+        }
+    }
+
     /// Apply to what was known before: exactly what taking the lines one by one would do.
-    fn resolve(&self, before: MessageState, totals: &mut MessageTotals) -> MessageState {
-        let size = before.size.or(self.size);
-        let received = before.received || self.received;
-        if !(before.received && before.size.is_some()) && received {
-            totals.bytes_received += size.unwrap_or(0);
+    fn resolve(&self, before: &MessageState, totals: &mut MessageTotals) {
+        if let Some((size, _, _)) = self.arrival(before) {
+            totals.bytes_received += size;
         }
         if self.deferred && !before.deferred {
             totals.deferred_messages += 1;
         }
-        totals.bytes_delivered += self.delivered_before_size * before.size.unwrap_or(0)
-            + self.delivered_after_size * size.unwrap_or(0);
+        totals.bytes_delivered +=
+            self.delivered_before_size * before.size.unwrap_or(0) + self.bytes_after_size;
+    }
+
+    /// Put right the sender and recipient credits made as if the message started here.
+    fn correct(&self, before: &MessageState, parties: &mut Parties) {
+        if before.is_blank() {
+            return;
+        }
+        if let Some(size) = self.local_arrival {
+            let sender = self.sender.as_deref().unwrap_or_default();
+            parties.arrival(sender, self.client.as_deref(), size, true);
+        }
+        if let Some((size, sender, client)) = self.arrival(before) {
+            parties.arrival(sender, client, size, false);
+        }
+        let size = before.size.unwrap_or(0);
+        for recipient in &self.unsized_recipients {
+            parties.delivery_bytes(recipient, size);
+        }
+    }
+
+    /// The state after this run, following `before`.
+    fn state_after(self, before: MessageState) -> MessageState {
+        let arrived = self.arrival(&before).is_some() || before.arrived();
+        let received = before.received || self.received;
+        let size = self.size.or(before.size);
+        let waiting = !arrived;
         MessageState {
             received,
             size,
             deferred: before.deferred || self.deferred,
+            sender: if waiting && size.is_some() {
+                if before.size.is_some() {
+                    before.sender
+                } else {
+                    self.sender
+                }
+            } else {
+                None
+            },
+            client: if waiting && received {
+                if before.received {
+                    before.client
+                } else {
+                    self.client
+                }
+            } else {
+                None
+            },
         }
     }
 }
@@ -289,7 +448,7 @@ impl Pending {
 const NOT_PENDING: u32 = u32::MAX;
 
 /// A message still open.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Live {
     last: Option<i64>,
     state: MessageState,
@@ -329,7 +488,14 @@ fn silent_too_long(last: Option<i64>, now: Option<i64>) -> bool {
 }
 
 impl MessageTracker {
-    fn observe(&mut self, id: &[u8], time: Option<i64>, finishes: bool, news: LineNews) {
+    fn observe(
+        &mut self,
+        id: &[u8],
+        time: Option<i64>,
+        finishes: bool,
+        news: LineNews<'_>,
+        parties: &mut Parties,
+    ) {
         let key = IdKey::new(id);
         if let Some(t) = time {
             self.newest = Some(self.newest.map_or(t, |n| n.max(t)));
@@ -348,8 +514,8 @@ impl MessageTracker {
                 }
                 live.last = time.or(live.last);
                 match self.pending.get_mut(live.pending as usize) {
-                    Some(run) => run.take(news),
-                    None => live.state.apply(news, &mut self.totals),
+                    Some(run) => run.take(news, parties),
+                    None => live.state.apply(news, &mut self.totals, parties),
                 }
                 if finishes {
                     if let Some(run) = self.pending.get_mut(live.pending as usize) {
@@ -362,7 +528,7 @@ impl MessageTracker {
                 // A first run in this part (perhaps after an earlier one of the same id
                 // ended here: it is resolved after that one, so it counts as new).
                 let mut run = Pending::new(key, time);
-                run.take(news);
+                run.take(news, parties);
                 run.ended = finishes;
                 if !finishes {
                     slot.insert(Live {
@@ -377,7 +543,8 @@ impl MessageTracker {
     }
 
     /// Append the part that follows this one. `self` must start at the beginning.
-    fn append(&mut self, later: MessageTracker) {
+    /// `parties` are the later part's tables, put right where a message began before it.
+    fn append(&mut self, later: MessageTracker, parties: &mut Parties) {
         debug_assert!(self.pending.is_empty());
         let MessageTracker {
             totals,
@@ -387,7 +554,7 @@ impl MessageTracker {
             ..
         } = later;
         self.totals.add(&totals);
-        for run in &pending {
+        for run in pending {
             let before = match self.live.remove(&run.key) {
                 Some(prev) if !silent_too_long(prev.last, run.first) => prev.state,
                 _ => {
@@ -395,9 +562,12 @@ impl MessageTracker {
                     MessageState::default()
                 }
             };
-            let state = run.resolve(before, &mut self.totals);
+            run.resolve(&before, &mut self.totals);
+            run.correct(&before, parties);
             if !run.ended {
-                if let Some(open) = live.get_mut(&run.key) {
+                let key = run.key;
+                let state = run.state_after(before);
+                if let Some(open) = live.get_mut(&key) {
                     open.state = state;
                     open.pending = NOT_PENDING;
                 }
@@ -422,11 +592,14 @@ impl MessageTracker {
 
     /// Treat this part as the start of the log: every pending run is a new message.
     fn resolve_as_start(&mut self) {
+        let blank = MessageState::default();
         for run in std::mem::take(&mut self.pending) {
             self.totals.messages += 1;
-            let state = run.resolve(MessageState::default(), &mut self.totals);
+            run.resolve(&blank, &mut self.totals);
             if !run.ended {
-                if let Some(open) = self.live.get_mut(&run.key) {
+                let key = run.key;
+                let state = run.state_after(MessageState::default());
+                if let Some(open) = self.live.get_mut(&key) {
                     open.state = state;
                     open.pending = NOT_PENDING;
                 }
@@ -465,6 +638,8 @@ pub struct Summary {
     pub delays: DelayHistogram,
     /// Messages received, by day and hour.
     pub received_by_hour: HashMap<(NaiveDate, u8), u64>,
+    /// Traffic per sender, sending host, recipient and domain.
+    pub parties: Parties,
     messages: MessageTracker,
     /// Totals of summaries that were added with [`Summary::add`] or loaded.
     extra: MessageTotals,
@@ -473,9 +648,18 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// An empty summary that stands at the start of a log.
+    /// An empty summary that stands at the start of a log, keeping up to
+    /// [`DEFAULT_MAX_DISTINCT`](crate::parties::DEFAULT_MAX_DISTINCT) keys per party table.
     pub fn new() -> Summary {
-        Summary::default()
+        let mut summary = Summary::default();
+        summary.set_max_distinct(crate::parties::DEFAULT_MAX_DISTINCT);
+        summary
+    }
+
+    /// Set how many senders, hosts, recipients and domains each table keeps exactly
+    /// (past that, a reproducible sample; see [`crate::parties`]).
+    pub fn set_max_distinct(&mut self, limit: usize) {
+        self.parties.set_limit(limit);
     }
 
     /// An empty summary with room for about `ids` message ids, so that counting a chunk
@@ -511,14 +695,31 @@ impl Summary {
         };
         self.count_day(line);
         let time = line.stamp.map(|s| s.scalar());
+        // A forward is delivered again under a new id: that delivery is the recipient's.
+        let delivered_to = line
+            .recipient
+            .filter(|_| line.event == Some(Event::Delivered) && !line.forwarded);
         if let Some(id) = line.message_id {
             let news = LineNews {
                 received: line.received,
                 size: line.size,
                 deferred: line.event == Some(Event::Deferred),
                 delivered: line.event == Some(Event::Delivered),
+                sender: line.sender,
+                client: line.client,
+                recipient: delivered_to,
+                delay_ms: line.delay_ms,
             };
-            self.messages.observe(id, time, line.finishes_message, news);
+            self.messages
+                .observe(id, time, line.finishes_message, news, &mut self.parties);
+        } else if let Some(recipient) = delivered_to {
+            self.parties.delivery(recipient, 0, line.delay_ms);
+        }
+        if let (Some(event @ (Event::Deferred | Event::Bounced)), Some(recipient)) =
+            (line.event, line.recipient)
+        {
+            self.parties
+                .failure(recipient, event == Event::Bounced, line.delay_ms);
         }
         if line.received {
             self.received += 1;
@@ -613,6 +814,7 @@ impl Summary {
         }
         self.forwarded += other.forwarded;
         self.delays.add(&other.delays);
+        self.parties.add(other.parties);
         for (key, n) in other.received_by_hour {
             *self.received_by_hour.entry(key).or_insert(0) += n;
         }
@@ -629,7 +831,7 @@ impl Summary {
     pub fn append(&mut self, mut later: Summary) {
         let tracker = std::mem::take(&mut later.messages);
         self.messages.resolve_as_start();
-        self.messages.append(tracker);
+        self.messages.append(tracker, &mut later.parties);
         self.add_counts(later);
     }
 
@@ -645,9 +847,10 @@ impl Summary {
     pub fn message_totals(&self) -> MessageTotals {
         // What `resolve_as_start` would add, without copying the live ids to find out.
         let mut totals = self.messages.totals;
+        let blank = MessageState::default();
         for run in &self.messages.pending {
             totals.messages += 1;
-            run.resolve(MessageState::default(), &mut totals);
+            run.resolve(&blank, &mut totals);
         }
         totals.add(&self.extra);
         totals
@@ -679,7 +882,13 @@ mod tests {
     fn tracker_over(ids: &[(&str, i64, bool)]) -> MessageTracker {
         let mut t = MessageTracker::default();
         for (id, time, fin) in ids {
-            t.observe(id.as_bytes(), Some(*time), *fin, LineNews::default());
+            t.observe(
+                id.as_bytes(),
+                Some(*time),
+                *fin,
+                LineNews::default(),
+                &mut Parties::default(),
+            );
         }
         t
     }
@@ -691,6 +900,7 @@ mod tests {
             size,
             deferred,
             delivered,
+            ..LineNews::default()
         };
         let lines = [
             ("A1", news(true, None, false, false)),
@@ -707,7 +917,13 @@ mod tests {
         let run = |part: &[(&str, LineNews)]| {
             let mut t = MessageTracker::default();
             for (i, (id, n)) in part.iter().enumerate() {
-                t.observe(id.as_bytes(), Some(i as i64), false, *n);
+                t.observe(
+                    id.as_bytes(),
+                    Some(i as i64),
+                    false,
+                    *n,
+                    &mut Parties::default(),
+                );
             }
             t
         };
@@ -718,14 +934,15 @@ mod tests {
             MessageTotals {
                 messages: 2,
                 bytes_received: 107,
-                bytes_delivered: 207,
+                // A delivery counts the latest size line before it (999).
+                bytes_delivered: 2005,
                 deferred_messages: 1
             }
         );
         for cut in 0..=lines.len() {
             let mut acc = MessageTracker::default();
-            acc.append(run(&lines[..cut]));
-            acc.append(run(&lines[cut..]));
+            acc.append(run(&lines[..cut]), &mut Parties::default());
+            acc.append(run(&lines[cut..]), &mut Parties::default());
             acc.resolve_as_start();
             assert_eq!(acc.totals, whole.totals, "cut at {cut}");
         }
@@ -743,8 +960,8 @@ mod tests {
         whole.resolve_as_start();
         for cut in 0..=all.len() {
             let mut acc = MessageTracker::default();
-            acc.append(tracker_over(&all[..cut]));
-            acc.append(tracker_over(&all[cut..]));
+            acc.append(tracker_over(&all[..cut]), &mut Parties::default());
+            acc.append(tracker_over(&all[cut..]), &mut Parties::default());
             assert_eq!(acc.totals.messages, whole.totals.messages, "cut at {cut}");
         }
         assert_eq!(whole.totals.messages, 2);
@@ -759,8 +976,8 @@ mod tests {
         t.resolve_as_start();
         assert_eq!(t.totals.messages, 2);
         let mut acc = MessageTracker::default();
-        acc.append(tracker_over(&[("A1", 0, true)]));
-        acc.append(tracker_over(&[("A1", 5, false)]));
+        acc.append(tracker_over(&[("A1", 0, true)]), &mut Parties::default());
+        acc.append(tracker_over(&[("A1", 5, false)]), &mut Parties::default());
         acc.resolve_as_start();
         assert_eq!(acc.totals.messages, 2);
     }

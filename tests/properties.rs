@@ -81,4 +81,22 @@ proptest! {
         }
         prop_assert_eq!(report_of(total), whole);
     }
+
+    #[test]
+    fn sampled_party_tables_never_depend_on_chunks(picks in proptest::collection::vec(0usize..10_000, 1..200), chunk in 1usize..3000, limit in 1usize..12) {
+        // A tiny --max-distinct makes every table sample its keys: which keys are kept, and
+        // their counts, must still not depend on where chunks begin.
+        let pool = corpus_lines();
+        let data: Vec<u8> = picks.iter().flat_map(|i| pool[i % pool.len()].iter().copied().chain([b'\n'])).collect();
+        let mut whole = Summary::new();
+        whole.set_max_distinct(limit);
+        whole.append(count(&data));
+        let mut reader = ChunkReader::new(&data[..], chunk);
+        let mut total = Summary::new();
+        total.set_max_distinct(limit);
+        while let Some(c) = reader.next_chunk().unwrap() {
+            total.append(count(&c.data));
+        }
+        prop_assert_eq!(report_of(total).parties, report_of(whole).parties);
+    }
 }

@@ -148,3 +148,189 @@ fn content_filter_hand_offs_are_not_deliveries() {
         (Some(2), Some(0))
     );
 }
+
+fn distinct(r: &Value, table: &str) -> (u64, String) {
+    let t = &r["parties"][table];
+    (
+        t["distinct"].as_u64().unwrap(),
+        t["accuracy"].as_str().unwrap().to_string(),
+    )
+}
+
+fn sum(r: &Value, table: &str, field: &str) -> u64 {
+    r["parties"][table]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row[field].as_u64().unwrap())
+        .sum()
+}
+
+#[test]
+fn senders_and_recipients_match_pflogsumm() {
+    let r = report_json(&[
+        "--top",
+        "0",
+        testdata("real/postfix-maillog.log").to_str().unwrap(),
+    ]);
+    // pflogsumm: 194 senders, 5 sending hosts/domains, 183 recipients, 3 recipient
+    // hosts/domains, 277 delivered (forwards excluded), "700k" bytes delivered.
+    let exact = |n: u64| (n, "exact".to_string());
+    assert_eq!(distinct(&r, "senders"), exact(194));
+    assert_eq!(distinct(&r, "sender_domains"), exact(5));
+    assert_eq!(distinct(&r, "recipients"), exact(183));
+    assert_eq!(distinct(&r, "recipient_domains"), exact(3));
+    assert_eq!(sum(&r, "recipients", "messages"), 277);
+    let delivered_bytes = sum(&r, "recipients", "bytes");
+    assert_eq!(delivered_bytes / 1024, 700);
+    assert_eq!(sum(&r, "recipient_domains", "bytes"), delivered_bytes);
+    // Every received message is credited once: to its sender and to its sending host.
+    assert_eq!(
+        sum(&r, "senders", "bytes"),
+        r["bytes_received"].as_u64().unwrap()
+    );
+    assert_eq!(
+        sum(&r, "sending_hosts", "messages"),
+        sum(&r, "senders", "messages")
+    );
+    let domains = &r["parties"]["recipient_domains"]["rows"];
+    let sink = domains
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["domain"] == "sink.test")
+        .unwrap();
+    assert_eq!(
+        (sink["delivered"].as_u64(), sink["bounced"].as_u64()),
+        (Some(62), Some(68))
+    );
+    assert_eq!(r["parties"]["senders"]["complete"], true);
+}
+
+#[test]
+fn sending_hosts_match_eximstats() {
+    let r = report_json(&[
+        "--top",
+        "0",
+        testdata("real/exim-mainlog.log").to_str().unwrap(),
+    ]);
+    // eximstats: Received from 5 hosts; (client.corpus.test) 202 messages, local 192.
+    assert_eq!(distinct(&r, "sending_hosts"), (5, "exact".to_string()));
+    let hosts: Vec<(String, u64)> = r["parties"]["sending_hosts"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["key"].as_str().unwrap().to_string(),
+                h["messages"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hosts[0],
+        ("(client.corpus.test) [127.0.0.1]".to_string(), 202)
+    );
+    assert_eq!(hosts[1], ("local".to_string(), 192));
+    // eximstats: 281 deliveries, 617KB delivered, 771KB received (KiB, rounded).
+    let kib = |n: u64| (n as f64 / 1024.0).round() as u64;
+    assert_eq!(sum(&r, "recipients", "messages"), 281);
+    assert_eq!(kib(sum(&r, "recipients", "bytes")), 617);
+    assert_eq!(kib(sum(&r, "senders", "bytes")), 771);
+}
+
+#[test]
+fn party_tables_do_not_depend_on_chunks_or_threads() {
+    let log = testdata("real/postfix-maillog.log");
+    let log = log.to_str().unwrap();
+    let base = report_json(&["--top", "0", log]);
+    for extra in [
+        ["--chunk-size", "200"],
+        ["--chunk-size", "4096"],
+        ["-j", "1"],
+        ["--max-distinct", "1000000"],
+    ] {
+        let r = report_json(&["--top", "0", extra[0], extra[1], log]);
+        assert_eq!(r["parties"], base["parties"], "{extra:?}");
+    }
+    // A tiny limit samples, the same way for every chunk size.
+    let small = report_json(&["--top", "0", "--max-distinct", "20", log]);
+    assert_eq!(small["parties"]["senders"]["accuracy"], "estimated");
+    let tiny_chunks = report_json(&[
+        "--top",
+        "0",
+        "--max-distinct",
+        "20",
+        "--chunk-size",
+        "300",
+        log,
+    ]);
+    assert_eq!(small["parties"], tiny_chunks["parties"]);
+}
+
+#[test]
+fn party_tables_in_csv_text_and_merge() {
+    let log = testdata("real/postfix-maillog.log");
+    let log = log.to_str().unwrap();
+    let out = smtplog()
+        .args(["report", "--format", "csv", "--by", "recipient-domain", log])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("recipient-domain,delivered,bytes,deferred,bounced,avg_delay_s,max_delay_s")
+    );
+    assert!(lines.next().unwrap().starts_with("sink.test,62,"));
+    // A table of its own cannot be mixed with the dimensions of the facts.
+    smtplog()
+        .args(["report", "--format", "csv", "--by", "sender,code", log])
+        .assert()
+        .code(2);
+    let text = smtplog()
+        .args(["report", "--top", "3", log])
+        .output()
+        .unwrap()
+        .stdout;
+    let text = String::from_utf8(text).unwrap();
+    for section in [
+        "Senders and recipients",
+        "Recipient domains",
+        "Sender domains",
+        "Sending hosts",
+        "Top senders by messages",
+        "Top recipients by size",
+    ] {
+        assert!(text.contains(section), "missing {section}");
+    }
+    assert!(text.contains("(3 of 194; --top 0 shows all)"));
+    // merge adds complete tables exactly; top-N tables give lower bounds.
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full.json");
+    let top = dir.path().join("top.json");
+    for (path, n) in [(&full, "0"), (&top, "5")] {
+        smtplog()
+            .args(["report", "--format", "json", "--top", n, "-o"])
+            .arg(path)
+            .arg(log)
+            .assert()
+            .success();
+    }
+    let merged = |a: &std::path::Path, b: &std::path::Path| -> Value {
+        let out = smtplog()
+            .args(["merge", "--format", "json", "--top", "0"])
+            .arg(a)
+            .arg(b)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let twice = merged(&full, &full);
+    assert_eq!(distinct(&twice, "senders"), (194, "exact".to_string()));
+    assert_eq!(sum(&twice, "recipients", "messages"), 2 * 277);
+    let partial = merged(&full, &top);
+    assert_eq!(partial["parties"]["senders"]["accuracy"], "at_least");
+}

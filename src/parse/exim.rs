@@ -38,9 +38,38 @@ fn take_failure<'a>(f: &Finders, rest: &'a [u8], out: &mut ParsedLine<'a>) {
     let addr = &rest[3..];
     let end = addr.iter().position(|b| *b == b' ').unwrap_or(addr.len());
     out.party = Some(addr[..end].strip_suffix(b":").unwrap_or(&addr[..end]));
+    out.recipient = Some(recipient(addr));
     if !take_smtp_error(f, rest, out) {
         out.reason = f.colon_space.find(rest).map(|c| &rest[c + 2..]);
     }
+}
+
+/// The recipient after a delivery flag: `ok@sink.test F=<..> ...`, or for a local delivery,
+/// a pipe or a file, the address it was for: `alice <alice@exim.test>`, `:blackhole: <b@x>`.
+fn recipient(addr: &[u8]) -> &[u8] {
+    let end = addr.iter().position(|b| *b == b' ').unwrap_or(addr.len());
+    let first = addr[..end].strip_suffix(b":").unwrap_or(&addr[..end]);
+    if memchr::memchr(b'@', first).is_none() {
+        if let Some(original) = addr.get(end + 1..).and_then(|r| r.strip_prefix(b"<")) {
+            if let Some(close) = memchr::memchr(b'>', original) {
+                if memchr::memchr(b'@', &original[..close]).is_some() {
+                    return &original[..close];
+                }
+            }
+        }
+    }
+    first
+}
+
+/// The sending host of an arrival: `H=name (helo) [ip]:port` up to the closing bracket.
+fn arrival_host(arrival: &[u8]) -> Option<&[u8]> {
+    // Fields come in a fixed order, `H=` before `P=`; the subject (`T=`) comes later and
+    // may say anything.
+    let fields = memchr::memmem::find(arrival, b" P=").map_or(arrival, |p| &arrival[..p]);
+    let at = memchr::memmem::find(fields, b" H=")? + 3;
+    let value = &fields[at..];
+    let close = memchr::memchr(b']', value)?;
+    Some(&value[..=close])
 }
 
 /// Rejections: `rejected RCPT <a@b>: text`, `temporarily rejected MAIL <..>: 451 ...`,
@@ -274,6 +303,12 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
     let rest = body.get(id_len + 1..).unwrap_or_default();
     if let Some(arrival) = rest.strip_prefix(b"<= ") {
         out.received = !arrival.is_empty();
+        let end = arrival
+            .iter()
+            .position(|b| *b == b' ')
+            .unwrap_or(arrival.len());
+        out.sender = Some(&arrival[..end]);
+        out.client = arrival_host(arrival);
         // `S=1377`: the first size field (the subject, `T="..."`, comes later).
         out.size = between(arrival, b" S=", b' ')
             .or_else(|| {
@@ -287,6 +322,7 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
     }
     if rest.starts_with(b"=> ") || rest.starts_with(b"-> ") {
         out.event = Some(Event::Delivered);
+        out.recipient = Some(recipient(&rest[3..]));
         // `QT=1s` comes near the end of the line, after the fields others choose.
         out.delay_ms = f
             .queue_time_rev

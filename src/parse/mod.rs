@@ -227,6 +227,14 @@ pub struct ParsedLine<'a> {
     pub size: Option<u64>,
     /// For rejections: the SMTP stage or check that refused (`RCPT`, `header`, ...).
     pub stage: Option<&'static str>,
+    /// The envelope sender on a message's size line (Postfix qmgr `from=<..>`, Exim `<=`);
+    /// empty for the null sender.
+    pub sender: Option<&'a [u8]>,
+    /// The sending host on a received line (Postfix `client=host[ip]`, Exim `H=`); none
+    /// for local submission.
+    pub client: Option<&'a [u8]>,
+    /// The recipient of a delivery status line (Postfix `to=<..>`, Exim `=>`/`==`/`**`).
+    pub recipient: Option<&'a [u8]>,
 }
 
 impl<'a> ParsedLine<'a> {
@@ -251,6 +259,9 @@ impl<'a> ParsedLine<'a> {
             counter: None,
             size: None,
             stage: None,
+            sender: None,
+            client: None,
+            recipient: None,
         }
     }
 

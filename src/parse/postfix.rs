@@ -83,6 +83,9 @@ fn parse_status<'a>(f: &Finders, rest: &'a [u8], status_at: usize, out: &mut Par
     }
     // `delay=1.2` (seconds from arrival to this attempt) sits between relay and dsn.
     out.delay_ms = between(rest, b" delay=", b',').and_then(seconds_to_ms);
+    out.recipient = rest
+        .strip_prefix(b"to=<")
+        .and_then(|r| memchr::memchr(b'>', r).map(|end| &r[..end]));
     // The recipient (qmgr's expiry names the sender instead), kept for problems only.
     if out.event != Some(Event::Delivered) {
         out.party = between(rest, b"to=<", b'>').or_else(|| between(rest, b"from=<", b'>'));
@@ -350,6 +353,16 @@ fn find_delivery_status(f: &Finders, rest: &[u8]) -> Option<usize> {
         .or_else(|| f.status.find(&rest[fields..]).map(|s| s + fields))
 }
 
+/// The host of `client=host[addr]:port, sasl_method=...`: up to the closing bracket.
+fn client_host(value: &[u8]) -> &[u8] {
+    let end = memchr::memmem::find(value, b", ").unwrap_or(value.len());
+    let value = &value[..end];
+    match memchr::memrchr(b']', value) {
+        Some(close) => &value[..=close],
+        None => value,
+    }
+}
+
 /// Parse a Postfix body. Returns false when the shape is unknown.
 pub(super) fn parse<'a>(
     f: &Finders,
@@ -372,6 +385,7 @@ pub(super) fn parse<'a>(
             }
             if daemon == b"smtpd" && rest.starts_with(b"client=") {
                 out.received = out.message_id.is_some();
+                out.client = Some(client_host(&rest[7..]));
                 return true;
             }
             if daemon == b"cleanup"
@@ -398,12 +412,17 @@ pub(super) fn parse<'a>(
             }
             if rest.starts_with(b"from=<") {
                 // `from=<..>, size=1388, nrcpt=1 (queue active)`: the last size field.
-                out.size = f.size_rev.rfind(rest).and_then(|i| {
+                let size_at = f.size_rev.rfind(rest);
+                out.size = size_at.and_then(|i| {
                     let value = &rest[i + 7..];
                     parse_u64(
                         &value[..value.iter().position(|b| *b == b',').unwrap_or(value.len())],
                     )
                 });
+                // The sender ends where the size field starts (it may hold any byte).
+                out.sender = size_at
+                    .and_then(|i| rest[6..i.max(6)].strip_suffix(b">"))
+                    .filter(|_| out.size.is_some());
                 // `from=<..>, status=expired, returned to sender`: the sender address is
                 // the client's to choose, so take the last status field, which Postfix wrote.
                 if rest.ends_with(b", returned to sender") {

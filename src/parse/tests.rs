@@ -717,3 +717,59 @@ fn delays_in_milliseconds() {
     let forwarded = format!("{PF}/local[1]: 36707B83BA: to=<f@here.test>, relay=local, delay=0.01, delays=0.01/0/0/0, dsn=2.0.0, status=sent (forwarded as 379FFB83B6)");
     assert!(full(&forwarded).forwarded);
 }
+
+/// Sender, sending host and recipient of a line, as text.
+fn who(line: &str) -> (Option<String>, Option<String>, Option<String>) {
+    let p = full(line);
+    let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
+    (text(p.sender), text(p.client), text(p.recipient))
+}
+
+fn s(text: &str) -> Option<String> {
+    Some(text.to_string())
+}
+
+#[test]
+fn senders_hosts_and_recipients() {
+    // qmgr: the sender ends where `, size=` starts, even with `>` inside.
+    assert_eq!(
+        who("Nov 24 12:05:21 mx1 postfix/qmgr[29898]: 4B2A1B82BD: from=<odd>name@Example.test>, size=1388, nrcpt=1 (queue active)"),
+        (s("odd>name@Example.test"), None, None)
+    );
+    assert_eq!(
+        who("Nov 24 12:05:21 mx1 postfix/qmgr[29898]: 4B2A1B82BD: from=<>, size=2210, nrcpt=1 (queue active)"),
+        (s(""), None, None)
+    );
+    // smtpd: the host up to its bracket; SASL fields and the port are not part of it.
+    assert_eq!(
+        who("Nov 24 12:05:21 mx1 postfix/submission/smtpd[30001]: 4B2A1B82BD: client=laptop.example.test[192.0.2.7]:53122, sasl_method=PLAIN, sasl_username=alice"),
+        (None, s("laptop.example.test[192.0.2.7]"), None)
+    );
+    // A status line names its recipient.
+    assert_eq!(
+        who("Nov 24 12:05:23 mx1 postfix/smtp[29970]: 4B2A1B82BD: to=<Bob@Dest.test>, relay=mx.dest.test[192.0.2.9]:25, delay=0.2, delays=0/0/0.1/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok)"),
+        (None, None, s("Bob@Dest.test"))
+    );
+    // Exim arrivals: sender and `H=` up to the address; a local one has no host.
+    assert_eq!(
+        who("2026-11-24 12:05:40 1xVpHI-0007o9-2x <= carol@partner.test H=mail.partner.test (helo.partner.test) [198.51.100.4]:41000 P=esmtps S=1377 T=\"H=spoof\" for x@y.test"),
+        (s("carol@partner.test"), s("mail.partner.test (helo.partner.test) [198.51.100.4]"), None)
+    );
+    assert_eq!(
+        who("2026-11-24 12:05:40 1xVpHI-0007o9-2x <= root@mx.test U=root P=local S=380 T=\"H=[1.2.3.4] spoof\""),
+        (s("root@mx.test"), None, None)
+    );
+    // Exim deliveries: the address, or for a local user, pipe or file, the one it was for.
+    assert_eq!(
+        who("2026-11-24 12:05:41 1xVpHJ-0007oD-0P => dave <dave+tag@exim.test> R=local_user T=local_delivery"),
+        (None, None, s("dave+tag@exim.test"))
+    );
+    assert_eq!(
+        who("2026-11-24 12:05:41 1xVpHJ-0007oD-0P => ok@sink.test F=<a@b.test> R=dnslookup T=remote_smtp H=mx.sink.test [192.0.2.1] C=\"250 OK\""),
+        (None, None, s("ok@sink.test"))
+    );
+    assert_eq!(
+        who("2026-11-24 12:05:41 1xVpHJ-0007oD-0P == erin@sink.test R=dnslookup T=remote_smtp defer (-44) H=mx.sink.test [192.0.2.1]: SMTP error from remote mail server after RCPT TO:<erin@sink.test>: 451 4.7.1 Greylisted"),
+        (None, None, s("erin@sink.test"))
+    );
+}

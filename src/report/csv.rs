@@ -41,6 +41,49 @@ pub fn write(
     writer.flush()
 }
 
+/// Write one sender/recipient table (`--by sender`, `--by recipient-domain`, ...), every
+/// row the report holds, busiest first.
+pub fn write_party(report: &Report, dim: Dimension, out: &mut dyn Write) -> io::Result<()> {
+    let mut writer = ::csv::WriterBuilder::new().from_writer(out);
+    let p = &report.parties;
+    match p.traffic(dim) {
+        Some(table) => {
+            writer.write_record([dim.name(), "messages", "bytes"])?;
+            for row in &table.rows {
+                writer.write_record([
+                    csv_cell(&row.key).as_ref(),
+                    &row.messages.to_string(),
+                    &row.bytes.to_string(),
+                ])?;
+            }
+        }
+        None => {
+            writer.write_record([
+                dim.name(),
+                "delivered",
+                "bytes",
+                "deferred",
+                "bounced",
+                "avg_delay_s",
+                "max_delay_s",
+            ])?;
+            let seconds = |ms: u64| format!("{:.3}", ms as f64 / 1000.0);
+            for row in &p.recipient_domains.rows {
+                writer.write_record([
+                    csv_cell(&row.domain).as_ref(),
+                    &row.delivered.to_string(),
+                    &row.bytes.to_string(),
+                    &row.deferred.to_string(),
+                    &row.bounced.to_string(),
+                    &row.avg_delay_ms.map(seconds).unwrap_or_default(),
+                    &seconds(row.max_delay_ms),
+                ])?;
+            }
+        }
+    }
+    writer.flush()
+}
+
 fn advice_for(dim: Dimension, key: &str) -> (String, String) {
     let cat = catalogue();
     let found = match dim {

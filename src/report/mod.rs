@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod json;
+pub mod parties;
 pub mod text;
 
 use crate::catalogue::catalogue;
@@ -375,6 +376,9 @@ pub struct Report {
     /// Messages received per day and hour (for `merge`).
     #[serde(default)]
     pub received_by_hour: Vec<ReceivedRow>,
+    /// Traffic per sender, sending host, recipient and domain.
+    #[serde(default)]
+    pub parties: parties::PartiesOut,
     /// The `--by` breakdown, when one was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakdown: Option<Breakdown>,
@@ -620,6 +624,7 @@ impl Report {
                 count: *count,
             })
             .collect(),
+            parties: parties::PartiesOut::new(&summary.parties),
             breakdown: None,
         }
     }
@@ -744,6 +749,16 @@ pub enum Dimension {
     Hour,
     /// The MTA (postfix, exim).
     Mta,
+    /// Envelope sender of received messages (a table of its own: use alone).
+    Sender,
+    /// Sender domain (use alone).
+    SenderDomain,
+    /// Sending host (use alone).
+    SendingHost,
+    /// Recipient of deliveries (use alone).
+    Recipient,
+    /// Recipient domain: deliveries, deferrals, bounces, delays (use alone).
+    RecipientDomain,
 }
 
 impl Dimension {
@@ -758,7 +773,24 @@ impl Dimension {
             Dimension::Day => "day",
             Dimension::Hour => "hour",
             Dimension::Mta => "mta",
+            Dimension::Sender => "sender",
+            Dimension::SenderDomain => "sender-domain",
+            Dimension::SendingHost => "sending-host",
+            Dimension::Recipient => "recipient",
+            Dimension::RecipientDomain => "recipient-domain",
         }
+    }
+
+    /// Whether this names a sender/recipient table rather than a dimension of the facts.
+    pub fn is_party(self) -> bool {
+        matches!(
+            self,
+            Dimension::Sender
+                | Dimension::SenderDomain
+                | Dimension::SendingHost
+                | Dimension::Recipient
+                | Dimension::RecipientDomain
+        )
     }
 
     fn value(self, fact: &FactRow) -> String {
@@ -776,6 +808,12 @@ impl Dimension {
                 .hour
                 .map_or_else(|| "none".into(), |h| format!("{h:02}")),
             Dimension::Mta => fact.mta.name().into(),
+            // Not a property of a fact: these are tables of their own.
+            Dimension::Sender
+            | Dimension::SenderDomain
+            | Dimension::SendingHost
+            | Dimension::Recipient
+            | Dimension::RecipientDomain => "none".into(),
         }
     }
 }
@@ -921,6 +959,7 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
             group.reasons.insert(row.reason.clone(), stats);
         }
     }
+    report.parties.load_into(&mut summary.parties);
     summary.unrecognised_samples = report
         .unrecognised_examples
         .iter()

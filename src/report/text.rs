@@ -1,5 +1,6 @@
 //! Text output for people: totals, classes, codes with their meaning and fix, events, days.
 
+use super::parties::{Accuracy, TrafficRow};
 use super::{percent, Report};
 use crate::catalogue::catalogue;
 use crate::code::Class;
@@ -73,6 +74,169 @@ fn hourly(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// A distinct count as people read it: `194`, `≈ 1490000 (estimated)`, `at least 12`.
+fn distinct(table: &super::parties::Table<impl Clone>) -> String {
+    match table.accuracy {
+        Accuracy::Exact => table.distinct.to_string(),
+        Accuracy::Estimated => format!("~{} (estimated from a sample)", table.distinct),
+        Accuracy::AtLeast => format!("at least {}", table.distinct),
+    }
+}
+
+fn traffic_rows(
+    out: &mut dyn Write,
+    title: &str,
+    what: &str,
+    table: &super::parties::Table<TrafficRow>,
+    by_bytes: bool,
+    top: usize,
+) -> io::Result<()> {
+    if table.rows.is_empty() {
+        return Ok(());
+    }
+    let mut rows: Vec<&TrafficRow> = table.rows.iter().collect();
+    if by_bytes {
+        rows.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.key.cmp(&b.key)));
+    }
+    rule(out, title)?;
+    writeln!(out, "  {:>9}  {:>10}  {what}", "MESSAGES", "BYTES")?;
+    for row in limit(&rows, top) {
+        writeln!(
+            out,
+            "  {:>9}  {:>10}  {}",
+            row.messages,
+            bytes(row.bytes),
+            escape_str(&row.key)
+        )?;
+    }
+    if top != 0 && table.distinct as usize > top.min(rows.len()) {
+        writeln!(
+            out,
+            "  ({} of {}; --top 0 shows all)",
+            top.min(rows.len()),
+            distinct(table)
+        )?;
+    }
+    Ok(())
+}
+
+/// Write every row of one sender/recipient table (`--by sender`, ...).
+pub fn write_party(report: &Report, dim: super::Dimension, out: &mut dyn Write) -> io::Result<()> {
+    let p = &report.parties;
+    match p.traffic(dim) {
+        Some(table) => traffic_rows(out, &format!("By {}", dim.name()), "KEY", table, false, 0),
+        None => recipient_domains(report, 0, out),
+    }
+}
+
+fn recipient_domains(report: &Report, top: usize, out: &mut dyn Write) -> io::Result<()> {
+    let d = &report.parties.recipient_domains;
+    if d.rows.is_empty() {
+        return Ok(());
+    }
+    rule(out, "Recipient domains")?;
+    writeln!(
+        out,
+        "  {:>9}  {:>10}  {:>8}  {:>7}  {:>9}  {:>9}  DOMAIN",
+        "DELIVERED", "BYTES", "DEFERRED", "BOUNCED", "AVG DELAY", "MAX DELAY"
+    )?;
+    for row in limit(&d.rows, top) {
+        writeln!(
+            out,
+            "  {:>9}  {:>10}  {:>8}  {:>7}  {:>9}  {:>9}  {}",
+            row.delivered,
+            bytes(row.bytes),
+            row.deferred,
+            row.bounced,
+            row.avg_delay_ms.map_or_else(|| "-".to_string(), duration),
+            duration(row.max_delay_ms),
+            escape_str(&row.domain)
+        )?;
+    }
+    if top != 0 && d.rows.len() > top {
+        writeln!(out, "  ({} of {}; --top 0 shows all)", top, d.rows.len())?;
+    }
+    Ok(())
+}
+
+fn parties(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    let p = &report.parties;
+    if p.senders.rows.is_empty()
+        && p.recipients.rows.is_empty()
+        && p.recipient_domains.rows.is_empty()
+    {
+        return Ok(());
+    }
+    rule(out, "Senders and recipients")?;
+    writeln!(out, "  {:<20} {}", "senders", distinct(&p.senders))?;
+    writeln!(
+        out,
+        "  {:<20} {}",
+        "sender domains",
+        distinct(&p.sender_domains)
+    )?;
+    writeln!(
+        out,
+        "  {:<20} {}",
+        "sending hosts",
+        distinct(&p.sending_hosts)
+    )?;
+    writeln!(out, "  {:<20} {}", "recipients", distinct(&p.recipients))?;
+    writeln!(
+        out,
+        "  {:<20} {} delivered to ({} with deliveries, deferrals or bounces listed)",
+        "recipient domains",
+        distinct(&p.recipient_domains),
+        p.recipient_domains.rows.len()
+    )?;
+    if [&p.senders, &p.recipients]
+        .iter()
+        .any(|t| t.accuracy == Accuracy::Estimated)
+        || p.recipient_domains.accuracy == Accuracy::Estimated
+    {
+        writeln!(
+            out,
+            "  (tables over --max-distinct keep a reproducible sample of their keys; raise it for all)"
+        )?;
+    }
+    recipient_domains(report, options.top, out)?;
+    let top = options.top;
+    traffic_rows(
+        out,
+        "Sender domains",
+        "DOMAIN",
+        &p.sender_domains,
+        false,
+        top,
+    )?;
+    traffic_rows(out, "Sending hosts", "HOST", &p.sending_hosts, false, top)?;
+    traffic_rows(
+        out,
+        "Top senders by messages",
+        "SENDER",
+        &p.senders,
+        false,
+        top,
+    )?;
+    traffic_rows(out, "Top senders by size", "SENDER", &p.senders, true, top)?;
+    traffic_rows(
+        out,
+        "Top recipients by messages",
+        "RECIPIENT",
+        &p.recipients,
+        false,
+        top,
+    )?;
+    traffic_rows(
+        out,
+        "Top recipients by size",
+        "RECIPIENT",
+        &p.recipients,
+        true,
+        top,
+    )
 }
 
 fn delays_and_connections(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -382,6 +546,7 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
 
     hourly(report, out)?;
     delays_and_connections(report, out)?;
+    parties(report, options, out)?;
     diagnostics(report, options, out)?;
 
     if !options.problems_first {

@@ -1,0 +1,509 @@
+//! Who sent and who received: traffic per sender, sending host, recipient and domain,
+//! in memory that stays bounded however many addresses a log holds.
+//!
+//! Each table keeps exact counts for every key while it holds at most its limit of keys.
+//! Past that it keeps a *hash sample*: only the keys whose hash starts with `level` zero
+//! bits, raising the level until it fits. Which keys survive depends only on the set of
+//! all keys, never on the order or the chunks they came in, so results stay the same for
+//! any thread count; the number of distinct keys is then estimated as `kept << level`.
+
+use crate::sanitize::escape_bytes;
+use rustc_hash::FxHashMap as HashMap;
+use std::hash::Hasher;
+
+/// Keys a table keeps exactly before it starts sampling (`--max-distinct`).
+pub const DEFAULT_MAX_DISTINCT: usize = 100_000;
+
+/// What a table counts per key.
+pub trait Stats: Default + Clone {
+    /// Add another key's counts.
+    fn add(&mut self, other: &Self);
+    /// Take away counts added before (to correct a guess made in a part of the log).
+    fn subtract(&mut self, other: &Self);
+    /// Nothing counted: the key is not really there.
+    fn is_empty(&self) -> bool;
+}
+
+/// Messages and their bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// Messages (received) or deliveries (to a recipient).
+    pub messages: u64,
+    /// Their sizes.
+    pub bytes: u64,
+}
+
+impl Stats for Traffic {
+    fn add(&mut self, other: &Self) {
+        self.messages += other.messages;
+        self.bytes += other.bytes;
+    }
+    fn subtract(&mut self, other: &Self) {
+        self.messages = self.messages.saturating_sub(other.messages);
+        self.bytes = self.bytes.saturating_sub(other.bytes);
+    }
+    fn is_empty(&self) -> bool {
+        self.messages == 0 && self.bytes == 0
+    }
+}
+
+/// Delivery outcomes for one recipient domain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DomainTraffic {
+    /// Delivered lines.
+    pub delivered: u64,
+    /// Bytes delivered (the message's size for every delivery).
+    pub bytes: u64,
+    /// Deferred lines.
+    pub deferred: u64,
+    /// Bounced lines.
+    pub bounced: u64,
+    /// Deliveries with a delay, and the sum of those delays in ms.
+    pub delayed: u64,
+    /// Sum of delivery delays, ms.
+    pub delay_sum_ms: u64,
+    /// Longest delay of a delivery or a deferral, ms.
+    pub delay_max_ms: u64,
+}
+
+impl Stats for DomainTraffic {
+    fn add(&mut self, other: &Self) {
+        self.delivered += other.delivered;
+        self.bytes += other.bytes;
+        self.deferred += other.deferred;
+        self.bounced += other.bounced;
+        self.delayed += other.delayed;
+        self.delay_sum_ms = self.delay_sum_ms.saturating_add(other.delay_sum_ms);
+        self.delay_max_ms = self.delay_max_ms.max(other.delay_max_ms);
+    }
+    fn subtract(&mut self, other: &Self) {
+        // Only bytes are ever corrected.
+        self.bytes = self.bytes.saturating_sub(other.bytes);
+    }
+    fn is_empty(&self) -> bool {
+        self.delivered == 0 && self.deferred == 0 && self.bounced == 0 && self.bytes == 0
+    }
+}
+
+/// A well-mixed hash that is the same in every run (sampling must be reproducible).
+fn sample_hash(key: &[u8]) -> u64 {
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write(key);
+    // splitmix64's finaliser: FxHash alone is weak in its high bits.
+    let mut z = hasher.finish();
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Counts per key (an address, a domain, a host), exact up to a limit of keys, then a
+/// reproducible hash sample (see the module docs).
+#[derive(Clone, Debug)]
+pub struct Tally<S> {
+    entries: HashMap<Box<[u8]>, S>,
+    level: u32,
+    limit: usize,
+    /// Built from reports that listed only some keys (`merge`): counts are lower bounds.
+    partial: bool,
+}
+
+impl<S> Default for Tally<S> {
+    fn default() -> Self {
+        Tally {
+            entries: HashMap::default(),
+            level: 0,
+            limit: usize::MAX,
+            partial: false,
+        }
+    }
+}
+
+impl<S: Stats> Tally<S> {
+    fn kept(&self, key: &[u8]) -> bool {
+        self.level == 0 || sample_hash(key) >> (64 - self.level) == 0
+    }
+
+    /// Set the number of keys kept exactly (sampling starts if there are more already).
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit.max(1);
+        self.shrink();
+    }
+
+    fn shrink(&mut self) {
+        while self.entries.len() > self.limit && self.level < 63 {
+            self.level += 1;
+            let level = self.level;
+            self.entries
+                .retain(|key, _| sample_hash(key) >> (64 - level) == 0);
+        }
+    }
+
+    /// Count something for a key.
+    pub fn update(&mut self, key: &[u8], change: impl FnOnce(&mut S)) {
+        if let Some(stats) = self.entries.get_mut(key) {
+            change(stats);
+            return;
+        }
+        if !self.kept(key) {
+            return;
+        }
+        let mut stats = S::default();
+        change(&mut stats);
+        self.entries.insert(key.into(), stats);
+        if self.entries.len() > self.limit {
+            self.shrink();
+        }
+    }
+
+    /// Take counts away from a key, forgetting it when nothing is left.
+    pub fn subtract(&mut self, key: &[u8], stats: &S) {
+        if let Some(mine) = self.entries.get_mut(key) {
+            mine.subtract(stats);
+            if mine.is_empty() {
+                self.entries.remove(key);
+            }
+        }
+    }
+
+    /// Add saved counts for a key (`merge`).
+    pub fn load(&mut self, key: &[u8], stats: S) {
+        self.update(key, |mine| mine.add(&stats));
+    }
+
+    /// Say that the table lacks some keys (`merge` of reports that listed their top rows).
+    pub fn mark_partial(&mut self) {
+        self.partial = true;
+    }
+
+    /// Whether the table lacks some keys.
+    pub fn is_partial(&self) -> bool {
+        self.partial
+    }
+
+    /// Add another table (of the lines that follow, or of another log).
+    pub fn add(&mut self, other: Tally<S>) {
+        self.partial |= other.partial;
+        if other.level > self.level {
+            self.level = other.level;
+            let level = self.level;
+            self.entries
+                .retain(|key, _| sample_hash(key) >> (64 - level) == 0);
+        }
+        for (key, stats) in other.entries {
+            if stats.is_empty() || !self.kept(&key) {
+                continue;
+            }
+            match self.entries.get_mut(&key) {
+                Some(mine) => mine.add(&stats),
+                None => {
+                    self.entries.insert(key, stats);
+                }
+            }
+        }
+        self.shrink();
+    }
+
+    /// Distinct keys: exact, or estimated from the sample.
+    pub fn distinct(&self) -> Distinct {
+        Distinct {
+            count: (self.entries.len() as u64) << self.level,
+            exact: self.level == 0,
+        }
+    }
+
+    /// How many keys each kept key stands for (1 while exact).
+    pub fn scale(&self) -> u64 {
+        1 << self.level
+    }
+
+    /// Whether every key is kept (no sampling happened).
+    pub fn is_exact(&self) -> bool {
+        self.level == 0
+    }
+
+    /// The kept keys (escaped for display) and their counts, in no particular order.
+    pub fn rows(&self) -> Vec<(String, S)> {
+        self.entries
+            .iter()
+            .map(|(key, stats)| (escape_bytes(key), stats.clone()))
+            .collect()
+    }
+
+    /// Keys kept.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// No key kept.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// A number of distinct keys.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Distinct {
+    /// How many.
+    pub count: u64,
+    /// Counted exactly (else estimated from a hash sample, within about 1%).
+    pub exact: bool,
+}
+
+/// How a sender, client or recipient is written as a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyKind {
+    /// An address: its domain lower-cased (local parts are case-sensitive); `<>` for none.
+    Address,
+    /// The domain of an address; the address itself when it has none.
+    Domain,
+    /// A host name and address: lower-cased.
+    Host,
+}
+
+/// Write the key of `text` into `buf` and return it.
+fn key_into<'b>(text: &[u8], kind: KeyKind, buf: &'b mut Vec<u8>) -> &'b [u8] {
+    buf.clear();
+    let text = match text {
+        b"" | b"<>" => return b"<>",
+        other => other,
+    };
+    match kind {
+        KeyKind::Address => match memchr::memrchr(b'@', text) {
+            Some(at) => {
+                buf.extend_from_slice(&text[..at]);
+                buf.extend(text[at..].iter().map(u8::to_ascii_lowercase));
+            }
+            None => buf.extend_from_slice(text),
+        },
+        KeyKind::Domain => {
+            let domain = memchr::memrchr(b'@', text).map_or(text, |at| &text[at + 1..]);
+            buf.extend(domain.iter().map(u8::to_ascii_lowercase));
+        }
+        KeyKind::Host => buf.extend(text.iter().map(u8::to_ascii_lowercase)),
+    }
+    buf
+}
+
+/// The host key of locally submitted mail (Postfix pickup, Exim without `H=`).
+pub const LOCAL_HOST: &[u8] = b"local";
+
+/// Traffic per sender, sender domain, sending host, recipient and recipient domain.
+#[derive(Clone, Debug, Default)]
+pub struct Parties {
+    /// Messages received and their bytes, per envelope sender.
+    pub senders: Tally<Traffic>,
+    /// The same per sender domain.
+    pub sender_domains: Tally<Traffic>,
+    /// The same per sending host (`local` for local submission).
+    pub clients: Tally<Traffic>,
+    /// Deliveries and their bytes, per recipient.
+    pub recipients: Tally<Traffic>,
+    /// Deliveries, bytes, deferrals, bounces and delays, per recipient domain.
+    pub recipient_domains: Tally<DomainTraffic>,
+    scratch: Vec<u8>,
+}
+
+impl Parties {
+    /// Set how many keys each table keeps exactly.
+    pub fn set_limit(&mut self, limit: usize) {
+        self.senders.set_limit(limit);
+        self.sender_domains.set_limit(limit);
+        self.clients.set_limit(limit);
+        self.recipients.set_limit(limit);
+        self.recipient_domains.set_limit(limit);
+    }
+
+    /// A message arrived: credit its sender, their domain and the sending host
+    /// (`undo`: take back a credit made earlier).
+    pub fn arrival(&mut self, sender: &[u8], client: Option<&[u8]>, size: u64, undo: bool) {
+        let traffic = Traffic {
+            messages: 1,
+            bytes: size,
+        };
+        let client = client.unwrap_or(LOCAL_HOST);
+        let tables = [
+            (&mut self.senders, sender, KeyKind::Address),
+            (&mut self.sender_domains, sender, KeyKind::Domain),
+            (&mut self.clients, client, KeyKind::Host),
+        ];
+        for (table, text, kind) in tables {
+            let key = key_into(text, kind, &mut self.scratch);
+            if undo {
+                table.subtract(key, &traffic);
+            } else {
+                table.update(key, |t| t.add(&traffic));
+            }
+        }
+    }
+
+    /// A delivery to a recipient, with the message's size when it is known yet.
+    pub fn delivery(&mut self, recipient: &[u8], size: u64, delay_ms: Option<u64>) {
+        let key = key_into(recipient, KeyKind::Address, &mut self.scratch);
+        self.recipients.update(key, |t| {
+            t.messages += 1;
+            t.bytes += size;
+        });
+        let key = key_into(recipient, KeyKind::Domain, &mut self.scratch);
+        self.recipient_domains.update(key, |d| {
+            d.delivered += 1;
+            d.bytes += size;
+            if let Some(ms) = delay_ms {
+                d.delayed += 1;
+                d.delay_sum_ms = d.delay_sum_ms.saturating_add(ms);
+                d.delay_max_ms = d.delay_max_ms.max(ms);
+            }
+        });
+    }
+
+    /// Bytes of a delivery counted before its message's size was known.
+    pub fn delivery_bytes(&mut self, recipient: &[u8], size: u64) {
+        if size == 0 {
+            return;
+        }
+        let key = key_into(recipient, KeyKind::Address, &mut self.scratch);
+        self.recipients.update(key, |t| t.bytes += size);
+        let key = key_into(recipient, KeyKind::Domain, &mut self.scratch);
+        self.recipient_domains.update(key, |d| d.bytes += size);
+    }
+
+    /// A deferral (`bounced: false`) or bounce of a recipient.
+    pub fn failure(&mut self, recipient: &[u8], bounced: bool, delay_ms: Option<u64>) {
+        let key = key_into(recipient, KeyKind::Domain, &mut self.scratch);
+        self.recipient_domains.update(key, |d| {
+            if bounced {
+                d.bounced += 1;
+            } else {
+                d.deferred += 1;
+            }
+            if let Some(ms) = delay_ms {
+                d.delay_max_ms = d.delay_max_ms.max(ms);
+            }
+        });
+    }
+
+    /// Add the tables of the lines that follow, or of another log.
+    pub fn add(&mut self, other: Parties) {
+        self.senders.add(other.senders);
+        self.sender_domains.add(other.sender_domains);
+        self.clients.add(other.clients);
+        self.recipients.add(other.recipients);
+        self.recipient_domains.add(other.recipient_domains);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_lower_case_domains_and_hosts_only() {
+        let mut buf = Vec::new();
+        assert_eq!(
+            key_into(b"Bob.Smith@Example.COM", KeyKind::Address, &mut buf),
+            b"Bob.Smith@example.com"
+        );
+        assert_eq!(
+            key_into(b"Bob@Example.COM", KeyKind::Domain, &mut buf),
+            b"example.com"
+        );
+        assert_eq!(key_into(b"", KeyKind::Address, &mut buf), b"<>");
+        assert_eq!(key_into(b"<>", KeyKind::Domain, &mut buf), b"<>");
+        assert_eq!(
+            key_into(b"MX.Example.com[192.0.2.1]", KeyKind::Host, &mut buf),
+            b"mx.example.com[192.0.2.1]"
+        );
+    }
+
+    fn tally_of(keys: impl Iterator<Item = u64>, limit: usize) -> Tally<Traffic> {
+        let mut t = Tally::default();
+        t.set_limit(limit);
+        for k in keys {
+            t.update(
+                format!("user{k}@example.test").as_bytes(),
+                |s: &mut Traffic| {
+                    s.messages += 1;
+                    s.bytes += k;
+                },
+            );
+        }
+        t
+    }
+
+    fn sorted(t: &Tally<Traffic>) -> Vec<(String, Traffic)> {
+        let mut rows = t.rows();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows
+    }
+
+    #[test]
+    fn exact_under_the_limit() {
+        let t = tally_of((0..500).chain(0..500), 1000);
+        assert_eq!(
+            t.distinct(),
+            Distinct {
+                count: 500,
+                exact: true
+            }
+        );
+        assert!(t.rows().iter().all(|(_, s)| s.messages == 2));
+    }
+
+    #[test]
+    fn sample_is_the_same_for_any_split_and_estimates_well() {
+        let keys: Vec<u64> = (0..20_000).map(|i| (i * 7919) % 5000).collect();
+        let whole = tally_of(keys.iter().copied(), 400);
+        assert!(!whole.is_exact());
+        let d = whole.distinct();
+        assert!((4000..6000).contains(&d.count), "estimate {}", d.count);
+        for cut in [1, 999, 10_000, 19_999] {
+            // Parts are unlimited, as chunk summaries are; the whole has the limit.
+            let mut acc = tally_of(keys[..cut].iter().copied(), 400);
+            acc.add(tally_of(keys[cut..].iter().copied(), usize::MAX));
+            assert_eq!(sorted(&acc), sorted(&whole), "cut at {cut}");
+            let mut rev = tally_of(keys[cut..].iter().copied(), 400);
+            rev.add(tally_of(keys[..cut].iter().copied(), 400));
+            assert_eq!(sorted(&rev), sorted(&whole), "reversed cut at {cut}");
+        }
+        // Every kept key has its full count.
+        for (key, stats) in whole.rows() {
+            let n: u64 = key
+                .trim_start_matches("user")
+                .trim_end_matches("@example.test")
+                .parse()
+                .unwrap();
+            assert_eq!(
+                stats.messages,
+                keys.iter().filter(|k| **k == n).count() as u64
+            );
+        }
+    }
+
+    #[test]
+    fn undo_forgets_a_key_with_nothing_left() {
+        let mut p = Parties::default();
+        p.arrival(b"a@x.test", Some(b"h[192.0.2.1]"), 10, false);
+        p.arrival(b"b@x.test", None, 5, false);
+        p.arrival(b"a@x.test", Some(b"h[192.0.2.1]"), 10, true);
+        assert_eq!(p.senders.len(), 1);
+        assert_eq!(
+            p.clients.rows(),
+            vec![(
+                "local".to_string(),
+                Traffic {
+                    messages: 1,
+                    bytes: 5
+                }
+            )]
+        );
+        assert_eq!(
+            p.sender_domains.rows(),
+            vec![(
+                "x.test".to_string(),
+                Traffic {
+                    messages: 1,
+                    bytes: 5
+                }
+            )]
+        );
+    }
+}
