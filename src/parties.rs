@@ -183,12 +183,7 @@ impl<S: Stats> Tally<S> {
     /// Add another table (of the lines that follow, or of another log).
     pub fn add(&mut self, other: Tally<S>) {
         self.partial |= other.partial;
-        if other.level > self.level {
-            self.level = other.level;
-            let level = self.level;
-            self.entries
-                .retain(|key, _| sample_hash(key) >> (64 - level) == 0);
-        }
+        self.raise_level(other.level);
         for (key, stats) in other.entries {
             if stats.is_empty() || !self.kept(&key) {
                 continue;
@@ -208,6 +203,23 @@ impl<S: Stats> Tally<S> {
         Distinct {
             count: (self.entries.len() as u64) << self.level,
             exact: self.level == 0,
+        }
+    }
+
+    /// The sampling level: keys kept have this many leading zero bits in their hash.
+    pub fn level(&self) -> u32 {
+        self.level
+    }
+
+    /// Start sampling at `level` at least: a part of the log counted while the whole is
+    /// already at that level skips the keys the whole would drop anyway (the same keys
+    /// survive in the end, so results do not change).
+    pub fn raise_level(&mut self, level: u32) {
+        if level > self.level {
+            self.level = level.min(63);
+            let level = self.level;
+            self.entries
+                .retain(|key, _| sample_hash(key) >> (64 - level) == 0);
         }
     }
 
@@ -260,27 +272,33 @@ enum KeyKind {
     Host,
 }
 
-/// Write the key of `text` into `buf` and return it.
-fn key_into<'b>(text: &[u8], kind: KeyKind, buf: &'b mut Vec<u8>) -> &'b [u8] {
-    buf.clear();
+/// The key of `text`: `text` itself when it is already in key form, else written into `buf`.
+fn key_into<'b>(text: &'b [u8], kind: KeyKind, buf: &'b mut Vec<u8>) -> &'b [u8] {
     let text = match text {
         b"" | b"<>" => return b"<>",
         other => other,
     };
-    match kind {
+    let (keep, lower) = match kind {
         KeyKind::Address => match memchr::memrchr(b'@', text) {
-            Some(at) => {
-                buf.extend_from_slice(&text[..at]);
-                buf.extend(text[at..].iter().map(u8::to_ascii_lowercase));
-            }
-            None => buf.extend_from_slice(text),
+            Some(at) => text.split_at(at),
+            None => return text,
         },
-        KeyKind::Domain => {
-            let domain = memchr::memrchr(b'@', text).map_or(text, |at| &text[at + 1..]);
-            buf.extend(domain.iter().map(u8::to_ascii_lowercase));
+        KeyKind::Domain => (
+            &b""[..],
+            memchr::memrchr(b'@', text).map_or(text, |at| &text[at + 1..]),
+        ),
+        KeyKind::Host => (&b""[..], text),
+    };
+    if !lower.iter().any(u8::is_ascii_uppercase) {
+        // Most keys are lower case already: no copy.
+        if keep.is_empty() {
+            return lower;
         }
-        KeyKind::Host => buf.extend(text.iter().map(u8::to_ascii_lowercase)),
+        return text;
     }
+    buf.clear();
+    buf.extend_from_slice(keep);
+    buf.extend(lower.iter().map(u8::to_ascii_lowercase));
     buf
 }
 
@@ -304,6 +322,13 @@ pub struct Parties {
 }
 
 impl Parties {
+    /// Room for about `keys` keys in each per-address table (a part of the log).
+    pub fn reserve(&mut self, keys: usize) {
+        self.senders.entries.reserve(keys);
+        self.clients.entries.reserve(keys);
+        self.recipients.entries.reserve(keys);
+    }
+
     /// Set how many keys each table keeps exactly.
     pub fn set_limit(&mut self, limit: usize) {
         self.senders.set_limit(limit);
@@ -379,6 +404,26 @@ impl Parties {
                 d.delay_max_ms = d.delay_max_ms.max(ms);
             }
         });
+    }
+
+    /// The sampling levels of the five tables (see [`Tally::raise_level`]).
+    pub fn levels(&self) -> [u32; 5] {
+        [
+            self.senders.level(),
+            self.sender_domains.level(),
+            self.clients.level(),
+            self.recipients.level(),
+            self.recipient_domains.level(),
+        ]
+    }
+
+    /// Raise the sampling levels of the five tables to at least `levels`.
+    pub fn raise_levels(&mut self, levels: [u32; 5]) {
+        self.senders.raise_level(levels[0]);
+        self.sender_domains.raise_level(levels[1]);
+        self.clients.raise_level(levels[2]);
+        self.recipients.raise_level(levels[3]);
+        self.recipient_domains.raise_level(levels[4]);
     }
 
     /// Add the tables of the lines that follow, or of another log.

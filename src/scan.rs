@@ -81,6 +81,17 @@ fn year_rule(source: YearSource, modified: Option<std::time::SystemTime>) -> Yea
 pub fn count_chunk(parser: &Parser, data: &[u8], years: &YearRule, window: &Window) -> Summary {
     // About one message id per 300 bytes of log.
     let mut summary = Summary::with_capacity(data.len() / 300);
+    count_into(&mut summary, parser, data, years, window);
+    summary
+}
+
+fn count_into(
+    summary: &mut Summary,
+    parser: &Parser,
+    data: &[u8],
+    years: &YearRule,
+    window: &Window,
+) {
     for line in input::lines(data) {
         if input::is_overlong(line) {
             summary.record_overlong();
@@ -95,12 +106,22 @@ pub fn count_chunk(parser: &Parser, data: &[u8], years: &YearRule, window: &Wind
         let parsed = parser.parse_body(header);
         summary.record(&parsed, line);
     }
-    summary
 }
 
 /// Count a chunk from a [`ChunkReader`]: its lines, and the overlong lines skipped before it.
-pub fn count(parser: &Parser, chunk: &input::Chunk, years: &YearRule, window: &Window) -> Summary {
-    let mut part = count_chunk(parser, &chunk.data, years, window);
+///
+/// `levels` are the sampling levels the whole has reached so far (see
+/// [`crate::parties::Tally::raise_level`]): keys the whole would drop are not kept at all.
+pub fn count(
+    parser: &Parser,
+    chunk: &input::Chunk,
+    years: &YearRule,
+    window: &Window,
+    levels: [u32; 5],
+) -> Summary {
+    let mut part = Summary::with_capacity(chunk.data.len() / 300);
+    part.parties.raise_levels(levels);
+    count_into(&mut part, parser, &chunk.data, years, window);
     for _ in 0..chunk.overlong {
         part.record_overlong();
     }
@@ -170,7 +191,8 @@ fn scan_one(
         loop {
             match reader.next_chunk() {
                 Ok(Some(chunk)) => {
-                    total.append(count(parser, &chunk, &years, &window));
+                    let levels = total.parties.levels();
+                    total.append(count(parser, &chunk, &years, &window, levels));
                     reader.recycle(chunk.data);
                 }
                 Ok(None) => return Ok(()),
@@ -205,6 +227,8 @@ fn scan_one(
         let mut appended = 0u64;
         // Parts finish in any order; they are appended in input order.
         let mut finished: BTreeMap<u64, Summary> = BTreeMap::new();
+        // The whole's sampling levels, handed to the chunks counted next.
+        let levels_now = std::cell::Cell::new(total.parties.levels());
         let mut collect = |finished: &mut BTreeMap<u64, Summary>, appended: &mut u64| {
             let (index, part) = parts.recv().expect("a worker sends every part");
             finished.insert(index, part);
@@ -212,6 +236,7 @@ fn scan_one(
                 total.append(part);
                 *appended += 1;
             }
+            levels_now.set(total.parties.levels());
         };
         loop {
             if sent - appended >= max_in_flight as u64 {
@@ -227,9 +252,10 @@ fn scan_one(
                 }
             };
             let (parser, part_sender, index) = (Arc::clone(parser), part_sender.clone(), sent);
+            let levels = levels_now.get();
             let recycle = recycle_sender.clone();
             pool.spawn(move || {
-                let _ = part_sender.send((index, count(&parser, &chunk, &years, &window)));
+                let _ = part_sender.send((index, count(&parser, &chunk, &years, &window, levels)));
                 let _ = recycle.send(chunk.data);
             });
             sent += 1;

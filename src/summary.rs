@@ -273,6 +273,28 @@ impl MessageState {
     }
 }
 
+/// Bytes in a tracker's `names`: runs keep their senders and hosts there, not in an
+/// allocation each.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    start: usize,
+    len: usize,
+}
+
+impl Span {
+    fn store(names: &mut Vec<u8>, bytes: &[u8]) -> Span {
+        names.extend_from_slice(bytes);
+        Span {
+            start: names.len() - bytes.len(),
+            len: bytes.len(),
+        }
+    }
+
+    fn get(self, names: &[u8]) -> &[u8] {
+        &names[self.start..self.start + self.len]
+    }
+}
+
 /// A message's arrival: its size, sender and sending host (none: local).
 type Arrival<'a> = (u64, &'a [u8], Option<&'a [u8]>);
 
@@ -289,11 +311,11 @@ struct Pending {
     received: bool,
     /// The latest size.
     size: Option<u64>,
-    /// The first size line's size and sender.
+    /// The first size line's size and sender (in the tracker's `names`).
     first_size: Option<u64>,
-    sender: Option<Box<[u8]>>,
+    sender: Option<Span>,
     /// The first received line's sending host, and the size known right after it.
-    client: Option<Box<[u8]>>,
+    client: Option<Span>,
     size_at_received: Option<u64>,
     /// The arrival credited in this part, as if the message started here.
     local_arrival: Option<u64>,
@@ -327,22 +349,22 @@ impl Pending {
         }
     }
 
-    fn take(&mut self, news: LineNews<'_>, parties: &mut Parties) {
+    fn take(&mut self, news: LineNews<'_>, parties: &mut Parties, names: &mut Vec<u8>) {
         if self.size.is_none() && news.size.is_some() {
             self.first_size = news.size;
-            self.sender = Some(news.sender.unwrap_or_default().into());
+            self.sender = Some(Span::store(names, news.sender.unwrap_or_default()));
         }
         self.size = news.size.or(self.size);
         if news.received && !self.received {
             self.received = true;
             self.size_at_received = self.size;
-            self.client = news.client.map(Box::from);
+            self.client = news.client.map(|c| Span::store(names, c));
         }
         if self.local_arrival.is_none() && self.received {
             if let Some(size) = self.size {
                 self.local_arrival = Some(size);
-                let sender = self.sender.as_deref().unwrap_or_default();
-                parties.arrival(sender, self.client.as_deref(), size, false);
+                let sender = self.sender.map_or(&b""[..], |s| s.get(names));
+                parties.arrival(sender, self.client.map(|c| c.get(names)), size, false);
             }
         }
         self.deferred |= news.deferred;
@@ -362,29 +384,31 @@ impl Pending {
 
     /// The arrival this run completes after what was known before: its size, sender and
     /// sending host (exactly what taking the lines one by one would credit).
-    fn arrival<'s>(&'s self, before: &'s MessageState) -> Option<Arrival<'s>> {
+    fn arrival<'s>(&self, before: &'s MessageState, names: &'s [u8]) -> Option<Arrival<'s>> {
+        let sender = self.sender.map(|s| s.get(names));
+        let client = self.client.map(|c| c.get(names));
         if before.arrived() {
             None
         } else if before.received {
             // Received before, sized here: at the first size line.
             let size = self.first_size?;
-            Some((size, self.sender.as_deref()?, before.client.as_deref()))
+            Some((size, sender?, before.client.as_deref()))
         } else if let Some(known) = before.size {
             // Sized before, received here: at the first received line.
             self.received.then(|| {
                 let size = self.size_at_received.unwrap_or(known);
                 let sender = before.sender.as_deref().unwrap_or_default();
-                (size, sender, self.client.as_deref())
+                (size, sender, client)
             })
         } else {
             let size = self.local_arrival?;
-            Some((size, self.sender.as_deref()?, self.client.as_deref()))
+            Some((size, sender?, client))
         }
     }
 
     /// Apply to what was known before: exactly what taking the lines one by one would do.
-    fn resolve(&self, before: &MessageState, totals: &mut MessageTotals) {
-        if let Some((size, _, _)) = self.arrival(before) {
+    fn resolve(&self, before: &MessageState, totals: &mut MessageTotals, names: &[u8]) {
+        if let Some((size, _, _)) = self.arrival(before, names) {
             totals.bytes_received += size;
         }
         if self.deferred && !before.deferred {
@@ -395,15 +419,15 @@ impl Pending {
     }
 
     /// Put right the sender and recipient credits made as if the message started here.
-    fn correct(&self, before: &MessageState, parties: &mut Parties) {
+    fn correct(&self, before: &MessageState, parties: &mut Parties, names: &[u8]) {
         if before.is_blank() {
             return;
         }
         if let Some(size) = self.local_arrival {
-            let sender = self.sender.as_deref().unwrap_or_default();
-            parties.arrival(sender, self.client.as_deref(), size, true);
+            let sender = self.sender.map_or(&b""[..], |s| s.get(names));
+            parties.arrival(sender, self.client.map(|c| c.get(names)), size, true);
         }
-        if let Some((size, sender, client)) = self.arrival(before) {
+        if let Some((size, sender, client)) = self.arrival(before, names) {
             parties.arrival(sender, client, size, false);
         }
         let size = before.size.unwrap_or(0);
@@ -413,8 +437,8 @@ impl Pending {
     }
 
     /// The state after this run, following `before`.
-    fn state_after(self, before: MessageState) -> MessageState {
-        let arrived = self.arrival(&before).is_some() || before.arrived();
+    fn state_after(self, before: MessageState, names: &[u8]) -> MessageState {
+        let arrived = self.arrival(&before, names).is_some() || before.arrived();
         let received = before.received || self.received;
         let size = self.size.or(before.size);
         let waiting = !arrived;
@@ -426,7 +450,7 @@ impl Pending {
                 if before.size.is_some() {
                     before.sender
                 } else {
-                    self.sender
+                    self.sender.map(|s| s.get(names).into())
                 }
             } else {
                 None
@@ -435,7 +459,7 @@ impl Pending {
                 if before.received {
                     before.client
                 } else {
-                    self.client
+                    self.client.map(|c| c.get(names).into())
                 }
             } else {
                 None
@@ -481,6 +505,8 @@ struct MessageTracker {
     newest: Option<i64>,
     /// When ids were last evicted (log time): eviction runs at most once an hour of log.
     evicted_at: Option<i64>,
+    /// Senders and hosts of the pending runs.
+    names: Vec<u8>,
 }
 
 fn silent_too_long(last: Option<i64>, now: Option<i64>) -> bool {
@@ -514,7 +540,7 @@ impl MessageTracker {
                 }
                 live.last = time.or(live.last);
                 match self.pending.get_mut(live.pending as usize) {
-                    Some(run) => run.take(news, parties),
+                    Some(run) => run.take(news, parties, &mut self.names),
                     None => live.state.apply(news, &mut self.totals, parties),
                 }
                 if finishes {
@@ -528,7 +554,7 @@ impl MessageTracker {
                 // A first run in this part (perhaps after an earlier one of the same id
                 // ended here: it is resolved after that one, so it counts as new).
                 let mut run = Pending::new(key, time);
-                run.take(news, parties);
+                run.take(news, parties, &mut self.names);
                 run.ended = finishes;
                 if !finishes {
                     slot.insert(Live {
@@ -551,6 +577,7 @@ impl MessageTracker {
             pending,
             mut live,
             newest,
+            names,
             ..
         } = later;
         self.totals.add(&totals);
@@ -562,11 +589,11 @@ impl MessageTracker {
                     MessageState::default()
                 }
             };
-            run.resolve(&before, &mut self.totals);
-            run.correct(&before, parties);
+            run.resolve(&before, &mut self.totals, &names);
+            run.correct(&before, parties, &names);
             if !run.ended {
                 let key = run.key;
-                let state = run.state_after(before);
+                let state = run.state_after(before, &names);
                 if let Some(open) = live.get_mut(&key) {
                     open.state = state;
                     open.pending = NOT_PENDING;
@@ -595,16 +622,17 @@ impl MessageTracker {
         let blank = MessageState::default();
         for run in std::mem::take(&mut self.pending) {
             self.totals.messages += 1;
-            run.resolve(&blank, &mut self.totals);
+            run.resolve(&blank, &mut self.totals, &self.names);
             if !run.ended {
                 let key = run.key;
-                let state = run.state_after(MessageState::default());
+                let state = run.state_after(MessageState::default(), &self.names);
                 if let Some(open) = self.live.get_mut(&key) {
                     open.state = state;
                     open.pending = NOT_PENDING;
                 }
             }
         }
+        self.names.clear();
     }
 }
 
@@ -667,6 +695,7 @@ impl Summary {
     pub fn with_capacity(ids: usize) -> Summary {
         let mut summary = Summary::default();
         summary.messages.live.reserve(ids / 4);
+        summary.parties.reserve(ids / 4);
         summary
     }
 
@@ -850,7 +879,7 @@ impl Summary {
         let blank = MessageState::default();
         for run in &self.messages.pending {
             totals.messages += 1;
-            run.resolve(&blank, &mut totals);
+            run.resolve(&blank, &mut totals, &self.messages.names);
         }
         totals.add(&self.extra);
         totals

@@ -20,7 +20,7 @@ fn summarise(data: &[u8], chunk_size: usize) -> Option<Report> {
     let mut total = Summary::new();
     // A decoding error ends the input, as it does for the binary.
     while let Ok(Some(chunk)) = chunks.next_chunk() {
-        total.append(count(&parser, &chunk, &years, &Window::default()));
+        total.append(count(&parser, &chunk, &years, &Window::default(), [0; 5]));
     }
     total.finish();
     let l = total.lines;

@@ -96,6 +96,16 @@ fn traffic_rows(
     if table.rows.is_empty() {
         return Ok(());
     }
+    if table.accuracy == Accuracy::Estimated {
+        // A sample's busiest keys need not be the busiest keys: list none.
+        rule(out, title)?;
+        writeln!(
+            out,
+            "  ({} distinct: more than --max-distinct; raise it to list them)",
+            distinct(table)
+        )?;
+        return Ok(());
+    }
     let mut rows: Vec<&TrafficRow> = table.rows.iter().collect();
     if by_bytes {
         rows.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.key.cmp(&b.key)));
