@@ -18,8 +18,6 @@ pub const DEFAULT_MAX_DISTINCT: usize = 100_000;
 pub trait Stats: Default + Clone {
     /// Add another key's counts.
     fn add(&mut self, other: &Self);
-    /// Take away counts added before (to correct a guess made in a part of the log).
-    fn subtract(&mut self, other: &Self);
     /// Nothing counted: the key is not really there.
     fn is_empty(&self) -> bool;
 }
@@ -37,10 +35,6 @@ impl Stats for Traffic {
     fn add(&mut self, other: &Self) {
         self.messages += other.messages;
         self.bytes += other.bytes;
-    }
-    fn subtract(&mut self, other: &Self) {
-        self.messages = self.messages.saturating_sub(other.messages);
-        self.bytes = self.bytes.saturating_sub(other.bytes);
     }
     fn is_empty(&self) -> bool {
         self.messages == 0 && self.bytes == 0
@@ -76,10 +70,6 @@ impl Stats for DomainTraffic {
         self.delay_sum_ms = self.delay_sum_ms.saturating_add(other.delay_sum_ms);
         self.delay_max_ms = self.delay_max_ms.max(other.delay_max_ms);
     }
-    fn subtract(&mut self, other: &Self) {
-        // Only bytes are ever corrected.
-        self.bytes = self.bytes.saturating_sub(other.bytes);
-    }
     fn is_empty(&self) -> bool {
         self.delivered == 0 && self.deferred == 0 && self.bounced == 0 && self.bytes == 0
     }
@@ -94,6 +84,11 @@ fn sample_hash(key: &[u8]) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+/// Whether a key survives sampling at `level` (its hash starts with `level` zero bits).
+fn passes(key: &[u8], level: u32) -> bool {
+    level == 0 || sample_hash(key) >> (64 - level) == 0
 }
 
 /// Counts per key (an address, a domain, a host), exact up to a limit of keys, then a
@@ -120,7 +115,7 @@ impl<S> Default for Tally<S> {
 
 impl<S: Stats> Tally<S> {
     fn kept(&self, key: &[u8]) -> bool {
-        self.level == 0 || sample_hash(key) >> (64 - self.level) == 0
+        passes(key, self.level)
     }
 
     /// Set the number of keys kept exactly (sampling starts if there are more already).
@@ -131,10 +126,7 @@ impl<S: Stats> Tally<S> {
 
     fn shrink(&mut self) {
         while self.entries.len() > self.limit && self.level < 63 {
-            self.level += 1;
-            let level = self.level;
-            self.entries
-                .retain(|key, _| sample_hash(key) >> (64 - level) == 0);
+            self.raise_level(self.level + 1);
         }
     }
 
@@ -152,16 +144,6 @@ impl<S: Stats> Tally<S> {
         self.entries.insert(key.into(), stats);
         if self.entries.len() > self.limit {
             self.shrink();
-        }
-    }
-
-    /// Take counts away from a key, forgetting it when nothing is left.
-    pub fn subtract(&mut self, key: &[u8], stats: &S) {
-        if let Some(mine) = self.entries.get_mut(key) {
-            mine.subtract(stats);
-            if mine.is_empty() {
-                self.entries.remove(key);
-            }
         }
     }
 
@@ -218,8 +200,7 @@ impl<S: Stats> Tally<S> {
         if level > self.level {
             self.level = level.min(63);
             let level = self.level;
-            self.entries
-                .retain(|key, _| sample_hash(key) >> (64 - level) == 0);
+            self.entries.retain(|key, _| passes(key, level));
         }
     }
 
@@ -249,6 +230,20 @@ impl<S: Stats> Tally<S> {
     /// No key kept.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+impl Tally<Traffic> {
+    /// Take back a credit made earlier (a guess that a message started in a part of the
+    /// log), forgetting the key when nothing is left.
+    pub fn subtract(&mut self, key: &[u8], taken: Traffic) {
+        if let Some(mine) = self.entries.get_mut(key) {
+            mine.messages = mine.messages.saturating_sub(taken.messages);
+            mine.bytes = mine.bytes.saturating_sub(taken.bytes);
+            if mine.is_empty() {
+                self.entries.remove(key);
+            }
+        }
     }
 }
 
@@ -354,7 +349,7 @@ impl Parties {
         for (table, text, kind) in tables {
             let key = key_into(text, kind, &mut self.scratch);
             if undo {
-                table.subtract(key, &traffic);
+                table.subtract(key, traffic);
             } else {
                 table.update(key, |t| t.add(&traffic));
             }

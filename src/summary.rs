@@ -227,52 +227,6 @@ impl MessageTotals {
     }
 }
 
-impl MessageState {
-    /// Take in one line, counting what it completes.
-    fn apply(&mut self, news: LineNews<'_>, totals: &mut MessageTotals, parties: &mut Parties) {
-        let arrived_before = self.arrived();
-        let first_size = self.size.is_none() && news.size.is_some();
-        let first_received = !self.received && news.received;
-        self.size = news.size.or(self.size);
-        self.received |= news.received;
-        if !arrived_before {
-            if let (true, Some(size)) = (self.received, self.size) {
-                let sender = if first_size {
-                    news.sender
-                } else {
-                    self.sender.as_deref()
-                };
-                let client = if first_received {
-                    news.client
-                } else {
-                    self.client.as_deref()
-                };
-                totals.bytes_received += size;
-                parties.arrival(sender.unwrap_or_default(), client, size, false);
-                self.sender = None;
-                self.client = None;
-            } else {
-                if first_size {
-                    self.sender = Some(news.sender.unwrap_or_default().into());
-                }
-                if first_received {
-                    self.client = news.client.map(Box::from);
-                }
-            }
-        }
-        if news.deferred && !self.deferred {
-            self.deferred = true;
-            totals.deferred_messages += 1;
-        }
-        if news.delivered {
-            totals.bytes_delivered += self.size.unwrap_or(0);
-        }
-        if let Some(recipient) = news.recipient {
-            parties.delivery(recipient, self.size.unwrap_or(0), news.delay_ms);
-        }
-    }
-}
-
 /// Bytes in a tracker's `names`: runs keep their senders and hosts there, not in an
 /// allocation each.
 #[derive(Clone, Copy, Debug)]
@@ -317,14 +271,12 @@ struct Pending {
     /// The first received line's sending host, and the size known right after it.
     client: Option<Span>,
     size_at_received: Option<u64>,
-    /// The arrival credited in this part, as if the message started here.
-    local_arrival: Option<u64>,
     deferred: bool,
     delivered_before_size: u64,
     bytes_after_size: u64,
-    /// Recipients of deliveries before any size line in this part: their bytes are known
-    /// only from the part before.
-    unsized_recipients: Vec<Box<[u8]>>,
+    /// Recipients (in `names`) of deliveries before any size line in this part: their
+    /// bytes are known only from the part before.
+    unsized_recipients: Vec<Span>,
     /// The run ended (finishing line, or a silence) before the end of the part.
     ended: bool,
 }
@@ -340,7 +292,6 @@ impl Pending {
             sender: None,
             client: None,
             size_at_received: None,
-            local_arrival: None,
             deferred: false,
             delivered_before_size: 0,
             bytes_after_size: 0,
@@ -349,7 +300,18 @@ impl Pending {
         }
     }
 
+    /// The size of the arrival this run makes on its own, as if the message started here:
+    /// at its first received line if a size was known by then, else at its first size line.
+    fn local_arrival(&self) -> Option<u64> {
+        if self.received {
+            self.size_at_received.or(self.first_size)
+        } else {
+            None
+        }
+    }
+
     fn take(&mut self, news: LineNews<'_>, parties: &mut Parties, names: &mut Vec<u8>) {
+        let arrived = self.local_arrival().is_some();
         if self.size.is_none() && news.size.is_some() {
             self.first_size = news.size;
             self.sender = Some(Span::store(names, news.sender.unwrap_or_default()));
@@ -360,12 +322,9 @@ impl Pending {
             self.size_at_received = self.size;
             self.client = news.client.map(|c| Span::store(names, c));
         }
-        if self.local_arrival.is_none() && self.received {
-            if let Some(size) = self.size {
-                self.local_arrival = Some(size);
-                let sender = self.sender.map_or(&b""[..], |s| s.get(names));
-                parties.arrival(sender, self.client.map(|c| c.get(names)), size, false);
-            }
+        if let (false, Some(size)) = (arrived, self.local_arrival()) {
+            let sender = self.sender.map_or(&b""[..], |s| s.get(names));
+            parties.arrival(sender, self.client.map(|c| c.get(names)), size, false);
         }
         self.deferred |= news.deferred;
         if news.delivered {
@@ -377,7 +336,7 @@ impl Pending {
         if let Some(recipient) = news.recipient {
             parties.delivery(recipient, self.size.unwrap_or(0), news.delay_ms);
             if self.size.is_none() {
-                self.unsized_recipients.push(recipient.into());
+                self.unsized_recipients.push(Span::store(names, recipient));
             }
         }
     }
@@ -401,7 +360,7 @@ impl Pending {
                 (size, sender, client)
             })
         } else {
-            let size = self.local_arrival?;
+            let size = self.local_arrival()?;
             Some((size, sender?, client))
         }
     }
@@ -423,7 +382,7 @@ impl Pending {
         if before.is_blank() {
             return;
         }
-        if let Some(size) = self.local_arrival {
+        if let Some(size) = self.local_arrival() {
             let sender = self.sender.map_or(&b""[..], |s| s.get(names));
             parties.arrival(sender, self.client.map(|c| c.get(names)), size, true);
         }
@@ -432,7 +391,7 @@ impl Pending {
         }
         let size = before.size.unwrap_or(0);
         for recipient in &self.unsized_recipients {
-            parties.delivery_bytes(recipient, size);
+            parties.delivery_bytes(recipient.get(names), size);
         }
     }
 
@@ -541,7 +500,16 @@ impl MessageTracker {
                 live.last = time.or(live.last);
                 match self.pending.get_mut(live.pending as usize) {
                     Some(run) => run.take(news, parties, &mut self.names),
-                    None => live.state.apply(news, &mut self.totals, parties),
+                    None => {
+                        // A message known to be new (after a silence): its state is at hand,
+                        // so the line is a run of one, resolved at once.
+                        let mut run = Pending::new(key, time);
+                        run.take(news, parties, &mut self.names);
+                        let before = std::mem::take(&mut live.state);
+                        run.resolve(&before, &mut self.totals, &self.names);
+                        run.correct(&before, parties, &self.names);
+                        live.state = run.state_after(before, &self.names);
+                    }
                 }
                 if finishes {
                     if let Some(run) = self.pending.get_mut(live.pending as usize) {
@@ -1009,5 +977,71 @@ mod tests {
         acc.append(tracker_over(&[("A1", 5, false)]), &mut Parties::default());
         acc.resolve_as_start();
         assert_eq!(acc.totals.messages, 2);
+    }
+
+    #[test]
+    fn an_id_reused_after_a_silence_credits_each_message_to_its_own_sender() {
+        let later = MESSAGE_LIFETIME_SECS + 10;
+        let arrival = |sender: &'static [u8], size| LineNews {
+            received: true,
+            size: Some(size),
+            sender: Some(sender),
+            client: Some(b"h[192.0.2.1]"),
+            ..LineNews::default()
+        };
+        let delivery = LineNews {
+            delivered: true,
+            recipient: Some(b"r@x.test"),
+            ..LineNews::default()
+        };
+        let lines = [
+            (0, arrival(b"first@a.test", 10)),
+            (1, delivery),
+            (later, arrival(b"second@b.test", 20)),
+            (later + 1, delivery),
+        ];
+        let run = |part: &[(i64, LineNews<'static>)]| {
+            let mut t = MessageTracker::default();
+            let mut p = Parties::default();
+            for (time, news) in part {
+                t.observe(b"A1", Some(*time), false, *news, &mut p);
+            }
+            (t, p)
+        };
+        let sorted = |t: &crate::parties::Tally<crate::parties::Traffic>| {
+            let mut rows: Vec<_> = t
+                .rows()
+                .into_iter()
+                .map(|(k, v)| (k, v.messages, v.bytes))
+                .collect();
+            rows.sort();
+            rows
+        };
+        for cut in 0..=lines.len() {
+            let mut acc = MessageTracker::default();
+            let mut parties = Parties::default();
+            for part in [&lines[..cut], &lines[cut..]] {
+                let (t, mut p) = run(part);
+                acc.resolve_as_start();
+                acc.append(t, &mut p);
+                parties.add(p);
+            }
+            acc.resolve_as_start();
+            assert_eq!(acc.totals.messages, 2, "cut at {cut}");
+            assert_eq!(acc.totals.bytes_received, 30, "cut at {cut}");
+            assert_eq!(
+                sorted(&parties.senders),
+                vec![
+                    ("first@a.test".to_string(), 1, 10),
+                    ("second@b.test".to_string(), 1, 20)
+                ],
+                "cut at {cut}"
+            );
+            assert_eq!(
+                sorted(&parties.recipients),
+                vec![("r@x.test".to_string(), 2, 30)],
+                "cut at {cut}"
+            );
+        }
     }
 }

@@ -288,7 +288,10 @@ fn party_tables_in_csv_text_and_merge() {
     smtplog()
         .args(["report", "--format", "csv", "--by", "sender,code", log])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--by sender is a table of its own and cannot be combined",
+        ));
     let text = smtplog()
         .args(["report", "--top", "3", log])
         .output()
@@ -333,4 +336,32 @@ fn party_tables_in_csv_text_and_merge() {
     assert_eq!(sum(&twice, "recipients", "messages"), 2 * 277);
     let partial = merged(&full, &top);
     assert_eq!(partial["parties"]["senders"]["accuracy"], "at_least");
+}
+
+#[test]
+fn sampled_tables_list_no_top_rows_and_json_keeps_the_top_each_way() {
+    let log = testdata("real/postfix-maillog.log");
+    let log = log.to_str().unwrap();
+    let out = smtplog()
+        .args(["report", "--year", "2026", "--max-distinct", "20", log])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("(tables over --max-distinct keep a reproducible sample"));
+    let senders = text.split("Top senders by messages").nth(1).unwrap();
+    assert!(senders.trim_start_matches(['\n', '-']).starts_with("  (~"));
+    assert!(senders.contains("more than --max-distinct; raise it to list them"));
+    // JSON with --top 2: the two busiest senders by messages and the two biggest by size.
+    let r = report_json(&["--top", "2", log]);
+    let t = &r["parties"]["senders"];
+    assert_eq!(t["complete"], false);
+    let rows = t["rows"].as_array().unwrap();
+    assert!((2..=4).contains(&rows.len()));
+    let full = report_json(&["--top", "0", log]);
+    let all = full["parties"]["senders"]["rows"].as_array().unwrap();
+    let mut by_bytes = all.clone();
+    by_bytes.sort_by_key(|r| std::cmp::Reverse(r["bytes"].as_u64().unwrap()));
+    for wanted in all.iter().take(2).chain(by_bytes.iter().take(2)) {
+        assert!(rows.contains(wanted), "missing {wanted}");
+    }
 }

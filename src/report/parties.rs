@@ -98,6 +98,16 @@ fn accuracy<S: crate::parties::Stats>(tally: &Tally<S>) -> Accuracy {
     }
 }
 
+fn table<R>(distinct: u64, accuracy: Accuracy, rows: Vec<R>) -> Table<R> {
+    Table {
+        distinct,
+        accuracy,
+        // Every key, exactly: what `merge` needs to add tables up.
+        complete: accuracy == Accuracy::Exact,
+        rows,
+    }
+}
+
 fn traffic_table(tally: &Tally<Traffic>) -> Table<TrafficRow> {
     let mut rows: Vec<TrafficRow> = tally
         .rows()
@@ -109,12 +119,7 @@ fn traffic_table(tally: &Tally<Traffic>) -> Table<TrafficRow> {
         })
         .collect();
     rows.sort_by(|a, b| b.messages.cmp(&a.messages).then_with(|| a.key.cmp(&b.key)));
-    Table {
-        distinct: tally.distinct().count,
-        accuracy: accuracy(tally),
-        complete: tally.is_exact() && !tally.is_partial(),
-        rows,
-    }
+    table(tally.distinct().count, accuracy(tally), rows)
 }
 
 fn domain_table(tally: &Tally<DomainTraffic>) -> Table<DomainRow> {
@@ -141,12 +146,7 @@ fn domain_table(tally: &Tally<DomainTraffic>) -> Table<DomainRow> {
     // Domains delivered to, as pflogsumm counts them; the rows also list domains that
     // only saw deferrals or bounces.
     let delivered_to = rows.iter().filter(|r| r.delivered > 0).count() as u64;
-    Table {
-        distinct: delivered_to * tally.scale(),
-        accuracy: accuracy(tally),
-        complete: tally.is_exact() && !tally.is_partial(),
-        rows,
-    }
+    table(delivered_to * tally.scale(), accuracy(tally), rows)
 }
 
 impl PartiesOut {
@@ -159,6 +159,17 @@ impl PartiesOut {
             recipients: traffic_table(&parties.recipients),
             recipient_domains: domain_table(&parties.recipient_domains),
         }
+    }
+
+    /// How each of the five tables was counted.
+    pub fn accuracies(&self) -> [Accuracy; 5] {
+        [
+            self.senders.accuracy,
+            self.sender_domains.accuracy,
+            self.sending_hosts.accuracy,
+            self.recipients.accuracy,
+            self.recipient_domains.accuracy,
+        ]
     }
 
     /// Keep the rows a `--top n` report shows: the top `n` by messages and the top `n`

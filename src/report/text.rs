@@ -201,11 +201,7 @@ fn parties(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::R
         distinct(&p.recipient_domains),
         p.recipient_domains.rows.len()
     )?;
-    if [&p.senders, &p.recipients]
-        .iter()
-        .any(|t| t.accuracy == Accuracy::Estimated)
-        || p.recipient_domains.accuracy == Accuracy::Estimated
-    {
+    if p.accuracies().contains(&Accuracy::Estimated) {
         writeln!(
             out,
             "  (tables over --max-distinct keep a reproducible sample of their keys; raise it for all)"
