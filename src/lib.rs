@@ -18,6 +18,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod blocklists;
 pub mod catalogue;
 pub mod code;
 pub mod explain;

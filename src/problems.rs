@@ -249,6 +249,17 @@ impl<K: Ord> Grouped<K> {
         group.add(reason.to_string(), 1, &example);
     }
 
+    /// Count one text under a key as it is written (escaped and cut to length, but not
+    /// normalised), for the few texts whose numbers are the point.
+    pub fn record_literal(&mut self, key: K, text: &[u8]) {
+        let text = literal(text);
+        let group = self.groups.entry(key).or_default();
+        match group.reasons.get_mut(&text) {
+            Some(stats) if group.collapsed.is_none() => stats.count += 1,
+            _ => group.add(text, 1, &[]),
+        }
+    }
+
     /// Add a table of the lines that follow (or of another log): counts add up, examples
     /// keep their order of appearance.
     pub fn add(&mut self, other: Grouped<K>) {
@@ -321,7 +332,18 @@ pub fn normalise(text: &[u8]) -> String {
     let text = m.token_with_digits.replace_all(&text, "*");
     let text = m.number.replace_all(&text, "*");
     let text = m.spaces.replace_all(&text, " ");
-    let text = text.trim();
+    shorten(text.trim())
+}
+
+/// A text escaped, with runs of white space made one and cut after 240 characters.
+pub fn literal(text: &[u8]) -> String {
+    let text = escape_bytes(text);
+    let text = masks().spaces.replace_all(&text, " ");
+    shorten(text.trim())
+}
+
+/// A text cut after 240 characters, marked with `…`: a row stays one line.
+fn shorten(text: &str) -> String {
     match text.char_indices().nth(240) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),

@@ -628,6 +628,8 @@ pub struct Summary {
     pub diagnostics: DiagnosticTable,
     /// Connection-level counters, indexed like [`Counter::ALL`].
     pub counters: [u64; Counter::ALL.len()],
+    /// postscreen DNSBL ranks and dnsblog listings.
+    pub blocklists: crate::blocklists::Blocklists,
     /// Delivered lines that forwarded the message (Postfix `forwarded as`).
     pub forwarded: u64,
     /// Delays of delivered lines.
@@ -733,10 +735,20 @@ impl Summary {
                 program: String::from_utf8_lossy(line.program).into_owned(),
                 severity,
             };
-            self.diagnostics.record(key, line.reason, None);
+            if severity == crate::parse::Severity::Info {
+                // The master daemon's own messages are few and say what they mean
+                // (`version 3.7.11`, `signal 15`): listed as written, not normalised.
+                self.diagnostics
+                    .record_literal(key, line.reason.unwrap_or_default());
+            } else {
+                self.diagnostics.record(key, line.reason, None);
+            }
         }
         if let Some(counter) = line.counter {
             self.counters[counter as usize] += 1;
+        }
+        if let Some(dnsbl) = line.dnsbl {
+            self.blocklists.record(dnsbl);
         }
         if line.event == Some(Event::Delivered) {
             self.forwarded += u64::from(line.forwarded);
@@ -806,6 +818,7 @@ impl Summary {
         self.extra.add(&other.extra);
         self.problems.add(other.problems);
         self.diagnostics.add(other.diagnostics);
+        self.blocklists.add(other.blocklists);
         for (mine, theirs) in self.counters.iter_mut().zip(other.counters) {
             *mine += theirs;
         }

@@ -24,6 +24,9 @@ fn warnings_by_daemon_match_pflogsumm() {
     let r = postfix();
     let mut totals = std::collections::BTreeMap::new();
     for d in r["diagnostics"].as_array().unwrap() {
+        if d["severity"] == "info" {
+            continue; // master daemon messages: their own test
+        }
         assert_eq!(d["severity"], "warning");
         *totals
             .entry(d["program"].as_str().unwrap().to_string())
@@ -36,6 +39,68 @@ fn warnings_by_daemon_match_pflogsumm() {
             .map(|(k, v)| (k.to_string(), v))
             .collect();
     assert_eq!(totals, want);
+}
+
+/// pflogsumm's "Master daemon messages" section, as (count, text) rows.
+fn pflogsumm_master_messages() -> Vec<(u64, String)> {
+    let saved = std::fs::read_to_string(testdata("real/postfix-maillog.pflogsumm.txt")).unwrap();
+    let section = saved
+        .split("Master daemon messages\n----------------------\n")
+        .nth(1)
+        .expect("pflogsumm's output has the section");
+    section
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| {
+            let (count, text) = l.trim().split_once("   ").unwrap();
+            (count.parse().unwrap(), text.trim().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn master_daemon_messages_match_pflogsumm() {
+    let want = pflogsumm_master_messages();
+    assert_eq!(want.len(), 2, "{want:?}");
+    let r = postfix();
+    let mut got: Vec<(u64, String)> = r["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "info")
+        .map(|d| {
+            assert_eq!(d["program"], "master");
+            (
+                d["count"].as_u64().unwrap(),
+                d["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want = want;
+    want.sort();
+    assert_eq!(got, want);
+
+    let out = smtplog()
+        .args(["report", "--year", "2026"])
+        .arg(testdata("real/postfix-maillog.log"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let section = text
+        .split("Master daemon messages\n----------------------\n")
+        .nth(1)
+        .expect("text has the section");
+    assert!(
+        section.starts_with(
+            "        1  daemon started -- version 3.7.11, configuration /etc/postfix\n        1  terminating on signal 15\n"
+        ),
+        "{section}"
+    );
+    // Not warnings: the warnings section does not list them.
+    let warnings = text.split("Warnings, errors").nth(1).unwrap();
+    let warnings = warnings.split("Master daemon messages").next().unwrap();
+    assert!(!warnings.contains("daemon started"), "{warnings}");
 }
 
 #[test]
@@ -364,4 +429,118 @@ fn sampled_tables_list_no_top_rows_and_json_keeps_the_top_each_way() {
     for wanted in all.iter().take(2).chain(by_bytes.iter().take(2)) {
         assert!(rows.contains(wanted), "missing {wanted}");
     }
+}
+
+#[test]
+fn postscreen_blocklists_and_master_messages() {
+    let log = testdata("postscreen/mail.log");
+    let log = log.to_str().unwrap();
+    let r = report_json(&[log]);
+    assert_eq!(
+        r["connections"],
+        json!({
+            "postscreen connections": 6,
+            "postscreen PASS NEW": 1,
+            "postscreen PASS OLD": 1,
+            "postscreen PREGREET": 1,
+            "postscreen HANGUP": 1,
+            "postscreen DNSBL listed": 4,
+            "smtpd connections": 2,
+        })
+    );
+    assert_eq!(
+        r["blocklists"],
+        json!({
+            "ranks": [
+                {"rank": 2, "count": 1},
+                {"rank": 3, "count": 2},
+                {"rank": 7, "count": 1},
+            ],
+            "listings": [
+                {"list": "zen.dnsbl.test", "reply": "127.0.0.4", "count": 3},
+                {"list": "bl.other.test", "reply": "127.0.0.2", "count": 2},
+                {"list": "zen.dnsbl.test", "reply": "127.0.0.2", "count": 1},
+            ],
+        })
+    );
+    assert_eq!(r["by_event"]["rejected"], 3);
+    let diagnostics: Vec<(String, String, u64)> = r["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["severity"].as_str().unwrap().to_string(),
+                d["program"].as_str().unwrap().to_string(),
+                d["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let count = |severity: &str, program: &str| -> u64 {
+        diagnostics
+            .iter()
+            .filter(|(s, p, _)| s == severity && p == program)
+            .map(|(_, _, n)| n)
+            .sum()
+    };
+    assert_eq!(count("info", "master"), 3);
+    assert_eq!(count("warning", "master"), 1);
+    assert_eq!(count("warning", "anvil"), 1);
+
+    // The same for any chunk size and thread count.
+    for extra in [["--chunk-size", "300"], ["-j", "1"]] {
+        let again = report_json(&[extra[0], extra[1], log]);
+        assert_eq!(again["blocklists"], r["blocklists"], "{extra:?}");
+        assert_eq!(again["diagnostics"], r["diagnostics"], "{extra:?}");
+    }
+
+    // Text: the ranks, the lists and master's messages, each in its section.
+    let out = smtplog()
+        .args(["report", "--year", "2026", log])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let section = text.split("DNS blocklists\n").nth(1).expect("{text}");
+    assert!(
+        section.contains("  DNSBL RANK   CLIENTS\n           2         1\n           3         2\n           7         1\n"),
+        "{section}"
+    );
+    assert!(
+        section.contains("          3  127.0.0.4        zen.dnsbl.test\n"),
+        "{section}"
+    );
+    let master = text
+        .split("Master daemon messages\n")
+        .nth(1)
+        .expect("{text}");
+    assert!(
+        master.contains("        1  reload -- version 3.7.11"),
+        "{master}"
+    );
+
+    // merge of two copies doubles every count.
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("a.json");
+    std::fs::write(&saved, r.to_string()).unwrap();
+    let out = smtplog()
+        .args(["merge", "--format", "json"])
+        .arg(&saved)
+        .arg(&saved)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        merged["blocklists"]["ranks"][1],
+        json!({"rank": 3, "count": 4})
+    );
+    assert_eq!(
+        merged["blocklists"]["listings"][0],
+        json!({"list": "zen.dnsbl.test", "reply": "127.0.0.4", "count": 6})
+    );
+    assert_eq!(merged["connections"]["postscreen DNSBL listed"], 8);
 }

@@ -100,10 +100,14 @@ impl Event {
     }
 }
 
-/// How bad a diagnostic line is (Postfix `warning:`, `error:`, `fatal:`, `panic:`).
+/// How bad a diagnostic line is (Postfix `warning:`, `error:`, `fatal:`, `panic:`), or
+/// `info` for what the master daemon says of itself (started, reloaded, stopped).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// A master daemon message that is not a warning (`daemon started`, `reload`,
+    /// `terminating on signal 15`): pflogsumm's "Master daemon messages".
+    Info,
     /// `warning:`
     Warning,
     /// `error:`
@@ -118,6 +122,7 @@ impl Severity {
     /// Name used in reports.
     pub fn name(self) -> &'static str {
         match self {
+            Severity::Info => "info",
             Severity::Warning => "warning",
             Severity::Error => "error",
             Severity::Fatal => "fatal",
@@ -173,6 +178,20 @@ impl Counter {
         Counter::PostscreenHangup,
         Counter::EximConnect,
     ];
+}
+
+/// What a line says about DNS blocklists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dnsbl<'a> {
+    /// postscreen `DNSBL rank N for [ip]:port`: the client's combined blocklist score.
+    Rank(u32),
+    /// dnsblog `addr IP listed by domain LIST as REPLY`: one blocklist listed a client.
+    Listed {
+        /// The blocklist's domain (`zen.spamhaus.org`).
+        list: &'a [u8],
+        /// What it answered (`127.0.0.4`).
+        reply: &'a [u8],
+    },
 }
 
 /// How a line was understood.
@@ -235,6 +254,8 @@ pub struct ParsedLine<'a> {
     pub client: Option<&'a [u8]>,
     /// The recipient of a delivery status line (Postfix `to=<..>`, Exim `=>`/`==`/`**`).
     pub recipient: Option<&'a [u8]>,
+    /// A postscreen DNSBL rank or a dnsblog listing.
+    pub dnsbl: Option<Dnsbl<'a>>,
 }
 
 impl<'a> ParsedLine<'a> {
@@ -262,6 +283,7 @@ impl<'a> ParsedLine<'a> {
             sender: None,
             client: None,
             recipient: None,
+            dnsbl: None,
         }
     }
 

@@ -1,8 +1,8 @@
 //! Postfix message bodies, by daemon.
 
 use super::{
-    between, is_common_diagnostic, parse_u64, seconds_to_ms, stage_of, Counter, Event, Finders,
-    ParsedLine,
+    between, is_common_diagnostic, parse_u64, seconds_to_ms, stage_of, Counter, Dnsbl, Event,
+    Finders, ParsedLine, Severity,
 };
 use crate::code::parse_enhanced;
 
@@ -394,6 +394,9 @@ pub(super) fn parse<'a>(
                 return true;
             }
             out.counter = connection_counter(daemon, rest);
+            if out.counter == Some(Counter::PostscreenDnsbl) {
+                out.dnsbl = dnsbl_rank(rest).map(Dnsbl::Rank);
+            }
             is_smtpd_info(rest) || is_common_diagnostic(rest, out)
         }
         b"smtp" | b"lmtp" => {
@@ -456,7 +459,43 @@ pub(super) fn parse<'a>(
             out.finishes_message = out.message_id.is_some() && rest == b"removed";
             true
         }
-        // master, anvil, scache, dnsblog, tlsmgr, ...: nothing they say is a reply.
-        _ => true,
+        b"master" => {
+            // Whatever master says that is not a warning is about itself: started,
+            // reloaded, stopped (pflogsumm's "Master daemon messages").
+            if !is_common_diagnostic(rest, out) && out.message_id.is_none() {
+                out.severity = Some(Severity::Info);
+                out.reason = Some(rest);
+            }
+            true
+        }
+        b"dnsblog" => {
+            out.dnsbl = dnsblog_listing(rest);
+            out.dnsbl.is_some() || is_common_diagnostic(rest, out)
+        }
+        // anvil, scache, tlsmgr, postlog, ...: nothing they say is a reply, but their
+        // warnings count like any daemon's.
+        _ => {
+            is_common_diagnostic(rest, out);
+            true
+        }
     }
+}
+
+/// The rank of a postscreen `DNSBL rank 3 for [192.0.2.1]:64273`.
+fn dnsbl_rank(rest: &[u8]) -> Option<u32> {
+    let digits = rest.strip_prefix(b"DNSBL rank ")?;
+    let end = digits.iter().position(|b| !b.is_ascii_digit())?;
+    parse_u64(&digits[..end]).and_then(|rank| u32::try_from(rank).ok())
+}
+
+/// A dnsblog `addr 192.0.2.18 listed by domain zen.dnsbl.test as 127.0.0.4`.
+fn dnsblog_listing(rest: &[u8]) -> Option<Dnsbl<'_>> {
+    let after_addr = rest.strip_prefix(b"addr ")?;
+    let at = memchr::memmem::find(after_addr, b" listed by domain ")?;
+    let listed = &after_addr[at + b" listed by domain ".len()..];
+    let as_at = memchr::memmem::find(listed, b" as ")?;
+    Some(Dnsbl::Listed {
+        list: &listed[..as_at],
+        reply: &listed[as_at + 4..],
+    })
 }

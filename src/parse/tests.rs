@@ -278,6 +278,68 @@ fn postscreen_shapes() {
 }
 
 #[test]
+fn blocklist_shapes() {
+    let rank_line = format!("{PF}/postscreen[32]: DNSBL rank 3 for [192.0.2.4]:64273");
+    let rank = full(&rank_line);
+    assert_eq!(rank.dnsbl, Some(Dnsbl::Rank(3)));
+    assert_eq!(rank.counter, Some(Counter::PostscreenDnsbl));
+    // A rank too big for u32 is still the counted line, with no rank to tally.
+    let huge_line = format!("{PF}/postscreen[32]: DNSBL rank 99999999999 for [192.0.2.4]:1");
+    let huge = full(&huge_line);
+    assert_eq!(
+        (huge.dnsbl, huge.counter),
+        (None, Some(Counter::PostscreenDnsbl))
+    );
+    let listed_line =
+        format!("{PF}/dnsblog[33]: addr 192.0.2.18 listed by domain zen.dnsbl.test as 127.0.0.4");
+    let listed = full(&listed_line);
+    assert_eq!(
+        listed.dnsbl,
+        Some(Dnsbl::Listed {
+            list: b"zen.dnsbl.test",
+            reply: b"127.0.0.4"
+        })
+    );
+    assert_eq!(listed.kind, LineKind::Mail(Mta::Postfix));
+    // Anything else dnsblog says is still understood, and never a listing.
+    let other_line = format!("{PF}/dnsblog[33]: addr 192.0.2.18 blocked?");
+    let other = full(&other_line);
+    assert_eq!(
+        (other.kind, other.dnsbl),
+        (LineKind::Unrecognised(Mta::Postfix), None)
+    );
+}
+
+#[test]
+fn master_messages_are_info_and_warnings_count_for_every_daemon() {
+    let started_line =
+        format!("{PF}/master[1]: daemon started -- version 3.7.11, configuration /etc/postfix");
+    let started = full(&started_line);
+    assert_eq!(started.severity, Some(Severity::Info));
+    assert_eq!(
+        started.reason,
+        Some(&b"daemon started -- version 3.7.11, configuration /etc/postfix"[..])
+    );
+    let warned_line =
+        format!("{PF}/master[1]: warning: process /usr/lib/postfix/sbin/smtpd pid 9 exit status 1");
+    let warned = full(&warned_line);
+    assert_eq!(warned.severity, Some(Severity::Warning));
+    for daemon in ["anvil", "tlsmgr", "postlog", "scache"] {
+        let line = format!("{PF}/{daemon}[2]: warning: table lookup failed");
+        let p = full(&line);
+        assert_eq!(
+            (p.severity, p.reason),
+            (Some(Severity::Warning), Some(&b"table lookup failed"[..])),
+            "{line}"
+        );
+        // Their other lines are neither diagnostics nor master messages.
+        let quiet_line = format!("{PF}/{daemon}[2]: statistics: max cache size 1");
+        let quiet = full(&quiet_line);
+        assert_eq!(quiet.severity, None);
+    }
+}
+
+#[test]
 fn proxy_shapes() {
     check(&format!("{PF}/smtpd[33]: 4A5B6C7D8E: proxy-reject: END-OF-MESSAGE: 554 5.7.0 Reject, id=31619-02 - spam; from=<> to=<u2@here.test> proto=SMTP helo=<x>"),
         Some("rejected"), Some(554), Some("5.7.0"), None);

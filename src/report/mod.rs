@@ -2,6 +2,7 @@
 //!
 //! Nothing here counts; nothing in the counting prints.
 
+pub mod blocklists;
 pub mod csv;
 pub mod json;
 pub mod parties;
@@ -243,16 +244,17 @@ pub struct DelayStats {
     pub sum_ms: u64,
 }
 
-/// Warnings, errors, fatal errors and panics by program and normalised text.
+/// Warnings, errors, fatal errors and panics by program and normalised text, and the master
+/// daemon's own messages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiagnosticRow {
     /// MTA.
     pub mta: Mta,
     /// Daemon or program.
     pub program: String,
-    /// warning, error, fatal or panic.
+    /// info (master daemon messages), warning, error, fatal or panic.
     pub severity: crate::parse::Severity,
-    /// Normalised text.
+    /// Normalised text (as written, for master daemon messages).
     pub text: String,
     /// Lines.
     pub count: u64,
@@ -367,6 +369,9 @@ pub struct Report {
     /// Connection counters (smtpd, postscreen, Exim).
     #[serde(default)]
     pub connections: BTreeMap<String, u64>,
+    /// postscreen DNSBL ranks and dnsblog listings.
+    #[serde(default)]
+    pub blocklists: blocklists::BlocklistsOut,
     /// Delivery delays.
     #[serde(default)]
     pub delays: Option<DelayStats>,
@@ -601,6 +606,7 @@ impl Report {
                 .filter(|(_, n)| *n > 0)
                 .map(|(c, n)| (c.name().to_string(), n))
                 .collect(),
+            blocklists: blocklists::BlocklistsOut::new(&summary.blocklists),
             delays: delay_stats(&summary.delays),
             by_hour: if hours.iter().all(|h| {
                 *h == HourRow {
@@ -885,6 +891,7 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
             .ok_or_else(|| format!("unknown counter {name:?}"))?;
         summary.counters[counter as usize] = *n;
     }
+    summary.blocklists = report.blocklists.to_blocklists();
     if let Some(d) = &report.delays {
         for (bucket, n) in &d.buckets {
             *summary

@@ -277,22 +277,73 @@ fn more_rows(out: &mut dyn Write, total: usize, shown: usize) -> io::Result<()> 
 }
 
 fn diagnostics(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
-    if report.diagnostics.is_empty() {
+    use crate::parse::Severity;
+    let (master, faults): (Vec<_>, Vec<_>) = report
+        .diagnostics
+        .iter()
+        .partition(|d| d.severity == Severity::Info);
+    if !faults.is_empty() {
+        rule(out, "Warnings, errors, fatal errors and panics")?;
+        for d in limit(&faults, options.detail) {
+            writeln!(
+                out,
+                "  {:>7}  {:<8} {:<7} {:<12} {}",
+                d.count,
+                d.mta.name(),
+                d.severity.name(),
+                escape_str(&d.program),
+                escape_str(&d.text)
+            )?;
+        }
+        more_rows(out, faults.len(), options.detail)?;
+    }
+    if !master.is_empty() {
+        rule(out, "Master daemon messages")?;
+        for d in limit(&master, options.detail) {
+            writeln!(out, "  {:>7}  {}", d.count, escape_str(&d.text))?;
+        }
+        more_rows(out, master.len(), options.detail)?;
+    }
+    Ok(())
+}
+
+fn blocklists(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    let b = &report.blocklists;
+    if b.is_empty() {
         return Ok(());
     }
-    rule(out, "Warnings, errors, fatal errors and panics")?;
-    for d in limit(&report.diagnostics, options.detail) {
-        writeln!(
-            out,
-            "  {:>7}  {:<8} {:<7} {:<12} {}",
-            d.count,
-            d.mta.name(),
-            d.severity.name(),
-            escape_str(&d.program),
-            escape_str(&d.text)
-        )?;
+    rule(out, "DNS blocklists")?;
+    if !b.ranks.is_empty() || b.ranks_capped.is_some() {
+        writeln!(out, "  {:>10} {:>9}", "DNSBL RANK", "CLIENTS")?;
+        for row in &b.ranks {
+            writeln!(out, "  {:>10} {:>9}", row.rank, row.count)?;
+        }
+        if let Some(total) = b.ranks_capped {
+            writeln!(out, "  {:>10} {:>9}", "all ranks", total)?;
+        }
     }
-    more_rows(out, report.diagnostics.len(), options.detail)?;
+    if !b.listings.is_empty() || b.listings_capped.is_some() {
+        if !b.ranks.is_empty() || b.ranks_capped.is_some() {
+            writeln!(out)?;
+        }
+        writeln!(out, "  {:>9}  {:<16} BLOCKLIST", "LISTINGS", "REPLY")?;
+        for row in limit(&b.listings, options.detail) {
+            writeln!(
+                out,
+                "  {:>9}  {:<16} {}",
+                row.count,
+                escape_str(&row.reply),
+                escape_str(&row.list)
+            )?;
+        }
+        more_rows(out, b.listings.len(), options.detail)?;
+        if let Some(total) = b.listings_capped {
+            writeln!(
+                out,
+                "  {total:>9}  (too many different lists and replies to list)"
+            )?;
+        }
+    }
     Ok(())
 }
 
@@ -552,6 +603,7 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
 
     hourly(report, out)?;
     delays_and_connections(report, out)?;
+    blocklists(report, options, out)?;
     parties(report, options, out)?;
     diagnostics(report, options, out)?;
 
