@@ -19,6 +19,7 @@ Examples:
   journalctl -u postfix -o short-iso | smtplog report -
   smtplog report --format json /var/log/mail.log > summary.json
   smtplog report --format csv --by code,day /var/log/mail.log > codes.csv
+  smtplog report --format csv --by problem /var/log/mail.log > problems.csv
   smtplog explain 551
   smtplog explain 251 551
 
@@ -86,6 +87,9 @@ struct OutputArgs {
     format: Format,
 
     /// Break counts down by these, comma-separated (CSV rows; an extra table in text).
+    ///
+    /// The values marked "use alone" each name a whole table of their own (senders, problems,
+    /// warnings, blocklists), printed with every row, in CSV or text.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "DIM,...")]
     by: Vec<Dimension>,
 
@@ -221,9 +225,9 @@ pub fn run() -> Result<Outcome> {
     }
 }
 
-/// A sender/recipient table named by `--by` (it must be the only dimension).
-fn party_dimension(by: &[Dimension]) -> Result<Option<Dimension>> {
-    match by.iter().find(|d| d.is_party()) {
+/// A table of its own named by `--by` (sender, problem, ...): it must be the only dimension.
+fn table_dimension(by: &[Dimension]) -> Result<Option<Dimension>> {
+    match by.iter().find(|d| d.is_table()) {
         Some(dim) if by.len() > 1 => bail!(
             "--by {} is a table of its own and cannot be combined with other dimensions",
             dim.name()
@@ -233,11 +237,11 @@ fn party_dimension(by: &[Dimension]) -> Result<Option<Dimension>> {
 }
 
 fn render(report: &Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> {
-    if let Some(dim) = party_dimension(&args.by)? {
+    if let Some(dim) = table_dimension(&args.by)? {
         match args.format {
             Format::Json => report::json::write(report, out)?,
-            Format::Csv => report::csv::write_party(report, dim, out)?,
-            Format::Text => report::text::write_party(report, dim, out)?,
+            Format::Csv => report::csv::write_table(report, dim, out)?,
+            Format::Text => report::text::write_table(report, dim, out)?,
         }
         return Ok(());
     }
@@ -376,7 +380,7 @@ fn emit(report: &Report, args: &OutputArgs) -> Result<()> {
 }
 
 fn run_merge(args: MergeArgs) -> Result<Outcome> {
-    party_dimension(&args.output.by)?;
+    table_dimension(&args.output.by)?;
     let mut total = smtplog::summary::Summary::new();
     for path in &args.reports {
         let text = std::fs::read_to_string(path)
@@ -434,7 +438,7 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
     }
     let inputs: Vec<Input> = args.inputs.iter().map(|a| Input::from_arg(a)).collect();
     let window = window_of(&args)?;
-    party_dimension(&args.output.by)?;
+    table_dimension(&args.output.by)?;
     let options = ScanOptions {
         window,
         filter_ports: args.filter_ports.clone(),

@@ -544,3 +544,105 @@ fn postscreen_blocklists_and_master_messages() {
     );
     assert_eq!(merged["connections"]["postscreen DNSBL listed"], 8);
 }
+
+#[test]
+fn section_tables_in_csv() {
+    let log = testdata("real/postfix-maillog.log");
+    let log = log.to_str().unwrap();
+    let csv_of = |by: &str, log: &str| -> Vec<Vec<String>> {
+        let out = smtplog()
+            .args([
+                "report", "--year", "2026", "--format", "csv", "--by", by, log,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ::csv::Reader::from_reader(&out.stdout[..])
+            .into_records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect()
+    };
+    // Every problem row, with the counts the JSON report has.
+    let r = report_json(&[log]);
+    let problems = csv_of("problem", log);
+    assert_eq!(problems.len(), r["problems"].as_array().unwrap().len());
+    let total: u64 = problems
+        .iter()
+        .map(|row| row[5].parse::<u64>().unwrap())
+        .sum();
+    let want: u64 = r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, want);
+    let user_unknown = problems
+        .iter()
+        .find(|row| row[4].contains("User unknown in virtual mailbox table"))
+        .expect("a user-unknown row");
+    assert_eq!(user_unknown[2..4], ["550".to_string(), "5.1.1".to_string()]);
+    assert!(
+        !user_unknown[7].is_empty(),
+        "advice column: {user_unknown:?}"
+    );
+
+    // Warnings and master messages: pflogsumm's totals.
+    let diagnostics = csv_of("diagnostic", log);
+    let sum = |severity: &str| -> u64 {
+        diagnostics
+            .iter()
+            .filter(|row| row[2] == severity)
+            .map(|row| row[4].parse::<u64>().unwrap())
+            .sum()
+    };
+    assert_eq!((sum("warning"), sum("info")), (318, 2));
+
+    // Blocklists.
+    let postscreen = testdata("postscreen/mail.log");
+    let postscreen = postscreen.to_str().unwrap();
+    assert_eq!(
+        csv_of("dnsbl-rank", postscreen),
+        [["2", "1"], ["3", "2"], ["7", "1"]]
+    );
+    assert_eq!(
+        csv_of("blocklist", postscreen)[0],
+        ["zen.dnsbl.test", "127.0.0.4", "3"]
+    );
+}
+
+#[test]
+fn problem_csv_cells_never_start_a_formula() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("evil.log");
+    std::fs::write(
+        &log,
+        "Nov 24 12:00:00 mx postfix/smtp[1]: 4A5B6C7D8E: to=<=HYPERLINK(\"x\")@evil.test>, relay=mx.evil.test[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=5.0.0, status=bounced (host mx.evil.test[192.0.2.9] said: 550 =cmd|' /C calc'!A0 (in reply to RCPT TO command))\n",
+    )
+    .unwrap();
+    let out = smtplog()
+        .args([
+            "report", "--year", "2026", "--format", "csv", "--by", "problem",
+        ])
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let rows: Vec<csv::StringRecord> = ::csv::Reader::from_reader(&out.stdout[..])
+        .into_records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 1);
+    for cell in rows[0].iter() {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@']),
+            "{cell:?} in {:?}",
+            rows[0]
+        );
+    }
+    assert!(rows[0][4].starts_with("'="), "{:?}", rows[0]);
+}

@@ -41,10 +41,83 @@ pub fn write(
     writer.flush()
 }
 
-/// Write one sender/recipient table (`--by sender`, `--by recipient-domain`, ...), every
-/// row the report holds, busiest first.
-pub fn write_party(report: &Report, dim: Dimension, out: &mut dyn Write) -> io::Result<()> {
+/// Write one table of its own (`--by sender`, `--by problem`, ...), every row the report
+/// holds, in the order the text shows them.
+pub fn write_table(report: &Report, dim: Dimension, out: &mut dyn Write) -> io::Result<()> {
     let mut writer = ::csv::WriterBuilder::new().from_writer(out);
+    match dim {
+        Dimension::Problem => write_problems(report, &mut writer)?,
+        Dimension::Diagnostic => write_diagnostics(report, &mut writer)?,
+        Dimension::DnsblRank => {
+            writer.write_record(["dnsbl_rank", "clients"])?;
+            let b = &report.blocklists;
+            for row in &b.ranks {
+                writer.write_record([row.rank.to_string(), row.count.to_string()])?;
+            }
+            if let Some(total) = b.ranks_capped {
+                writer.write_record(["all ranks".to_string(), total.to_string()])?;
+            }
+        }
+        Dimension::Blocklist => {
+            writer.write_record(["blocklist", "reply", "listings"])?;
+            let b = &report.blocklists;
+            for row in &b.listings {
+                writer.write_record([
+                    csv_cell(&row.list).as_ref(),
+                    csv_cell(&row.reply).as_ref(),
+                    &row.count.to_string(),
+                ])?;
+            }
+            if let Some(total) = b.listings_capped {
+                writer.write_record(["(too many to list)", "", &total.to_string()])?;
+            }
+        }
+        _ => write_party(report, dim, &mut writer)?,
+    }
+    writer.flush()
+}
+
+/// Problems: `event,stage,code,enhanced,reason,count,examples,advice`.
+fn write_problems<W: Write>(report: &Report, writer: &mut ::csv::Writer<W>) -> io::Result<()> {
+    writer.write_record([
+        "event", "stage", "code", "enhanced", "reason", "count", "examples", "advice",
+    ])?;
+    for p in &report.problems {
+        writer.write_record([
+            p.event.map_or("none", |e| e.name()),
+            p.stage.as_deref().unwrap_or_default(),
+            &p.code.map(|c| c.to_string()).unwrap_or_default(),
+            p.enhanced.as_deref().unwrap_or_default(),
+            &csv_cell(&p.reason),
+            &p.count.to_string(),
+            &csv_cell(&p.examples.join(", ")),
+            &csv_cell(&p.advice),
+        ])?;
+    }
+    Ok(())
+}
+
+/// Diagnostics: `mta,program,severity,text,count`.
+fn write_diagnostics<W: Write>(report: &Report, writer: &mut ::csv::Writer<W>) -> io::Result<()> {
+    writer.write_record(["mta", "program", "severity", "text", "count"])?;
+    for d in &report.diagnostics {
+        writer.write_record([
+            d.mta.name(),
+            &csv_cell(&d.program),
+            d.severity.name(),
+            &csv_cell(&d.text),
+            &d.count.to_string(),
+        ])?;
+    }
+    Ok(())
+}
+
+/// A sender/recipient table, busiest first.
+fn write_party<W: Write>(
+    report: &Report,
+    dim: Dimension,
+    writer: &mut ::csv::Writer<W>,
+) -> io::Result<()> {
     let p = &report.parties;
     match p.traffic(dim) {
         Some(table) => {
@@ -81,7 +154,7 @@ pub fn write_party(report: &Report, dim: Dimension, out: &mut dyn Write) -> io::
             }
         }
     }
-    writer.flush()
+    Ok(())
 }
 
 fn advice_for(dim: Dimension, key: &str) -> (String, String) {

@@ -765,6 +765,14 @@ pub enum Dimension {
     Recipient,
     /// Recipient domain: deliveries, deferrals, bounces, delays (use alone).
     RecipientDomain,
+    /// Problems by event, stage, code, enhanced code and reason, with advice (use alone).
+    Problem,
+    /// Warnings, errors, fatal errors, panics and master messages by daemon (use alone).
+    Diagnostic,
+    /// postscreen DNSBL ranks (use alone).
+    DnsblRank,
+    /// dnsblog listings by blocklist and reply (use alone).
+    Blocklist,
 }
 
 impl Dimension {
@@ -784,6 +792,10 @@ impl Dimension {
             Dimension::SendingHost => "sending-host",
             Dimension::Recipient => "recipient",
             Dimension::RecipientDomain => "recipient-domain",
+            Dimension::Problem => "problem",
+            Dimension::Diagnostic => "diagnostic",
+            Dimension::DnsblRank => "dnsbl-rank",
+            Dimension::Blocklist => "blocklist",
         }
     }
 
@@ -797,6 +809,19 @@ impl Dimension {
                 | Dimension::Recipient
                 | Dimension::RecipientDomain
         )
+    }
+
+    /// Whether this names a table of its own (a party table, the problems, ...) that is
+    /// printed whole and alone, rather than a dimension of the facts.
+    pub fn is_table(self) -> bool {
+        self.is_party()
+            || matches!(
+                self,
+                Dimension::Problem
+                    | Dimension::Diagnostic
+                    | Dimension::DnsblRank
+                    | Dimension::Blocklist
+            )
     }
 
     fn value(self, fact: &FactRow) -> String {
@@ -819,7 +844,11 @@ impl Dimension {
             | Dimension::SenderDomain
             | Dimension::SendingHost
             | Dimension::Recipient
-            | Dimension::RecipientDomain => "none".into(),
+            | Dimension::RecipientDomain
+            | Dimension::Problem
+            | Dimension::Diagnostic
+            | Dimension::DnsblRank
+            | Dimension::Blocklist => "none".into(),
         }
     }
 }

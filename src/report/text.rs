@@ -132,12 +132,24 @@ fn traffic_rows(
     Ok(())
 }
 
-/// Write every row of one sender/recipient table (`--by sender`, ...).
-pub fn write_party(report: &Report, dim: super::Dimension, out: &mut dyn Write) -> io::Result<()> {
-    let p = &report.parties;
-    match p.traffic(dim) {
-        Some(table) => traffic_rows(out, &format!("By {}", dim.name()), "KEY", table, false, 0),
-        None => recipient_domains(report, 0, out),
+/// Write every row of one table of its own (`--by sender`, `--by problem`, ...).
+pub fn write_table(report: &Report, dim: super::Dimension, out: &mut dyn Write) -> io::Result<()> {
+    use super::Dimension;
+    let all_rows = TextOptions {
+        top: 0,
+        show_unrecognised: false,
+        detail: 0,
+        problems_first: false,
+    };
+    match dim {
+        Dimension::Problem => problems(report, &all_rows, out),
+        Dimension::Diagnostic => diagnostics(report, &all_rows, out),
+        Dimension::DnsblRank | Dimension::Blocklist => blocklists(report, &all_rows, out),
+        Dimension::RecipientDomain => recipient_domains(report, 0, out),
+        _ => match report.parties.traffic(dim) {
+            Some(table) => traffic_rows(out, &format!("By {}", dim.name()), "KEY", table, false, 0),
+            None => Ok(()),
+        },
     }
 }
 
