@@ -8,7 +8,6 @@
 //! any thread count; the number of distinct keys is then estimated as `kept << level`.
 
 use crate::sanitize::escape_bytes;
-use rustc_hash::FxHashMap as HashMap;
 use std::hash::Hasher;
 
 /// Keys a table keeps exactly before it starts sampling (`--max-distinct`).
@@ -86,16 +85,39 @@ fn sample_hash(key: &[u8]) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Whether a key survives sampling at `level` (its hash starts with `level` zero bits).
-fn passes(key: &[u8], level: u32) -> bool {
-    level == 0 || sample_hash(key) >> (64 - level) == 0
+/// Whether a key with this [`sample_hash`] survives sampling at `level` (its hash starts
+/// with `level` zero bits).
+fn passes(hash: u64, level: u32) -> bool {
+    level == 0 || hash >> (64 - level) == 0
+}
+
+/// The hash the table is placed by, made from the sample hash without reading the key
+/// again. Kept keys share their leading zero bits, which hashbrown would use as tags, so
+/// the bits are mixed once more.
+fn table_hash(entry_hash: u64) -> u64 {
+    (entry_hash ^ (entry_hash >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9)
+}
+
+/// A key's place in the arena, its sample hash and its counts.
+#[derive(Clone, Debug)]
+struct Entry<S> {
+    hash: u64,
+    start: usize,
+    len: usize,
+    stats: S,
 }
 
 /// Counts per key (an address, a domain, a host), exact up to a limit of keys, then a
 /// reproducible hash sample (see the module docs).
+///
+/// Keys live end to end in one arena, not in an allocation each, and each entry keeps its
+/// hash, so adding tables up never hashes a key twice.
 #[derive(Clone, Debug)]
 pub struct Tally<S> {
-    entries: HashMap<Box<[u8]>, S>,
+    entries: hashbrown::HashTable<Entry<S>>,
+    arena: Vec<u8>,
+    /// Arena bytes of keys that were dropped (compacted away once they are half).
+    dead: usize,
     level: u32,
     limit: usize,
     /// Built from reports that listed only some keys (`merge`): counts are lower bounds.
@@ -105,7 +127,9 @@ pub struct Tally<S> {
 impl<S> Default for Tally<S> {
     fn default() -> Self {
         Tally {
-            entries: HashMap::default(),
+            entries: hashbrown::HashTable::new(),
+            arena: Vec::new(),
+            dead: 0,
             level: 0,
             limit: usize::MAX,
             partial: false,
@@ -114,8 +138,39 @@ impl<S> Default for Tally<S> {
 }
 
 impl<S: Stats> Tally<S> {
-    fn kept(&self, key: &[u8]) -> bool {
-        passes(key, self.level)
+    fn key_of<'t>(arena: &'t [u8], entry: &Entry<S>) -> &'t [u8] {
+        &arena[entry.start..entry.start + entry.len]
+    }
+
+    fn find_mut(&mut self, hash: u64, key: &[u8]) -> Option<&mut S> {
+        let arena = &self.arena;
+        self.entries
+            .find_mut(table_hash(hash), |e| {
+                e.hash == hash && Self::key_of(arena, e) == key
+            })
+            .map(|e| &mut e.stats)
+    }
+
+    /// Insert a key known to be absent.
+    fn insert_new(&mut self, hash: u64, key: &[u8], stats: S) {
+        let start = self.arena.len();
+        self.arena.extend_from_slice(key);
+        let entry = Entry {
+            hash,
+            start,
+            len: key.len(),
+            stats,
+        };
+        self.entries
+            .insert_unique(table_hash(hash), entry, |e| table_hash(e.hash));
+        if self.entries.len() > self.limit {
+            self.shrink();
+        }
+    }
+
+    /// Room for about `keys` more keys.
+    fn reserve(&mut self, keys: usize) {
+        self.entries.reserve(keys, |e| table_hash(e.hash));
     }
 
     /// Set the number of keys kept exactly (sampling starts if there are more already).
@@ -132,19 +187,17 @@ impl<S: Stats> Tally<S> {
 
     /// Count something for a key.
     pub fn update(&mut self, key: &[u8], change: impl FnOnce(&mut S)) {
-        if let Some(stats) = self.entries.get_mut(key) {
+        let hash = sample_hash(key);
+        if let Some(stats) = self.find_mut(hash, key) {
             change(stats);
             return;
         }
-        if !self.kept(key) {
+        if !passes(hash, self.level) {
             return;
         }
         let mut stats = S::default();
         change(&mut stats);
-        self.entries.insert(key.into(), stats);
-        if self.entries.len() > self.limit {
-            self.shrink();
-        }
+        self.insert_new(hash, key, stats);
     }
 
     /// Add saved counts for a key (`merge`).
@@ -164,20 +217,52 @@ impl<S: Stats> Tally<S> {
 
     /// Add another table (of the lines that follow, or of another log).
     pub fn add(&mut self, other: Tally<S>) {
+        let level = self.level.max(other.level);
+        if self.entries.is_empty() {
+            // The first part: take it whole, keeping this table's settings.
+            let (limit, partial) = (self.limit, self.partial);
+            *self = other;
+            self.limit = limit;
+            self.partial |= partial;
+            self.level = level;
+            self.retain(|e| !e.stats.is_empty() && passes(e.hash, level));
+            self.shrink();
+            return;
+        }
         self.partial |= other.partial;
-        self.raise_level(other.level);
-        for (key, stats) in other.entries {
-            if stats.is_empty() || !self.kept(&key) {
+        self.raise_level(level);
+        for entry in other.entries {
+            if entry.stats.is_empty() || !passes(entry.hash, level) {
                 continue;
             }
-            match self.entries.get_mut(&key) {
-                Some(mine) => mine.add(&stats),
+            let key = Self::key_of(&other.arena, &entry);
+            match self.find_mut(entry.hash, key) {
+                Some(mine) => mine.add(&entry.stats),
                 None => {
-                    self.entries.insert(key, stats);
+                    // `shrink` runs once below, not per key.
+                    let start = self.arena.len();
+                    self.arena.extend_from_slice(key);
+                    let moved = Entry { start, ..entry };
+                    self.entries
+                        .insert_unique(table_hash(moved.hash), moved, |e| table_hash(e.hash));
                 }
             }
         }
         self.shrink();
+    }
+
+    /// Keep the entries `keep` says to, counting the arena bytes of the others as dead.
+    fn retain(&mut self, mut keep: impl FnMut(&Entry<S>) -> bool) {
+        let mut dropped = 0;
+        self.entries.retain(|e| {
+            let kept = keep(e);
+            if !kept {
+                dropped += e.len;
+            }
+            kept
+        });
+        self.dead += dropped;
+        self.compact_if_sparse();
     }
 
     /// Distinct keys: exact, or estimated from the sample.
@@ -200,8 +285,23 @@ impl<S: Stats> Tally<S> {
         if level > self.level {
             self.level = level.min(63);
             let level = self.level;
-            self.entries.retain(|key, _| passes(key, level));
+            self.retain(|e| passes(e.hash, level));
         }
+    }
+
+    /// Copy the live keys to a new arena once dropped keys take half of it.
+    fn compact_if_sparse(&mut self) {
+        if self.dead < 4096 || self.dead * 2 < self.arena.len() {
+            return;
+        }
+        let mut arena = Vec::with_capacity(self.arena.len() - self.dead);
+        for e in self.entries.iter_mut() {
+            let start = arena.len();
+            arena.extend_from_slice(&self.arena[e.start..e.start + e.len]);
+            e.start = start;
+        }
+        self.arena = arena;
+        self.dead = 0;
     }
 
     /// How many keys each kept key stands for (1 while exact).
@@ -218,7 +318,7 @@ impl<S: Stats> Tally<S> {
     pub fn rows(&self) -> Vec<(String, S)> {
         self.entries
             .iter()
-            .map(|(key, stats)| (escape_bytes(key), stats.clone()))
+            .map(|e| (escape_bytes(Self::key_of(&self.arena, e)), e.stats.clone()))
             .collect()
     }
 
@@ -237,12 +337,19 @@ impl Tally<Traffic> {
     /// Take back a credit made earlier (a guess that a message started in a part of the
     /// log), forgetting the key when nothing is left.
     pub fn subtract(&mut self, key: &[u8], taken: Traffic) {
-        if let Some(mine) = self.entries.get_mut(key) {
-            mine.messages = mine.messages.saturating_sub(taken.messages);
-            mine.bytes = mine.bytes.saturating_sub(taken.bytes);
-            if mine.is_empty() {
-                self.entries.remove(key);
-            }
+        let hash = sample_hash(key);
+        let arena = &self.arena;
+        let Ok(mut found) = self.entries.find_entry(table_hash(hash), |e| {
+            e.hash == hash && Self::key_of(arena, e) == key
+        }) else {
+            return;
+        };
+        let stats = &mut found.get_mut().stats;
+        stats.messages = stats.messages.saturating_sub(taken.messages);
+        stats.bytes = stats.bytes.saturating_sub(taken.bytes);
+        if stats.is_empty() {
+            let (removed, _) = found.remove();
+            self.dead += removed.len;
         }
     }
 }
@@ -319,9 +426,9 @@ pub struct Parties {
 impl Parties {
     /// Room for about `keys` keys in each per-address table (a part of the log).
     pub fn reserve(&mut self, keys: usize) {
-        self.senders.entries.reserve(keys);
-        self.clients.entries.reserve(keys);
-        self.recipients.entries.reserve(keys);
+        self.senders.reserve(keys);
+        self.clients.reserve(keys);
+        self.recipients.reserve(keys);
     }
 
     /// Set how many keys each table keeps exactly.
