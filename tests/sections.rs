@@ -416,6 +416,16 @@ fn sampled_tables_list_no_top_rows_and_json_keeps_the_top_each_way() {
     let senders = text.split("Top senders by messages").nth(1).unwrap();
     assert!(senders.trim_start_matches(['\n', '-']).starts_with("  (~"));
     assert!(senders.contains("more than --max-distinct; raise it to list them"));
+    // The recipient-domain table too (3 domains over a limit of 1).
+    let out = smtplog()
+        .args(["report", "--year", "2026", "--max-distinct", "1", log])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let domains = text.split("Recipient domains\n").nth(1).unwrap();
+    let domains = domains.split("\n\n").next().unwrap();
+    assert!(domains.contains("more than --max-distinct"), "{domains}");
+    assert!(!domains.contains("DOMAIN"), "{domains}");
     // JSON with --top 2: the two busiest senders by messages and the two biggest by size.
     let r = report_json(&["--top", "2", log]);
     let t = &r["parties"]["senders"];

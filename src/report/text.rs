@@ -159,6 +159,15 @@ fn recipient_domains(report: &Report, top: usize, out: &mut dyn Write) -> io::Re
         return Ok(());
     }
     rule(out, "Recipient domains")?;
+    if d.accuracy == Accuracy::Estimated {
+        // As for the other tables: a sample's busiest domains need not be the busiest.
+        writeln!(
+            out,
+            "  ({} distinct: more than --max-distinct; raise it to list them)",
+            distinct(d)
+        )?;
+        return Ok(());
+    }
     writeln!(
         out,
         "  {:>9}  {:>10}  {:>8}  {:>7}  {:>9}  {:>9}  DOMAIN",
