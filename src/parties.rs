@@ -440,13 +440,34 @@ impl Parties {
         self.recipient_domains.set_limit(limit);
     }
 
-    /// A message arrived: credit its sender, their domain and the sending host
-    /// (`undo`: take back a credit made earlier).
-    pub fn arrival(&mut self, sender: &[u8], client: Option<&[u8]>, size: u64, undo: bool) {
+    /// A message arrived: credit its sender, their domain and the sending host.
+    pub fn arrival(&mut self, sender: &[u8], client: Option<&[u8]>, size: u64) {
         let traffic = Traffic {
             messages: 1,
             bytes: size,
         };
+        self.each_arrival_key(sender, client, |table, key| {
+            table.update(key, |t| t.add(&traffic))
+        });
+    }
+
+    /// Take back an arrival credited earlier (a guess that a message started in a part of
+    /// the log, proved wrong), forgetting keys with nothing left.
+    pub fn take_back_arrival(&mut self, sender: &[u8], client: Option<&[u8]>, size: u64) {
+        let traffic = Traffic {
+            messages: 1,
+            bytes: size,
+        };
+        self.each_arrival_key(sender, client, |table, key| table.subtract(key, traffic));
+    }
+
+    /// Run `apply` on each table an arrival credits, with the arrival's key in it.
+    fn each_arrival_key(
+        &mut self,
+        sender: &[u8],
+        client: Option<&[u8]>,
+        mut apply: impl FnMut(&mut Tally<Traffic>, &[u8]),
+    ) {
         let client = client.unwrap_or(LOCAL_HOST);
         let tables = [
             (&mut self.senders, sender, KeyKind::Address),
@@ -454,12 +475,7 @@ impl Parties {
             (&mut self.clients, client, KeyKind::Host),
         ];
         for (table, text, kind) in tables {
-            let key = key_into(text, kind, &mut self.scratch);
-            if undo {
-                table.subtract(key, traffic);
-            } else {
-                table.update(key, |t| t.add(&traffic));
-            }
+            apply(table, key_into(text, kind, &mut self.scratch));
         }
     }
 
@@ -626,11 +642,11 @@ mod tests {
     }
 
     #[test]
-    fn undo_forgets_a_key_with_nothing_left() {
+    fn taking_back_forgets_a_key_with_nothing_left() {
         let mut p = Parties::default();
-        p.arrival(b"a@x.test", Some(b"h[192.0.2.1]"), 10, false);
-        p.arrival(b"b@x.test", None, 5, false);
-        p.arrival(b"a@x.test", Some(b"h[192.0.2.1]"), 10, true);
+        p.arrival(b"a@x.test", Some(b"h[192.0.2.1]"), 10);
+        p.arrival(b"b@x.test", None, 5);
+        p.take_back_arrival(b"a@x.test", Some(b"h[192.0.2.1]"), 10);
         assert_eq!(p.senders.len(), 1);
         assert_eq!(
             p.clients.rows(),

@@ -324,7 +324,7 @@ impl Pending {
         }
         if let (false, Some(size)) = (arrived, self.local_arrival()) {
             let sender = self.sender.map_or(&b""[..], |s| s.get(names));
-            parties.arrival(sender, self.client.map(|c| c.get(names)), size, false);
+            parties.arrival(sender, self.client.map(|c| c.get(names)), size);
         }
         self.deferred |= news.deferred;
         if news.delivered {
@@ -384,10 +384,10 @@ impl Pending {
         }
         if let Some(size) = self.local_arrival() {
             let sender = self.sender.map_or(&b""[..], |s| s.get(names));
-            parties.arrival(sender, self.client.map(|c| c.get(names)), size, true);
+            parties.take_back_arrival(sender, self.client.map(|c| c.get(names)), size);
         }
         if let Some((size, sender, client)) = self.arrival(before, names) {
-            parties.arrival(sender, client, size, false);
+            parties.arrival(sender, client, size);
         }
         let size = before.size.unwrap_or(0);
         for recipient in &self.unsized_recipients {
