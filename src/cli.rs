@@ -236,12 +236,12 @@ fn table_dimension(by: &[Dimension]) -> Result<Option<Dimension>> {
     }
 }
 
-fn render(report: &Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> {
+fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> {
     if let Some(dim) = table_dimension(&args.by)? {
         match args.format {
-            Format::Json => report::json::write(report, out)?,
-            Format::Csv => report::csv::write_table(report, dim, out)?,
-            Format::Text => report::text::write_table(report, dim, out)?,
+            Format::Json => report::json::write(&report, out)?,
+            Format::Csv => report::csv::write_table(&report, dim, out)?,
+            Format::Text => report::text::write_table(&report, dim, out)?,
         }
         return Ok(());
     }
@@ -249,7 +249,7 @@ fn render(report: &Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()>
         Format::Json => {
             // Each table keeps the rows the text shows (--top each way); --top 0 keeps all,
             // which `merge` needs to add tables up exactly.
-            let mut report = report.clone();
+            let mut report = report;
             report.parties.keep_top(args.top);
             if !args.by.is_empty() {
                 report = report.with_breakdown(&args.by);
@@ -262,7 +262,7 @@ fn render(report: &Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()>
             } else {
                 args.by.clone()
             };
-            report::csv::write(report, &dims, args.advice, out)?;
+            report::csv::write(&report, &dims, args.advice, out)?;
         }
         Format::Text => {
             let options = report::text::TextOptions {
@@ -271,12 +271,12 @@ fn render(report: &Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()>
                 detail: args.detail,
                 problems_first: args.problems_first,
             };
-            report::text::write(report, &options, out)?;
+            report::text::write(&report, &options, out)?;
             if !args.by.is_empty() {
                 writeln!(out)?;
                 let names: Vec<&str> = args.by.iter().map(|d| d.name()).collect();
                 writeln!(out, "By {}", names.join(", "))?;
-                for row in report::group(report, &args.by) {
+                for row in report::group(&report, &args.by) {
                     writeln!(out, "  {:<40} {:>9}", row.keys.join("  "), row.count)?;
                 }
             }
@@ -357,7 +357,7 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Print or write a report as the output options say.
-fn emit(report: &Report, args: &OutputArgs) -> Result<()> {
+fn emit(report: Report, args: &OutputArgs) -> Result<()> {
     match &args.output {
         Some(path) => {
             let mut buffer = Vec::new();
@@ -398,7 +398,7 @@ fn run_merge(args: MergeArgs) -> Result<Outcome> {
         );
     }
     total.finish();
-    emit(&Report::new(&total), &args.output)?;
+    emit(Report::new(&total), &args.output)?;
     Ok(Outcome::Complete)
 }
 
@@ -465,7 +465,7 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
         bail!("no input could be read");
     }
     let report = Report::new(&outcome.summary);
-    emit(&report, &args.output)?;
+    emit(report, &args.output)?;
     Ok(if outcome.errors.is_empty() {
         Outcome::Complete
     } else {
