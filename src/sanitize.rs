@@ -76,6 +76,20 @@ mod tests {
     }
 
     #[test]
+    fn escaping_twice_changes_nothing() {
+        // `merge` reloads keys a report already escaped: they must come out the same.
+        for raw in [
+            &b"a\x1b[31mred\x00"[..],
+            b"caf\xc3\xa9 \xff\xfe",
+            b"\t\r\n\x07\x7f",
+            b"back\\slash \\u{1b}",
+        ] {
+            let once = escape_bytes(raw);
+            assert_eq!(escape_bytes(once.as_bytes()), once, "{raw:?}");
+        }
+    }
+
+    #[test]
     fn formulas_stay_text() {
         for evil in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\r=x"] {
             let cell = csv_cell(evil);
