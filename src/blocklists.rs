@@ -4,7 +4,7 @@
 //! whole input holds at most [`MAX_KEYS`] keys, and past that it keeps only its total.
 //! Whether a table is capped depends only on the set of keys, never on threads or chunks.
 
-use crate::sanitize::escape_bytes;
+use crate::sanitize::{escape_bytes, shorten};
 use std::collections::BTreeMap;
 
 /// Distinct keys a table keeps before it is summed up as one total.
@@ -93,11 +93,7 @@ impl Listing {
 
 /// Escape a text from a log, cut to [`MAX_TEXT`] characters.
 fn bounded(text: &[u8]) -> String {
-    let text = escape_bytes(text);
-    match text.char_indices().nth(MAX_TEXT) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
-    }
+    shorten(&escape_bytes(text), MAX_TEXT)
 }
 
 /// What postscreen and dnsblog said about DNS blocklists.

@@ -7,7 +7,7 @@
 
 use crate::code::{EnhancedCode, ReplyCode};
 use crate::parse::{Event, ParsedLine};
-use crate::sanitize::escape_bytes;
+use crate::sanitize::{escape_bytes, shorten};
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -332,22 +332,17 @@ pub fn normalise(text: &[u8]) -> String {
     let text = m.token_with_digits.replace_all(&text, "*");
     let text = m.number.replace_all(&text, "*");
     let text = m.spaces.replace_all(&text, " ");
-    shorten(text.trim())
+    shorten(text.trim(), MAX_REASON_CHARS)
 }
+
+/// Longest reason or diagnostic text kept, in characters.
+const MAX_REASON_CHARS: usize = 240;
 
 /// A text escaped, with runs of white space made one and cut after 240 characters.
 pub fn literal(text: &[u8]) -> String {
     let text = escape_bytes(text);
     let text = masks().spaces.replace_all(&text, " ");
-    shorten(text.trim())
-}
-
-/// A text cut after 240 characters, marked with `…`: a row stays one line.
-fn shorten(text: &str) -> String {
-    match text.char_indices().nth(240) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
-    }
+    shorten(text.trim(), MAX_REASON_CHARS)
 }
 
 #[cfg(test)]

@@ -58,6 +58,14 @@ pub fn csv_cell(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// A text cut after `max_chars` characters, marked with `…`, so a row stays one line.
+pub fn shorten(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
