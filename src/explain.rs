@@ -263,14 +263,28 @@ fn field(out: &mut String, heading: &str, text: &str) {
     }
 }
 
-/// The class digit to show for a code the user typed.
-fn entry_view<'a>(cat: &'a Catalogue, entry: &Entry<'a>) -> Option<View<'a>> {
+/// The catalogue's entry for a code the user typed, if it has one.
+fn entry_view<'a>(entry: &Entry<'a>) -> Option<View<'a>> {
     match entry {
         Entry::Reply(_, Some(e)) => Some(reply_view(e)),
         Entry::Enhanced(code, Some(e)) => Some(enhanced_view(e, code.class())),
-        _ => {
-            let _ = cat;
-            None
+        _ => None,
+    }
+}
+
+/// The fields every explanation starts with: class, what it tells the sender, and for an
+/// enhanced code its subject.
+fn class_fields(out: &mut String, cat: &Catalogue, w: &Words, entry: &Entry<'_>, class: Class) {
+    let (label, meaning) = class_line(cat, class);
+    field(out, w.class, &label);
+    field(out, w.meaning_for_sender, &meaning);
+    if let Entry::Enhanced(code, _) = entry {
+        if let Some(subject) = cat.subject(code.subject()) {
+            field(
+                out,
+                w.subject,
+                &format!("{}: {}", subject.name, subject.meaning),
+            );
         }
     }
 }
@@ -283,19 +297,8 @@ fn unknown(cat: &Catalogue, w: &Words, entry: &Entry<'_>) -> String {
             Class::from_digit(code.class()).unwrap_or(Class::Permanent),
         ),
     };
-    let (label, meaning) = class_line(cat, class);
     let mut out = format!("{name}\n\n{}.\n", w.not_in_catalogue);
-    field(&mut out, w.class, &label);
-    field(&mut out, w.meaning_for_sender, &meaning);
-    if let Entry::Enhanced(code, _) = entry {
-        if let Some(subject) = cat.subject(code.subject()) {
-            field(
-                &mut out,
-                w.subject,
-                &format!("{}: {}", subject.name, subject.meaning),
-            );
-        }
-    }
+    class_fields(&mut out, cat, w, entry, class);
     out
 }
 
@@ -304,27 +307,16 @@ pub fn explain_one(query: &str, lang: Lang) -> Result<String, String> {
     let cat = catalogue();
     let w = words(lang);
     let entry = cat.find(query)?;
-    let Some(v) = entry_view(cat, &entry) else {
+    let Some(v) = entry_view(&entry) else {
         return Ok(unknown(cat, w, &entry));
     };
-    let (label, meaning) = class_line(cat, v.class);
     let mut out = format!(
         "{}  {}\n{}\n\n",
         v.name,
         v.title,
         "=".repeat(v.name.len() + 2 + v.title.chars().count())
     );
-    field(&mut out, w.class, &label);
-    field(&mut out, w.meaning_for_sender, &meaning);
-    if let Entry::Enhanced(code, _) = entry {
-        if let Some(subject) = cat.subject(code.subject()) {
-            field(
-                &mut out,
-                w.subject,
-                &format!("{}: {}", subject.name, subject.meaning),
-            );
-        }
-    }
+    class_fields(&mut out, cat, w, &entry, v.class);
     field(&mut out, w.status, v.status);
     field(&mut out, w.defined_in, v.rfc);
     let answers = if matches!(entry, Entry::Enhanced(..)) {
@@ -369,10 +361,10 @@ pub fn compare(a: &str, b: &str, lang: Lang) -> Result<String, String> {
     let cat = catalogue();
     let w = words(lang);
     let (ea, eb) = (cat.find(a)?, cat.find(b)?);
-    let (Some(va), Some(vb)) = (entry_view(cat, &ea), entry_view(cat, &eb)) else {
+    let (Some(va), Some(vb)) = (entry_view(&ea), entry_view(&eb)) else {
         let mut out = String::new();
         for e in [ea, eb] {
-            match entry_view(cat, &e) {
+            match entry_view(&e) {
                 Some(v) => out.push_str(&explain_one(&v.name, lang)?),
                 None => out.push_str(&unknown(cat, w, &e)),
             }

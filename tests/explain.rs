@@ -118,22 +118,7 @@ fn merge_of_two_halves_equals_the_whole() {
             .success();
         parts.push(json);
     }
-    let out = smtplog()
-        .args([
-            "merge",
-            "-f",
-            "json",
-            parts[0].to_str().unwrap(),
-            parts[1].to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut merged: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut merged = merge_json(&parts);
     let mut whole = report_json(&[testdata("real/postfix-maillog.log").to_str().unwrap()]);
     // Reports from different logs are independent: a message whose lines are in both halves
     // counts in each, and its size is known only in the half with its size line. Every

@@ -110,19 +110,12 @@ fn exim_problems() {
 
 #[test]
 fn text_problems_first_and_detail() {
-    let out = smtplog()
-        .args([
-            "report",
-            "--year",
-            "2026",
-            "--problems-first",
-            "--detail",
-            "3",
-        ])
-        .arg(testdata("real/postfix-maillog.log"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = report_text(&[
+        "--problems-first",
+        "--detail",
+        "3",
+        testdata("real/postfix-maillog.log").to_str().unwrap(),
+    ]);
     let problems_at = text.find("Problems by reply code").unwrap();
     assert!(problems_at < text.find("Replies by class").unwrap());
     assert!(text.contains("more; --detail 0 shows all"));

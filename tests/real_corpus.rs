@@ -215,12 +215,7 @@ fn stdin_and_gzip_give_the_same_counts() {
 
 #[test]
 fn text_report_explains_codes() {
-    let out = smtplog()
-        .args(["report", "--year", "2026", &path(POSTFIX)])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = report_text(&[&path(POSTFIX)]);
     for needle in [
         "Replies by code",
         "Mailbox Unavailable",

@@ -81,12 +81,7 @@ fn master_daemon_messages_match_pflogsumm() {
     want.sort();
     assert_eq!(got, want);
 
-    let out = smtplog()
-        .args(["report", "--year", "2026"])
-        .arg(testdata("real/postfix-maillog.log"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = report_text(&[testdata("real/postfix-maillog.log").to_str().unwrap()]);
     let section = text
         .split("Master daemon messages\n----------------------\n")
         .nth(1)
@@ -137,12 +132,7 @@ fn delays_and_connections() {
 
 #[test]
 fn text_shows_the_sections() {
-    let out = smtplog()
-        .args(["report", "--year", "2026"])
-        .arg(testdata("real/postfix-maillog.log"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = report_text(&[testdata("real/postfix-maillog.log").to_str().unwrap()]);
     for needle in [
         "(4 forwarded)",
         "Per-hour traffic",
@@ -337,12 +327,7 @@ fn party_tables_do_not_depend_on_chunks_or_threads() {
 fn party_tables_in_csv_text_and_merge() {
     let log = testdata("real/postfix-maillog.log");
     let log = log.to_str().unwrap();
-    let out = smtplog()
-        .args(["report", "--format", "csv", "--by", "recipient-domain", log])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let csv = String::from_utf8(out.stdout).unwrap();
+    let csv = report_text(&["--format", "csv", "--by", "recipient-domain", log]);
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
@@ -357,12 +342,7 @@ fn party_tables_in_csv_text_and_merge() {
         .stderr(predicates::str::contains(
             "--by sender is a table of its own and cannot be combined",
         ));
-    let text = smtplog()
-        .args(["report", "--top", "3", log])
-        .output()
-        .unwrap()
-        .stdout;
-    let text = String::from_utf8(text).unwrap();
+    let text = report_text(&["--top", "3", log]);
     for section in [
         "Senders and recipients",
         "Recipient domains",
@@ -387,14 +367,12 @@ fn party_tables_in_csv_text_and_merge() {
             .success();
     }
     let merged = |a: &std::path::Path, b: &std::path::Path| -> Value {
-        let out = smtplog()
-            .args(["merge", "--format", "json", "--top", "0"])
-            .arg(a)
-            .arg(b)
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        serde_json::from_slice(&out.stdout).unwrap()
+        merge_json(&[
+            std::path::Path::new("--top"),
+            std::path::Path::new("0"),
+            a,
+            b,
+        ])
     };
     let twice = merged(&full, &full);
     assert_eq!(distinct(&twice, "senders"), (194, "exact".to_string()));
@@ -407,21 +385,13 @@ fn party_tables_in_csv_text_and_merge() {
 fn sampled_tables_list_no_top_rows_and_json_keeps_the_top_each_way() {
     let log = testdata("real/postfix-maillog.log");
     let log = log.to_str().unwrap();
-    let out = smtplog()
-        .args(["report", "--year", "2026", "--max-distinct", "20", log])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = report_text(&["--max-distinct", "20", log]);
     assert!(text.contains("(tables over --max-distinct keep a reproducible sample"));
     let senders = text.split("Top senders by messages").nth(1).unwrap();
     assert!(senders.trim_start_matches(['\n', '-']).starts_with("  (~"));
     assert!(senders.contains("more than --max-distinct; raise it to list them"));
     // The recipient-domain table too (3 domains over a limit of 1).
-    let out = smtplog()
-        .args(["report", "--year", "2026", "--max-distinct", "1", log])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = report_text(&["--max-distinct", "1", log]);
     let domains = text.split("Recipient domains\n").nth(1).unwrap();
     let domains = domains.split("\n\n").next().unwrap();
     assert!(domains.contains("more than --max-distinct"), "{domains}");
@@ -505,11 +475,7 @@ fn postscreen_blocklists_and_master_messages() {
     }
 
     // Text: the ranks, the lists and master's messages, each in its section.
-    let out = smtplog()
-        .args(["report", "--year", "2026", log])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = report_text(&[log]);
     let section = text.split("DNS blocklists\n").nth(1).expect("{text}");
     assert!(
         section.contains("  DNSBL RANK   CLIENTS\n           2         1\n           3         2\n           7         1\n"),
@@ -532,18 +498,7 @@ fn postscreen_blocklists_and_master_messages() {
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("a.json");
     std::fs::write(&saved, r.to_string()).unwrap();
-    let out = smtplog()
-        .args(["merge", "--format", "json"])
-        .arg(&saved)
-        .arg(&saved)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let merged = merge_json(&[&saved, &saved]);
     assert_eq!(
         merged["blocklists"]["ranks"][1],
         json!({"rank": 3, "count": 4})
@@ -559,23 +514,7 @@ fn postscreen_blocklists_and_master_messages() {
 fn section_tables_in_csv() {
     let log = testdata("real/postfix-maillog.log");
     let log = log.to_str().unwrap();
-    let csv_of = |by: &str, log: &str| -> Vec<Vec<String>> {
-        let out = smtplog()
-            .args([
-                "report", "--year", "2026", "--format", "csv", "--by", by, log,
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        ::csv::Reader::from_reader(&out.stdout[..])
-            .into_records()
-            .map(|r| r.unwrap().iter().map(String::from).collect())
-            .collect()
-    };
+    let csv_of = |by: &str, log: &str| report_csv(&["--by", by, log]);
     // Every problem row, with the counts the JSON report has.
     let r = report_json(&[log]);
     let problems = csv_of("problem", log);
@@ -634,20 +573,9 @@ fn problem_csv_cells_never_start_a_formula() {
         "Nov 24 12:00:00 mx postfix/smtp[1]: 4A5B6C7D8E: to=<=HYPERLINK(\"x\")@evil.test>, relay=mx.evil.test[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=5.0.0, status=bounced (host mx.evil.test[192.0.2.9] said: 550 =cmd|' /C calc'!A0 (in reply to RCPT TO command))\n",
     )
     .unwrap();
-    let out = smtplog()
-        .args([
-            "report", "--year", "2026", "--format", "csv", "--by", "problem",
-        ])
-        .arg(&log)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let rows: Vec<csv::StringRecord> = ::csv::Reader::from_reader(&out.stdout[..])
-        .into_records()
-        .map(Result::unwrap)
-        .collect();
+    let rows = report_csv(&["--by", "problem", log.to_str().unwrap()]);
     assert_eq!(rows.len(), 1);
-    for cell in rows[0].iter() {
+    for cell in &rows[0] {
         assert!(
             !cell.starts_with(['=', '+', '-', '@']),
             "{cell:?} in {:?}",

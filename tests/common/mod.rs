@@ -19,19 +19,54 @@ pub fn smtplog() -> Command {
     cmd
 }
 
-/// Run `smtplog report --format json ARGS` and parse its output; asserts exit code 0.
-pub fn report_json(args: &[&str]) -> Value {
-    let out = smtplog()
-        .args(["report", "--format", "json", "--year", "2026"])
-        .args(args)
-        .output()
-        .unwrap();
+/// Run `smtplog ARGS` and return its standard output; asserts exit code 0.
+pub fn stdout_of<I, S>(args: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = smtplog().args(args).output().unwrap();
     assert!(
         out.status.success(),
         "stderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    out.stdout
+}
+
+/// Run `smtplog report --year 2026 ARGS` (text unless ARGS say otherwise) and return what
+/// it printed; asserts exit code 0.
+pub fn report_text(args: &[&str]) -> String {
+    let mut all = vec!["report", "--year", "2026"];
+    all.extend_from_slice(args);
+    String::from_utf8(stdout_of(all)).unwrap()
+}
+
+/// Run `smtplog report --format json ARGS` and parse its output; asserts exit code 0.
+pub fn report_json(args: &[&str]) -> Value {
+    let mut all = vec!["report", "--format", "json", "--year", "2026"];
+    all.extend_from_slice(args);
+    serde_json::from_slice(&stdout_of(all)).unwrap()
+}
+
+/// Run `smtplog merge --format json ARGS` and parse its output; asserts exit code 0.
+pub fn merge_json<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Value {
+    let mut all: Vec<&std::ffi::OsStr> = ["merge", "--format", "json"]
+        .iter()
+        .map(std::ffi::OsStr::new)
+        .collect();
+    all.extend(args.iter().map(AsRef::as_ref));
+    serde_json::from_slice(&stdout_of(all)).unwrap()
+}
+
+/// The rows (header left out) of `smtplog report --year 2026 --format csv ARGS`.
+pub fn report_csv(args: &[&str]) -> Vec<Vec<String>> {
+    let mut all = vec!["report", "--year", "2026", "--format", "csv"];
+    all.extend_from_slice(args);
+    ::csv::Reader::from_reader(&stdout_of(all)[..])
+        .into_records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
 }
 
 /// `{code: count}` of a JSON table with `code` and `count`.
