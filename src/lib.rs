@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod blocklists;
+pub mod capped;
 pub mod catalogue;
 pub mod code;
 pub mod explain;

@@ -47,48 +47,26 @@ pub struct ReasonStats {
     pub examples: Vec<String>,
 }
 
-/// One group's reasons, or its total once it had too many.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ProblemGroup {
-    /// Reasons and their stats (empty once collapsed).
-    pub reasons: BTreeMap<String, ReasonStats>,
-    /// Set when the group held more than [`MAX_REASONS_PER_GROUP`] reasons.
-    pub collapsed: Option<ReasonStats>,
-}
-
-impl ProblemGroup {
-    /// Sum every reason into the total (examples are dropped, see `add`).
-    fn collapse(&mut self) {
-        let mut total = self.collapsed.take().unwrap_or_default();
-        for stats in std::mem::take(&mut self.reasons).into_values() {
-            total.count += stats.count;
-        }
-        self.collapsed = Some(total);
-    }
-
-    fn collapse_if_full(&mut self) {
-        if self.reasons.len() > MAX_REASONS_PER_GROUP {
-            self.collapse();
-        }
-    }
-
-    fn add(&mut self, reason: String, count: u64, examples: &[String]) {
-        // A collapsed group keeps its total only: which examples come last would depend
-        // on the order in which parts are added.
-        if let Some(total) = &mut self.collapsed {
-            total.count += count;
-            return;
-        }
-        let stats = self.reasons.entry(reason).or_default();
-        stats.count += count;
-        for example in examples {
-            if stats.examples.len() < EXAMPLES_PER_REASON && !stats.examples.contains(example) {
-                stats.examples.push(example.clone());
+impl crate::capped::CappedValue for ReasonStats {
+    fn add_same_key(&mut self, other: Self) {
+        self.count += other.count;
+        for example in other.examples {
+            if self.examples.len() < EXAMPLES_PER_REASON && !self.examples.contains(&example) {
+                self.examples.push(example);
             }
         }
-        self.collapse_if_full();
+    }
+
+    fn add_to_total(&mut self, other: Self) {
+        // A total keeps no examples: which come last would depend on the order in which
+        // parts are added.
+        self.count += other.count;
     }
 }
+
+/// One group's reasons, or its total once it had more than [`MAX_REASONS_PER_GROUP`]
+/// (`capped`).
+pub type ProblemGroup = crate::capped::Capped<String, ReasonStats, MAX_REASONS_PER_GROUP>;
 
 /// Texts grouped under a key, each normalised, counted, with a few examples.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -230,23 +208,29 @@ impl<K: Ord> Grouped<K> {
         let reason = cached_reason(text.unwrap_or_default());
         let reason: &str = &reason;
         let group = self.groups.entry(key).or_default();
+        if let Some(total) = &mut group.capped {
+            // Too many reasons already: only the total counts, so nothing to allocate.
+            total.count += 1;
+            return;
+        }
         // The common case, a reason seen before: no allocation.
-        if group.collapsed.is_none() {
-            if let Some(stats) = group.reasons.get_mut(reason) {
-                stats.count += 1;
-                if stats.examples.len() < EXAMPLES_PER_REASON {
-                    if let Some(party) = party {
-                        let example = escape_bytes(party);
-                        if !stats.examples.contains(&example) {
-                            stats.examples.push(example);
-                        }
+        if let Some(stats) = group.entries.get_mut(reason) {
+            stats.count += 1;
+            if stats.examples.len() < EXAMPLES_PER_REASON {
+                if let Some(party) = party {
+                    let example = escape_bytes(party);
+                    if !stats.examples.contains(&example) {
+                        stats.examples.push(example);
                     }
                 }
-                return;
             }
+            return;
         }
-        let example: Vec<String> = party.map(escape_bytes).into_iter().collect();
-        group.add(reason.to_string(), 1, &example);
+        let stats = ReasonStats {
+            count: 1,
+            examples: party.map(escape_bytes).into_iter().collect(),
+        };
+        group.add(reason.to_string(), stats);
     }
 
     /// Count one text under a key as it is written (escaped and cut to length, but not
@@ -254,9 +238,15 @@ impl<K: Ord> Grouped<K> {
     pub fn record_literal(&mut self, key: K, text: &[u8]) {
         let text = literal(text);
         let group = self.groups.entry(key).or_default();
-        match group.reasons.get_mut(&text) {
-            Some(stats) if group.collapsed.is_none() => stats.count += 1,
-            _ => group.add(text, 1, &[]),
+        match group.entries.get_mut(&text) {
+            Some(stats) => stats.count += 1,
+            None => group.add(
+                text,
+                ReasonStats {
+                    count: 1,
+                    examples: Vec::new(),
+                },
+            ),
         }
     }
 
@@ -264,17 +254,7 @@ impl<K: Ord> Grouped<K> {
     /// keep their order of appearance.
     pub fn add(&mut self, other: Grouped<K>) {
         for (key, group) in other.groups {
-            let mine = self.groups.entry(key).or_default();
-            if let Some(total) = group.collapsed {
-                // The other side saw too many reasons: so does the whole.
-                mine.collapse();
-                if let Some(all) = &mut mine.collapsed {
-                    all.count += total.count;
-                }
-            }
-            for (reason, stats) in group.reasons {
-                mine.add(reason, stats.count, &stats.examples);
-            }
+            self.groups.entry(key).or_default().add_all(group);
         }
     }
 }
@@ -426,15 +406,19 @@ mod tests {
                     stage: None,
                 })
                 .or_default();
+            let one = || ReasonStats {
+                count: 1,
+                examples: Vec::new(),
+            };
             for i in 0..150 {
-                group.add(format!("reason {half} {i}"), 1, &[]);
-                whole.add(format!("reason {half} {i}"), 1, &[]);
+                group.add(format!("reason {half} {i}"), one());
+                whole.add(format!("reason {half} {i}"), one());
             }
-            assert!(group.collapsed.is_none());
+            assert!(group.capped.is_none());
             parts.add(table);
         }
         let merged = parts.groups.into_values().next().unwrap();
         assert_eq!(merged, whole);
-        assert_eq!(merged.collapsed.map(|c| c.count), Some(300));
+        assert_eq!(merged.capped.map(|c| c.count), Some(300));
     }
 }

@@ -43,7 +43,7 @@ impl BlocklistsOut {
     pub fn new(blocklists: &Blocklists) -> BlocklistsOut {
         let mut listings: Vec<ListingRow> = blocklists
             .listings
-            .counts
+            .entries
             .iter()
             .map(|(key, &count)| ListingRow {
                 list: key.list.clone(),
@@ -56,7 +56,7 @@ impl BlocklistsOut {
         BlocklistsOut {
             ranks: blocklists
                 .ranks
-                .counts
+                .entries
                 .iter()
                 .map(|(&rank, &count)| RankRow { rank, count })
                 .collect(),
@@ -80,12 +80,12 @@ impl BlocklistsOut {
             rows: impl Iterator<Item = (K, u64)>,
             capped: Option<u64>,
         ) -> CappedCounts<K> {
-            let mut counts = CappedCounts::default();
-            if let Some(total) = capped {
-                counts.capped = Some(total);
-            }
+            let mut counts = CappedCounts {
+                capped,
+                ..CappedCounts::default()
+            };
             for (key, n) in rows {
-                counts.add_count(key, n);
+                counts.add(key, n);
             }
             counts
         }

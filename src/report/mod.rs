@@ -666,14 +666,14 @@ fn diagnostic_rows(summary: &Summary) -> Vec<DiagnosticRow> {
             count,
             collapsed,
         };
-        if let Some(total) = &group.collapsed {
+        if let Some(total) = &group.capped {
             rows.push(row(
                 crate::problems::COLLAPSED_REASON.to_string(),
                 total.count,
                 true,
             ));
         }
-        for (text, stats) in &group.reasons {
+        for (text, stats) in &group.entries {
             rows.push(row(text.clone(), stats.count, false));
         }
     }
@@ -711,14 +711,14 @@ fn problem_rows(summary: &Summary) -> Vec<ProblemRow> {
                 advice: advice.clone(),
                 examples: stats.examples.clone(),
             };
-        if let Some(total) = &group.collapsed {
+        if let Some(total) = &group.capped {
             rows.push(row(
                 crate::problems::COLLAPSED_REASON.to_string(),
                 total,
                 true,
             ));
         }
-        for (reason, stats) in &group.reasons {
+        for (reason, stats) in &group.entries {
             rows.push(row(reason.clone(), stats, false));
         }
     }
@@ -945,9 +945,9 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
             examples: Vec::new(),
         };
         if row.collapsed {
-            group.collapsed = Some(stats);
+            group.capped = Some(stats);
         } else {
-            group.reasons.insert(row.text.clone(), stats);
+            group.entries.insert(row.text.clone(), stats);
         }
     }
     summary.set_loaded_totals(crate::summary::MessageTotals {
@@ -990,9 +990,9 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
             examples: row.examples.clone(),
         };
         if row.collapsed {
-            group.collapsed = Some(stats);
+            group.capped = Some(stats);
         } else {
-            group.reasons.insert(row.reason.clone(), stats);
+            group.entries.insert(row.reason.clone(), stats);
         }
     }
     report.parties.load_into(&mut summary.parties);
