@@ -584,3 +584,27 @@ fn problem_csv_cells_never_start_a_formula() {
     }
     assert!(rows[0][4].starts_with("'="), "{:?}", rows[0]);
 }
+
+#[test]
+fn section_tables_in_text_print_that_section_alone() {
+    let log = testdata("real/postfix-maillog.log");
+    let log = log.to_str().unwrap();
+    for (by, title) in [
+        (
+            "problem",
+            "Problems by reply code, enhanced code and reason",
+        ),
+        ("diagnostic", "Warnings, errors, fatal errors and panics"),
+    ] {
+        let text = report_text(&["--by", by, log]);
+        assert!(text.starts_with(&format!("\n{title}\n")), "{by}: {text}");
+        assert!(!text.contains("Replies by class"), "{by}");
+        assert!(
+            !text.contains("more; --detail 0 shows all"),
+            "{by}: every row"
+        );
+    }
+    let postscreen = testdata("postscreen/mail.log");
+    let text = report_text(&["--by", "blocklist", postscreen.to_str().unwrap()]);
+    assert!(text.starts_with("\nDNS blocklists\n"), "{text}");
+}

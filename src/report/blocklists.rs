@@ -107,3 +107,45 @@ impl BlocklistsOut {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::blocklists::MAX_KEYS;
+    use crate::report::{csv, text, Dimension, Report};
+    use crate::summary::Summary;
+
+    /// A summary whose rank table capped and whose listing table did not.
+    fn capped_summary() -> Summary {
+        let mut summary = Summary::new();
+        for rank in 0..=MAX_KEYS as u32 {
+            summary.blocklists.ranks.add(rank, 1);
+        }
+        summary
+            .blocklists
+            .listings
+            .add(Listing::new(b"zen.dnsbl.test", b"127.0.0.4"), 2);
+        summary
+    }
+
+    #[test]
+    fn a_capped_table_shows_its_total_and_survives_merge() {
+        let report = Report::new(&capped_summary());
+        let b = &report.blocklists;
+        assert!(b.ranks.is_empty());
+        assert_eq!(b.ranks_capped, Some(MAX_KEYS as u64 + 1));
+        assert_eq!(b.listings.len(), 1);
+        assert_eq!(b.to_blocklists(), capped_summary().blocklists);
+
+        let mut out = Vec::new();
+        text::write_table(&report, Dimension::DnsblRank, &mut out).unwrap();
+        let shown = String::from_utf8(out).unwrap();
+        assert!(shown.contains(" all ranks      1001\n"), "{shown}");
+        let mut out = Vec::new();
+        csv::write_table(&report, Dimension::DnsblRank, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "dnsbl_rank,clients\nall ranks,1001\n"
+        );
+    }
+}
