@@ -799,8 +799,9 @@ impl Dimension {
         }
     }
 
-    /// Whether this names a sender/recipient table rather than a dimension of the facts.
-    pub fn is_party(self) -> bool {
+    /// Whether this names a table of its own (a party table, the problems, ...) that is
+    /// printed whole and alone, rather than a dimension of the facts.
+    pub fn is_table(self) -> bool {
         matches!(
             self,
             Dimension::Sender
@@ -808,20 +809,11 @@ impl Dimension {
                 | Dimension::SendingHost
                 | Dimension::Recipient
                 | Dimension::RecipientDomain
+                | Dimension::Problem
+                | Dimension::Diagnostic
+                | Dimension::DnsblRank
+                | Dimension::Blocklist
         )
-    }
-
-    /// Whether this names a table of its own (a party table, the problems, ...) that is
-    /// printed whole and alone, rather than a dimension of the facts.
-    pub fn is_table(self) -> bool {
-        self.is_party()
-            || matches!(
-                self,
-                Dimension::Problem
-                    | Dimension::Diagnostic
-                    | Dimension::DnsblRank
-                    | Dimension::Blocklist
-            )
     }
 
     fn value(self, fact: &FactRow) -> String {
