@@ -7,6 +7,7 @@ use smtplog::report::{self, Dimension, Report};
 use smtplog::sanitize::escape_str;
 use smtplog::scan::{self, ScanOptions, YearSource};
 use smtplog::window::{self, Window, Zone};
+use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -23,8 +24,11 @@ Examples:
   smtplog explain 551
   smtplog explain 251 551
 
-Exit status: 0 all inputs read; 1 a report was made but some input could not be read;
-2 usage error or nothing could be reported.";
+Exit status:
+  0  every input was read and held Postfix or Exim lines; the report was written
+  1  a report was written, but some input could not be read (or only partly)
+  2  usage error, nothing could be read, or the report could not be written
+  3  a report was written, but no line was a Postfix or Exim line (or the window kept none)";
 
 /// Count and explain the SMTP reply codes in Postfix and Exim logs.
 #[derive(Parser, Debug)]
@@ -113,11 +117,15 @@ struct OutputArgs {
     #[arg(long)]
     problems_first: bool,
 
-    /// Write the report to FILE (atomically: a temporary file, then a rename).
+    /// Write the report to FILE instead of standard output (`-`).
+    ///
+    /// A regular file is replaced atomically (a temporary file in its directory, then a
+    /// rename) and keeps its mode and owner; a new file gets 0666 less the umask; a symlink
+    /// is followed; a device or FIFO (/dev/stdout, a pipe) is written in place.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 
-    /// Print nothing but errors.
+    /// No progress bar and no notices; the report, warnings and errors still appear.
     #[arg(short, long)]
     quiet: bool,
 }
@@ -135,9 +143,10 @@ enum Format {
 
 #[derive(Args, Debug)]
 struct ReportArgs {
-    /// Log files (plain or .gz, told apart by content); `-` reads standard input.
-    #[arg(required = true, value_name = "LOG")]
-    inputs: Vec<String>,
+    /// Log files (plain, gzip, xz, bzip2 or zstd, told apart by content); `-` reads
+    /// standard input.
+    #[arg(required = true, value_name = "LOG", value_parser = clap::value_parser!(OsString))]
+    inputs: Vec<OsString>,
 
     #[command(flatten)]
     output: OutputArgs,
@@ -169,15 +178,15 @@ struct ReportArgs {
     filter_ports: Vec<u16>,
 
     /// Year for syslog timestamps without one (default: from each file's modification time).
-    #[arg(long, value_name = "YYYY")]
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1970..=9999))]
     year: Option<i32>,
 
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core; at most 4 per core).
     #[arg(short = 'j', long, default_value_t = 0, value_name = "N")]
     threads: usize,
 
-    /// Bytes per chunk handed to a worker (results never depend on it).
-    #[arg(long, default_value_t = DEFAULT_CHUNK_SIZE, hide = true)]
+    /// Bytes per chunk handed to a worker, 1 to 64 MiB (results never depend on it).
+    #[arg(long, default_value_t = DEFAULT_CHUNK_SIZE, hide = true, value_parser = chunk_size)]
     chunk_size: usize,
 
     /// Senders, hosts, recipients and domains each table keeps exactly; past that it keeps a
@@ -192,6 +201,8 @@ pub enum Outcome {
     Complete,
     /// Some input could not be read (exit code 1).
     SomeInputsFailed,
+    /// Everything was read, but no line was a Postfix or Exim line in the window (exit code 3).
+    NoMailLines,
 }
 
 /// Parse the arguments and run the command.
@@ -211,14 +222,20 @@ pub fn run() -> Result<Outcome> {
             }
             .map_err(anyhow::Error::msg)?;
             let mut out = io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
+            stdout_done(
+                out.write_all(text.as_bytes())
+                    .and_then(|()| out.flush())
+                    .map_err(Into::into),
+            )?;
             Ok(Outcome::Complete)
         }
         Command::Codes(args) => {
             let mut out = io::BufWriter::new(io::stdout().lock());
-            smtplog::explain::export(args.format, &mut out)?;
-            out.flush()?;
+            stdout_done(
+                smtplog::explain::export(args.format, &mut out)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|()| Ok(out.flush()?)),
+            )?;
             Ok(Outcome::Complete)
         }
         Command::Merge(args) => run_merge(args),
@@ -341,39 +358,58 @@ fn progress_bar(inputs: &[Input]) -> Progress {
     }
 }
 
-/// Write to a file atomically: readers never see a half-written report.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => std::path::Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+/// A `--chunk-size` value: big enough to hold a byte, small enough that a few per thread fit.
+fn chunk_size(text: &str) -> Result<usize, String> {
+    const MAX: usize = 64 << 20;
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX).contains(&n) => Ok(n),
+        _ => Err(format!("must be a number of bytes from 1 to {MAX}")),
+    }
+}
+
+/// Whether an error is a write to a reader that went away (`| head`).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        let kind = if let Some(io) = cause.downcast_ref::<io::Error>() {
+            Some(io.kind())
+        } else if let Some(csv) = cause.downcast_ref::<csv::Error>() {
+            match csv.kind() {
+                csv::ErrorKind::Io(io) => Some(io.kind()),
+                _ => None,
+            }
+        } else if let Some(json) = cause.downcast_ref::<serde_json::Error>() {
+            json.io_error_kind()
+        } else {
+            None
+        };
+        kind == Some(io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Finish writing to standard output: a reader that went away (`| head`) is not an error.
+fn stdout_done(result: Result<()>) -> Result<()> {
+    match result {
+        Err(err) if is_broken_pipe(&err) => Ok(()),
+        other => other,
+    }
 }
 
 /// Print or write a report as the output options say.
 fn emit(report: Report, args: &OutputArgs) -> Result<()> {
     match &args.output {
-        Some(path) => {
+        Some(path) if path.as_os_str() != "-" => {
             let mut buffer = Vec::new();
             render(report, args, &mut buffer)?;
-            write_atomically(path, &buffer)?;
+            smtplog::output::write_file(path, &buffer)?;
         }
-        None if args.quiet => {}
-        None => {
+        _ => {
             let stdout = io::stdout();
             let mut out: Box<dyn Write> = if stdout.is_terminal() {
                 Box::new(io::LineWriter::new(stdout.lock()))
             } else {
                 Box::new(io::BufWriter::new(stdout.lock()))
             };
-            render(report, args, &mut out)?;
-            out.flush()?;
+            stdout_done(render(report, args, &mut out).and_then(|()| Ok(out.flush()?)))?;
         }
     }
     Ok(())
@@ -458,18 +494,54 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
     if let Some(progress) = progress {
         progress.finish();
     }
+    if !args.output.quiet {
+        for notice in &outcome.notices {
+            eprintln!("smtplog: note: {}", escape_str(notice));
+        }
+    }
     for error in &outcome.errors {
         eprintln!("smtplog: {}", escape_str(&error.to_string()));
+    }
+    for file in outcome
+        .files
+        .iter()
+        .filter(|f| f.complete && f.holds_no_mail())
+    {
+        eprintln!(
+            "smtplog: warning: {}: {}",
+            escape_str(&file.name),
+            if file.lines == 0 {
+                "empty (no lines)".to_string()
+            } else {
+                let read_as = match file.compression {
+                    smtplog::input::Compression::None => "read as plain text".to_string(),
+                    c => format!("{} data", c.name()),
+                };
+                format!(
+                    "no Postfix or Exim line in {} lines ({read_as}); is this a mail log?",
+                    file.lines
+                )
+            }
+        );
     }
     if outcome.errors.len() == inputs.len() && outcome.summary.lines.total == 0 {
         bail!("no input could be read");
     }
+    let has_mail = outcome.has_mail_lines();
+    let outside: u64 = outcome.files.iter().map(|f| f.outside_window).sum();
+    if !has_mail && outside > 0 {
+        eprintln!(
+            "smtplog: warning: the time window kept no line ({outside} lines were outside it)"
+        );
+    }
     let report = Report::new(&outcome.summary);
     emit(report, &args.output)?;
-    Ok(if outcome.errors.is_empty() {
-        Outcome::Complete
-    } else {
+    Ok(if !outcome.errors.is_empty() {
         Outcome::SomeInputsFailed
+    } else if !has_mail {
+        Outcome::NoMailLines
+    } else {
+        Outcome::Complete
     })
 }
 

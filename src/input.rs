@@ -1,8 +1,11 @@
-//! Opening logs (files, `.gz` rotations, stdin) and reading them in line-aligned chunks.
+//! Opening logs (files, compressed rotations, stdin) and reading them in line-aligned chunks.
 
+use crate::sanitize::escape_path;
 use flate2::read::MultiGzDecoder;
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -22,13 +25,13 @@ pub const DEFAULT_CHUNK_SIZE: usize = 1 << 20;
 pub enum Input {
     /// Standard input (`-`).
     Stdin,
-    /// A file; plain or gzip, told apart by its first bytes.
+    /// A file; plain or compressed, told apart by its first bytes. Any OS path, UTF-8 or not.
     Path(PathBuf),
 }
 
 impl Input {
     /// `-` means stdin; anything else is a path.
-    pub fn from_arg(arg: &str) -> Input {
+    pub fn from_arg(arg: &OsStr) -> Input {
         if arg == "-" {
             Input::Stdin
         } else {
@@ -36,12 +39,90 @@ impl Input {
         }
     }
 
-    /// The name to show in messages.
+    /// The name to show in messages, escaped (a file name may hold any byte).
     pub fn display_name(&self) -> String {
         match self {
             Input::Stdin => "<stdin>".to_string(),
-            Input::Path(p) => p.display().to_string(),
+            Input::Path(p) => escape_path(p),
         }
+    }
+}
+
+/// How an input is compressed, told from its first bytes (logrotate's `compresscmd` may be
+/// gzip, xz, bzip2 or zstd, whatever the file is called).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Compression {
+    /// Plain text.
+    #[default]
+    None,
+    /// gzip, one member or several (`cat a.gz b.gz`).
+    Gzip,
+    /// xz, one stream or several.
+    Xz,
+    /// bzip2, one stream or several.
+    Bzip2,
+    /// Zstandard, one frame or several.
+    Zstd,
+}
+
+impl Compression {
+    /// The compression whose magic bytes start `head` (plain when none does).
+    pub fn detect(head: &[u8]) -> Compression {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+            Compression::Xz
+        } else if head.len() >= 4 && head.starts_with(b"BZh") && (b'1'..=b'9').contains(&head[3]) {
+            Compression::Bzip2
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+
+    /// The format's name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "plain",
+            Compression::Gzip => "gzip",
+            Compression::Xz => "xz",
+            Compression::Bzip2 => "bzip2",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+/// A decoder's failure, with the format it was decoding.
+#[derive(Debug, thiserror::Error)]
+#[error("{format} data: {source}")]
+struct DecodeError {
+    format: &'static str,
+    source: io::Error,
+}
+
+/// Tags a decoder's errors with its format, so that messages say "truncated xz data".
+struct Decoder<R> {
+    inner: R,
+    format: &'static str,
+}
+
+impl<R: Read> Read for Decoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|source| {
+            let kind = match source.kind() {
+                io::ErrorKind::UnexpectedEof => io::ErrorKind::UnexpectedEof,
+                io::ErrorKind::Interrupted => io::ErrorKind::Interrupted,
+                _ => io::ErrorKind::InvalidData,
+            };
+            io::Error::new(
+                kind,
+                DecodeError {
+                    format: self.format,
+                    source,
+                },
+            )
+        })
     }
 }
 
@@ -49,7 +130,7 @@ impl Input {
 #[derive(Debug, thiserror::Error)]
 #[error("{name}: {reason}")]
 pub struct InputError {
-    /// The input's display name.
+    /// The input's display name (escaped).
     pub name: String,
     /// What went wrong, in words.
     pub reason: String,
@@ -65,13 +146,20 @@ impl InputError {
 
     /// Describe an I/O error in plain words.
     pub fn from_io(input: &Input, err: &io::Error) -> InputError {
-        let reason = match err.kind() {
-            io::ErrorKind::NotFound => "no such file".to_string(),
-            io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-            io::ErrorKind::UnexpectedEof => {
+        let decoding = err
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<DecodeError>());
+        let reason = match (err.kind(), decoding) {
+            (io::ErrorKind::NotFound, _) => "no such file".to_string(),
+            (io::ErrorKind::PermissionDenied, _) => "permission denied".to_string(),
+            (io::ErrorKind::UnexpectedEof, Some(d)) => {
+                format!("unexpected end of file (truncated {} data?)", d.format)
+            }
+            (io::ErrorKind::UnexpectedEof, None) => {
                 "unexpected end of file (truncated gzip data?)".to_string()
             }
-            io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
+            (_, Some(d)) => format!("corrupt {} data: {}", d.format, d.source),
+            (io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData, None) => {
                 format!("corrupt data: {err}")
             }
             _ => err.to_string(),
@@ -86,13 +174,16 @@ pub struct Opened {
     pub reader: Box<dyn Read + Send>,
     /// Modification time, for giving years to syslog stamps.
     pub modified: Option<SystemTime>,
-    /// Whether the data was gzip-compressed.
-    pub gzip: bool,
+    /// How the data on disk was compressed.
+    pub compression: Compression,
     /// The compressed or plain size on disk, when known.
     pub size: Option<u64>,
+    /// Device and inode of a regular file (to notice the same file given twice).
+    pub identity: Option<(u64, u64)>,
 }
 
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// The most memory an xz stream may ask for: `xz -9` needs 65 MiB; more is a hostile file.
+const XZ_MEMORY_LIMIT: u64 = 128 << 20;
 
 /// Counts the bytes read from disk (before decompression), for a progress display.
 struct Counted<R> {
@@ -108,20 +199,39 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
-/// Decode a byte stream: gzip (one or more members) when it starts with the gzip magic,
-/// as is otherwise.
+/// Decode a byte stream as its first bytes say: gzip, xz, bzip2, zstd or plain.
 pub fn decode(reader: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
     wrap(BufReader::with_capacity(64 << 10, reader)).map(|(r, _)| r)
 }
 
-fn wrap(mut reader: BufReader<Box<dyn Read + Send>>) -> io::Result<(Box<dyn Read + Send>, bool)> {
-    let gzip = reader.fill_buf()?.starts_with(&GZIP_MAGIC);
-    if gzip {
+fn wrap(
+    mut reader: BufReader<Box<dyn Read + Send>>,
+) -> io::Result<(Box<dyn Read + Send>, Compression)> {
+    let compression = Compression::detect(reader.fill_buf()?);
+    let format = compression.name();
+    let decoded: Box<dyn Read + Send> = match compression {
+        Compression::None => return Ok((Box::new(reader), compression)),
         // logrotate's `compress` writes one member; `cat a.gz b.gz` makes several.
-        Ok((Box::new(MultiGzDecoder::new(reader)), true))
-    } else {
-        Ok((Box::new(reader), false))
-    }
+        Compression::Gzip => Box::new(MultiGzDecoder::new(reader)),
+        Compression::Xz => {
+            let stream = liblzma::stream::Stream::new_stream_decoder(
+                XZ_MEMORY_LIMIT,
+                liblzma::stream::CONCATENATED,
+            )
+            .map_err(io::Error::other)?;
+            Box::new(liblzma::bufread::XzDecoder::new_stream(reader, stream))
+        }
+        Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(reader)),
+        // Reads every frame; a window over zstd's default limit (128 MiB) is refused.
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(reader)?),
+    };
+    Ok((
+        Box::new(Decoder {
+            inner: decoded,
+            format,
+        }),
+        compression,
+    ))
 }
 
 fn open_path(
@@ -144,13 +254,14 @@ fn open_path(
         }),
         None => Box::new(file),
     };
-    let (reader, gzip) = wrap(BufReader::with_capacity(256 << 10, inner))
+    let (reader, compression) = wrap(BufReader::with_capacity(256 << 10, inner))
         .map_err(|e| InputError::from_io(input, &e))?;
     Ok(Opened {
         reader,
         modified: meta.modified().ok(),
-        gzip,
+        compression,
         size: meta.is_file().then_some(meta.len()),
+        identity: meta.is_file().then(|| (meta.dev(), meta.ino())),
     })
 }
 
@@ -168,13 +279,14 @@ pub fn open_counted(
         Input::Path(path) => open_path(input, path, progress),
         Input::Stdin => {
             let inner: Box<dyn Read + Send> = Box::new(io::stdin());
-            let (reader, gzip) = wrap(BufReader::with_capacity(256 << 10, inner))
+            let (reader, compression) = wrap(BufReader::with_capacity(256 << 10, inner))
                 .map_err(|e| InputError::from_io(input, &e))?;
             Ok(Opened {
                 reader,
                 modified: None,
-                gzip,
+                compression,
                 size: None,
+                identity: None,
             })
         }
     }

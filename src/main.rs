@@ -12,22 +12,17 @@ mod exit {
     pub const PARTIAL: u8 = 1;
     /// Bad usage or a failure before any report could be made.
     pub const USAGE: u8 = 2;
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    /// A report was made, but no line was a Postfix or Exim line (or the window kept none).
+    pub const NO_MAIL: u8 = 3;
 }
 
 fn main() -> ExitCode {
     match cli::run() {
         Ok(cli::Outcome::Complete) => ExitCode::from(exit::OK),
         Ok(cli::Outcome::SomeInputsFailed) => ExitCode::from(exit::PARTIAL),
-        // `smtplog report ... | head` is fine.
-        Err(err) if is_broken_pipe(&err) => ExitCode::from(exit::OK),
+        Ok(cli::Outcome::NoMailLines) => ExitCode::from(exit::NO_MAIL),
+        // `smtplog ... | head` is fine: the reader has what it wanted.
+        Err(err) if cli::is_broken_pipe(&err) => ExitCode::from(exit::OK),
         Err(err) => {
             eprintln!(
                 "smtplog: error: {}",

@@ -5,7 +5,7 @@
 //! the summaries are appended in input order, so the result does not depend on the
 //! number of threads or the chunk size.
 
-use crate::input::{self, ChunkReader, Input, InputError, DEFAULT_CHUNK_SIZE};
+use crate::input::{self, ChunkReader, Compression, Input, InputError, DEFAULT_CHUNK_SIZE};
 use crate::parse::{split_header, Parser};
 use crate::stamp::YearRule;
 use crate::summary::Summary;
@@ -65,7 +65,45 @@ pub struct ScanOutcome {
     pub summary: Summary,
     /// Inputs that could not be read to the end.
     pub errors: Vec<InputError>,
+    /// What each input that could be opened gave, in the order they were counted.
+    pub files: Vec<FileStats>,
+    /// Things the reader should know that are not errors (an input given twice, fewer threads).
+    pub notices: Vec<String>,
 }
+
+impl ScanOutcome {
+    /// Whether any line read was a Postfix or Exim line inside the window.
+    pub fn has_mail_lines(&self) -> bool {
+        self.files.iter().any(|f| f.mail_lines > 0)
+    }
+}
+
+/// What one input gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileStats {
+    /// The input's display name (escaped).
+    pub name: String,
+    /// How it was compressed.
+    pub compression: Compression,
+    /// Lines counted (inside the window).
+    pub lines: u64,
+    /// Postfix and Exim lines among them, understood or not.
+    pub mail_lines: u64,
+    /// Lines left out by the time window.
+    pub outside_window: u64,
+    /// Whether it was read to its end.
+    pub complete: bool,
+}
+
+impl FileStats {
+    /// Whether the input held lines but none of them was a Postfix or Exim line.
+    pub fn holds_no_mail(&self) -> bool {
+        self.mail_lines == 0 && self.outside_window == 0
+    }
+}
+
+/// Most worker threads per core: more only adds start-up time and memory.
+pub const MAX_THREADS_PER_CORE: usize = 4;
 
 fn year_rule(source: YearSource, modified: Option<std::time::SystemTime>) -> YearRule {
     match (source, modified) {
@@ -131,6 +169,8 @@ pub fn count(
 /// An input opened and ready, with the first timestamp it holds (for ordering inputs).
 struct Prepared {
     input: Input,
+    compression: Compression,
+    identity: Option<(u64, u64)>,
     /// Kept open only for stdin, which cannot be opened twice; files are reopened.
     opened: Option<input::Opened>,
     first: Option<NaiveDateTime>,
@@ -151,19 +191,14 @@ fn prepare(input: &Input, options: &ScanOptions, parser: &Parser) -> Result<Prep
         .map(|s| s.naive());
     Ok(Prepared {
         input: input.clone(),
+        compression: opened.compression,
+        identity: opened.identity,
         // Regular files are opened again when their turn comes, to keep few files open;
         // stdin, FIFOs and devices cannot be read twice and stay open.
-        opened: (!is_regular_file(input)).then_some(opened),
+        opened: opened.identity.is_none().then_some(opened),
         first,
         years,
     })
-}
-
-fn is_regular_file(input: &Input) -> bool {
-    match input {
-        Input::Path(path) => std::fs::metadata(path).is_ok_and(|m| m.is_file()),
-        Input::Stdin => false,
-    }
 }
 
 /// Scan one prepared input, appending its counts to `total`.
@@ -171,7 +206,7 @@ fn scan_one(
     prepared: Prepared,
     options: &ScanOptions,
     parser: &Arc<Parser>,
-    pool: &rayon::ThreadPool,
+    pool: Option<&rayon::ThreadPool>,
     total: &mut Summary,
 ) -> Result<(), InputError> {
     let Prepared {
@@ -185,43 +220,51 @@ fn scan_one(
         None => input::open_counted(&input, options.progress.as_ref())?,
     };
     let window = options.window;
-    if pool.current_num_threads() == 1 {
+    let pool = match pool {
+        Some(pool) if pool.current_num_threads() > 1 => pool,
         // One thread means one thread: read and count in turn, a baseline for scaling.
-        let mut reader = ChunkReader::new(opened.reader, options.chunk_size);
-        loop {
-            match reader.next_chunk() {
-                Ok(Some(chunk)) => {
-                    let levels = total.parties.levels();
-                    total.append(count(parser, &chunk, &years, &window, levels));
-                    reader.recycle(chunk.data);
-                }
-                Ok(None) => return Ok(()),
-                Err(e) => return Err(InputError::from_io(&input, &e)),
-            }
+        _ => {
+            let reader = ChunkReader::new(opened.reader, options.chunk_size);
+            return count_inline(reader, parser, &years, &window, total)
+                .map_err(|e| InputError::from_io(&input, &e));
         }
-    }
+    };
     // Chunks being counted at once: enough to keep every worker busy, few enough that
     // memory stays at a few chunks whatever the input size.
     let max_in_flight = pool.current_num_threads() * 2;
     let (chunk_sender, chunks) = mpsc::sync_channel(pool.current_num_threads());
     let (part_sender, parts) = mpsc::channel::<(u64, Summary)>();
     let (recycle_sender, recycled) = mpsc::channel::<Vec<u8>>();
-    let chunk_size = options.chunk_size;
+    // The reader stays reachable from here, so that a reader thread that cannot be started
+    // (a process limit) leaves it to be read on this thread instead.
+    let reader = std::sync::Mutex::new(Some(ChunkReader::new(opened.reader, options.chunk_size)));
+    let slot = &reader;
     std::thread::scope(|scope| {
         // Reading and decompressing overlap with counting.
-        scope.spawn(move || {
-            let mut reader = ChunkReader::new(opened.reader, chunk_size);
-            loop {
-                while let Ok(buffer) = recycled.try_recv() {
-                    reader.recycle(buffer);
+        let reading = std::thread::Builder::new()
+            .name("smtplog-reader".into())
+            .spawn_scoped(scope, move || {
+                let taken = slot.lock().map(|mut r| r.take()).unwrap_or(None);
+                let Some(mut reader) = taken else { return };
+                loop {
+                    while let Ok(buffer) = recycled.try_recv() {
+                        reader.recycle(buffer);
+                    }
+                    let next = reader.next_chunk();
+                    let stop = !matches!(next, Ok(Some(_)));
+                    if chunk_sender.send(next).is_err() || stop {
+                        break;
+                    }
                 }
-                let next = reader.next_chunk();
-                let stop = !matches!(next, Ok(Some(_)));
-                if chunk_sender.send(next).is_err() || stop {
-                    break;
-                }
-            }
-        });
+            });
+        if reading.is_err() {
+            let taken = reader.lock().map(|mut r| r.take()).unwrap_or(None);
+            return match taken {
+                Some(reader) => count_inline(reader, parser, &years, &window, total)
+                    .map_err(|e| InputError::from_io(&input, &e)),
+                None => Ok(()),
+            };
+        }
         let mut failure = None;
         let mut sent = 0u64;
         let mut appended = 0u64;
@@ -267,22 +310,65 @@ fn scan_one(
     })
 }
 
+/// Read and count on this thread, chunk after chunk.
+fn count_inline<R: std::io::Read>(
+    mut reader: ChunkReader<R>,
+    parser: &Parser,
+    years: &YearRule,
+    window: &Window,
+    total: &mut Summary,
+) -> std::io::Result<()> {
+    while let Some(chunk) = reader.next_chunk()? {
+        let levels = total.parties.levels();
+        total.append(count(parser, &chunk, years, window, levels));
+        reader.recycle(chunk.data);
+    }
+    Ok(())
+}
+
+/// A pool of `threads` workers, or of one, or none at all when the system will not start
+/// threads (a process limit, a pids-limited container): counting then runs on this thread.
+fn worker_pool(threads: usize, notices: &mut Vec<String>) -> Option<rayon::ThreadPool> {
+    if threads <= 1 {
+        return None;
+    }
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => Some(pool),
+        Err(err) => {
+            notices.push(format!(
+                "could not start {threads} worker threads ({err}); counting on one thread"
+            ));
+            None
+        }
+    }
+}
+
+/// The worker threads to use: `requested`, or one per core for 0, at most
+/// [`MAX_THREADS_PER_CORE`] per core.
+pub fn thread_count(requested: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match requested {
+        0 => cores,
+        n => n.min(cores * MAX_THREADS_PER_CORE),
+    }
+}
+
 /// Scan inputs and count them. Inputs are taken in the order of their first timestamp,
 /// so a rotated set gives the same counts in any order; a failing input is reported
-/// and the others are still counted.
+/// and the others are still counted. A file given twice (by any path) is counted once.
 pub fn scan(inputs: &[Input], options: &ScanOptions) -> ScanOutcome {
     let parser = Arc::new(Parser::with_filter_ports(options.filter_ports.clone()));
-    let threads = if options.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        options.threads
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("building a thread pool");
+    let mut notices = Vec::new();
+    let threads = thread_count(options.threads);
+    if threads < options.threads {
+        notices.push(format!(
+            "--threads {} is more than {MAX_THREADS_PER_CORE} per core; using {threads}",
+            options.threads
+        ));
+    }
+    let pool = worker_pool(threads, &mut notices);
     let mut errors = Vec::new();
-    let mut prepared = Vec::new();
+    let mut prepared: Vec<Prepared> = Vec::new();
     for input in inputs {
         match prepare(input, options, &parser) {
             Ok(p) => prepared.push(p),
@@ -292,13 +378,49 @@ pub fn scan(inputs: &[Input], options: &ScanOptions) -> ScanOutcome {
     // By first timestamp, undated inputs last; ties by name, so that the order of the
     // arguments never matters.
     prepared.sort_by_cached_key(|p| (p.first.is_none(), p.first, p.input.display_name()));
+    let mut seen: BTreeMap<(u64, u64), String> = BTreeMap::new();
+    prepared.retain(|p| {
+        let Some(identity) = p.identity else {
+            return true;
+        };
+        let name = p.input.display_name();
+        match seen.get(&identity) {
+            Some(first) => {
+                notices.push(format!("{name} is the same file as {first}; counted once"));
+                false
+            }
+            None => {
+                seen.insert(identity, name);
+                true
+            }
+        }
+    });
     let mut summary = Summary::new();
     summary.set_max_distinct(options.max_distinct);
+    let mut files = Vec::new();
     for p in prepared {
-        if let Err(e) = scan_one(p, options, &parser, &pool, &mut summary) {
+        let (name, compression) = (p.input.display_name(), p.compression);
+        let (lines_before, outside_before) = (summary.lines, summary.outside_window);
+        let result = scan_one(p, options, &parser, pool.as_ref(), &mut summary);
+        let lines = summary.lines;
+        files.push(FileStats {
+            name,
+            compression,
+            lines: lines.total - lines_before.total,
+            mail_lines: (lines.mail + lines.unrecognised)
+                - (lines_before.mail + lines_before.unrecognised),
+            outside_window: summary.outside_window - outside_before,
+            complete: result.is_ok(),
+        });
+        if let Err(e) = result {
             errors.push(e);
         }
     }
     summary.finish();
-    ScanOutcome { summary, errors }
+    ScanOutcome {
+        summary,
+        errors,
+        files,
+        notices,
+    }
 }

@@ -1,6 +1,7 @@
 //! The sender, host, recipient and domain tables of a report.
 
 use crate::parties::{DomainTraffic, Parties, Tally, Traffic};
+use crate::sanitize::unescape;
 use serde::{Deserialize, Serialize};
 
 /// How a table's distinct count was made.
@@ -206,7 +207,7 @@ impl PartiesOut {
         fn load(table: &Table<TrafficRow>, tally: &mut Tally<Traffic>) {
             for row in &table.rows {
                 tally.load(
-                    row.key.as_bytes(),
+                    &unescape(&row.key),
                     Traffic {
                         messages: row.messages,
                         bytes: row.bytes,
@@ -223,7 +224,7 @@ impl PartiesOut {
         load(&self.recipients, &mut parties.recipients);
         for row in &self.recipient_domains.rows {
             parties.recipient_domains.load(
-                row.domain.as_bytes(),
+                &unescape(&row.domain),
                 DomainTraffic {
                     delivered: row.delivered,
                     bytes: row.bytes,
