@@ -369,21 +369,23 @@ fn chunk_size(text: &str) -> Result<usize, String> {
 
 /// Whether an error is a write to a reader that went away (`| head`).
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        let kind = if let Some(io) = cause.downcast_ref::<io::Error>() {
-            Some(io.kind())
-        } else if let Some(csv) = cause.downcast_ref::<csv::Error>() {
-            match csv.kind() {
-                csv::ErrorKind::Io(io) => Some(io.kind()),
-                _ => None,
-            }
-        } else if let Some(json) = cause.downcast_ref::<serde_json::Error>() {
-            json.io_error_kind()
-        } else {
-            None
-        };
-        kind == Some(io::ErrorKind::BrokenPipe)
-    })
+    err.chain().any(is_broken_pipe_cause)
+}
+
+/// Looks inside the wrappers (csv, serde_json, io::Error::new) a write error may come in.
+fn is_broken_pipe_cause(cause: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(io) = cause.downcast_ref::<io::Error>() {
+        io.kind() == io::ErrorKind::BrokenPipe
+            || io
+                .get_ref()
+                .is_some_and(|inner| is_broken_pipe_cause(inner))
+    } else if let Some(csv) = cause.downcast_ref::<csv::Error>() {
+        matches!(csv.kind(), csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::BrokenPipe)
+    } else if let Some(json) = cause.downcast_ref::<serde_json::Error>() {
+        json.io_error_kind() == Some(io::ErrorKind::BrokenPipe)
+    } else {
+        false
+    }
 }
 
 /// Finish writing to standard output: a reader that went away (`| head`) is not an error.

@@ -23,11 +23,8 @@ const MAX_LINKS: usize = 40;
 pub struct OutputError {
     /// The path as the user gave it, escaped.
     pub path: String,
-    /// What went wrong.
+    /// What went wrong, in words that never name the temporary file.
     pub reason: String,
-    /// The I/O error underneath, when there is one.
-    #[source]
-    pub source: Option<io::Error>,
 }
 
 impl OutputError {
@@ -35,7 +32,6 @@ impl OutputError {
         OutputError {
             path: escape_path(path),
             reason: reason.into(),
-            source: None,
         }
     }
 
@@ -43,12 +39,15 @@ impl OutputError {
         let reason = match err.kind() {
             io::ErrorKind::PermissionDenied => format!("{what}: permission denied"),
             io::ErrorKind::NotFound => format!("{what}: no such directory"),
-            _ => format!("{what}: {err}"),
+            // The OS's words alone: tempfile's own message names the temporary file.
+            _ => match err.raw_os_error() {
+                Some(code) => format!("{what}: {}", io::Error::from_raw_os_error(code)),
+                None => format!("{what}: {}", err.kind()),
+            },
         };
         OutputError {
             path: escape_path(path),
             reason,
-            source: Some(err),
         }
     }
 }

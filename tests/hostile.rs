@@ -147,26 +147,7 @@ fn a_fifo_is_read_once() {
     assert_eq!(r["replies"], 1000);
 }
 
-#[test]
-fn an_unreadable_file_is_named() {
-    let dir = tempfile::tempdir().unwrap();
-    let locked = dir.path().join("locked.log");
-    std::fs::write(&locked, REJECT).unwrap();
-    std::process::Command::new("chmod")
-        .arg("000")
-        .arg(&locked)
-        .status()
-        .unwrap();
-    if std::fs::read(&locked).is_ok() {
-        // Running as root: permissions do not stop us, so there is nothing to test here.
-        return;
-    }
-    smtplog()
-        .args(["report", locked.to_str().unwrap()])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("locked.log: permission denied"));
-}
+// An unreadable file: tests/unattended.rs, which drops to an unprivileged user when root.
 
 #[test]
 fn json_stays_valid_and_text_stays_inert_with_hostile_lines() {
