@@ -30,9 +30,15 @@ Exit status:
   2  usage error, nothing could be read, or the report could not be written
   3  a report was written, but no line was a Postfix or Exim line (or the window kept none)";
 
+/// The version, and whether this binary was built for release (the speed figures hold only then).
+#[cfg(not(debug_assertions))]
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (release build)");
+#[cfg(debug_assertions)]
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (debug build)");
+
 /// Count and explain the SMTP reply codes in Postfix and Exim logs.
 #[derive(Parser, Debug)]
-#[command(name = "smtplog", version, about, after_help = AFTER_HELP, propagate_version = true)]
+#[command(name = "smtplog", version = VERSION, about, after_help = AFTER_HELP, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,6 +61,29 @@ enum Command {
         after_help = "Example:\n  smtplog merge mx1.json mx2.json --format csv --by code,day"
     )]
     Merge(MergeArgs),
+    /// Print the man page or a shell's completion script (for packagers).
+    #[command(
+        after_help = "Examples:\n  smtplog generate man > /usr/local/share/man/man1/smtplog.1\n  smtplog generate completions bash > /etc/bash_completion.d/smtplog"
+    )]
+    Generate(GenerateArgs),
+}
+
+#[derive(Args, Debug)]
+struct GenerateArgs {
+    #[command(subcommand)]
+    what: Generated,
+}
+
+#[derive(Subcommand, Debug)]
+enum Generated {
+    /// The man page smtplog(1), in roff.
+    Man,
+    /// The completion script for a shell.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -212,9 +241,9 @@ pub fn run() -> Result<Outcome> {
     match cli.command {
         Command::Report(args) => run_report(args),
         Command::Explain(args) => {
-            let lang = args.lang.unwrap_or_else(|| {
-                smtplog::explain::Lang::from_locale(std::env::var("LANG").ok().as_deref())
-            });
+            let lang = args
+                .lang
+                .unwrap_or_else(|| smtplog::explain::Lang::from_locale(locale().as_deref()));
             let text = match args.codes.as_slice() {
                 [one] => smtplog::explain::explain_one(one, lang),
                 [a, b] => smtplog::explain::compare(a, b, lang),
@@ -239,7 +268,29 @@ pub fn run() -> Result<Outcome> {
             Ok(Outcome::Complete)
         }
         Command::Merge(args) => run_merge(args),
+        Command::Generate(args) => {
+            use clap::CommandFactory;
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            let written = match args.what {
+                Generated::Man => crate::generate::man_page(Cli::command(), &mut out),
+                Generated::Completions { shell } => {
+                    crate::generate::completions(shell, Cli::command(), &mut out);
+                    Ok(())
+                }
+            };
+            stdout_done(written.and_then(|()| out.flush()).map_err(Into::into))?;
+            Ok(Outcome::Complete)
+        }
     }
+}
+
+/// The locale for messages, by POSIX precedence: the first of LC_ALL, LC_MESSAGES and LANG
+/// that is set and not empty.
+fn locale() -> Option<String> {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty())
 }
 
 /// A table of its own named by `--by` (sender, problem, ...): it must be the only dimension.

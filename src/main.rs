@@ -1,6 +1,7 @@
 //! The `smtplog` command: parse arguments, run, map the outcome to an exit code.
 
 mod cli;
+mod generate;
 
 use std::process::ExitCode;
 
