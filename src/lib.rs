@@ -24,6 +24,7 @@ pub mod catalogue;
 pub mod code;
 pub mod explain;
 pub mod input;
+pub mod journal;
 pub mod output;
 pub mod parse;
 pub mod parties;
