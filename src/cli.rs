@@ -28,7 +28,8 @@ Exit status:
   0  every input was read and held Postfix or Exim lines; the report was written
   1  a report was written, but some input could not be read (or only partly)
   2  usage error, nothing could be read, or the report could not be written
-  3  a report was written, but no line was a Postfix or Exim line (or the window kept none)";
+  3  a report was written, and a --fail-if threshold was exceeded
+  4  a report was written, but no line was a Postfix or Exim line (or the window kept none)";
 
 /// The version, and whether this binary was built for release (the speed figures hold only then).
 #[cfg(not(debug_assertions))]
@@ -157,6 +158,23 @@ struct OutputArgs {
     /// No progress bar and no notices; the report, warnings and errors still appear.
     #[arg(short, long)]
     quiet: bool,
+
+    /// Exit with status 3 (after writing the report) when EXPR holds: bounced>5%,
+    /// deferred>=200, 5xx>2%, code:421>100, enhanced:5.7.26>0, unrecognised>0. Repeatable.
+    ///
+    /// METRIC is an event (delivered, deferred, bounced, expired, rejected, reject_warning,
+    /// held, discarded, filtered), a reply class (2xx..5xx), code:NNN, enhanced:X.Y.Z, a line
+    /// kind (mail, other, unrecognised, overlong, malformed), replies or received; OP is
+    /// one of > >= < <=. A share (N%) of a delivery event is of delivery outcomes (delivered,
+    /// deferred, bounced, expired); of rejected, reject_warning, held or discarded, of the
+    /// messages offered (received + rejected); of a class or code, of all replies; of a line
+    /// kind, of all lines. Each threshold exceeded is one line on stderr, even with --quiet.
+    #[arg(long = "fail-if", value_name = "EXPR", value_parser = threshold)]
+    fail_if: Vec<smtplog::thresholds::Threshold>,
+
+    /// The report's time and window, for --format prom (set by the command, not an option).
+    #[arg(skip)]
+    times: report::prom::Times,
 }
 
 /// Output formats.
@@ -168,6 +186,8 @@ enum Format {
     Json,
     /// One CSV table, rows from `--by`.
     Csv,
+    /// Prometheus text metrics, for node_exporter's textfile collector.
+    Prom,
 }
 
 #[derive(Args, Debug)]
@@ -230,8 +250,10 @@ pub enum Outcome {
     Complete,
     /// Some input could not be read (exit code 1).
     SomeInputsFailed,
-    /// Everything was read, but no line was a Postfix or Exim line in the window (exit code 3).
+    /// Everything was read, but no line was a Postfix or Exim line in the window (exit code 4).
     NoMailLines,
+    /// A `--fail-if` threshold was exceeded (exit code 3).
+    ThresholdExceeded,
 }
 
 /// Parse the arguments and run the command.
@@ -305,8 +327,16 @@ fn table_dimension(by: &[Dimension]) -> Result<Option<Dimension>> {
 }
 
 fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> {
+    if args.format == Format::Prom {
+        if !args.by.is_empty() {
+            bail!("--by does not apply to --format prom (its labels are fixed and bounded)");
+        }
+        report::prom::write(&report, args.times, out)?;
+        return Ok(());
+    }
     if let Some(dim) = table_dimension(&args.by)? {
         match args.format {
+            Format::Prom => unreachable!("handled above"),
             Format::Json => report::json::write(&report, out)?,
             Format::Csv => report::csv::write_table(&report, dim, out)?,
             Format::Text => report::text::write_table(&report, dim, out)?,
@@ -314,6 +344,7 @@ fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> 
         return Ok(());
     }
     match args.format {
+        Format::Prom => unreachable!("handled above"),
         Format::Json => {
             // Each table keeps the rows the text shows (--top each way); --top 0 keeps all,
             // which `merge` needs to add tables up exactly.
@@ -406,6 +437,27 @@ fn progress_bar(inputs: &[Input]) -> Progress {
         bytes,
         done,
         drawer,
+    }
+}
+
+/// A `--fail-if` expression.
+fn threshold(text: &str) -> Result<smtplog::thresholds::Threshold, String> {
+    text.parse()
+        .map_err(|e: smtplog::thresholds::ThresholdError| e.to_string())
+}
+
+/// Say which thresholds a report exceeds (before it is rendered, which consumes it).
+fn exceeded(report: &Report, args: &OutputArgs) -> Vec<String> {
+    smtplog::thresholds::check(&args.fail_if, report)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// Print the thresholds exceeded, after the report is written.
+fn tell_exceeded(lines: &[String]) {
+    for line in lines {
+        eprintln!("smtplog: {}", escape_str(line));
     }
 }
 
@@ -590,11 +642,21 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
         );
     }
     let report = Report::new(&outcome.summary);
-    emit(report, &args.output)?;
+    let over = exceeded(&report, &args.output);
+    let mut output = args.output.clone();
+    output.times = report::prom::Times {
+        generated: chrono::Utc::now().timestamp(),
+        since: window.since.map(|t| t.timestamp()),
+        until: window.until.map(|t| t.timestamp()),
+    };
+    emit(report, &output)?;
+    tell_exceeded(&over);
     Ok(if !outcome.errors.is_empty() {
         Outcome::SomeInputsFailed
     } else if !has_mail {
         Outcome::NoMailLines
+    } else if !over.is_empty() {
+        Outcome::ThresholdExceeded
     } else {
         Outcome::Complete
     })

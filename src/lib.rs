@@ -34,4 +34,5 @@ pub mod sanitize;
 pub mod scan;
 pub mod stamp;
 pub mod summary;
+pub mod thresholds;
 pub mod window;

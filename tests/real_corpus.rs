@@ -20,7 +20,7 @@ fn postfix_counts() {
     let r = report_json(&[&path(POSTFIX)]);
     assert_eq!(
         r["lines"],
-        json!({"total": 3899, "mail": 3899, "other": 0, "unrecognised": 0, "overlong": 0, "outside_window": 0})
+        json!({"total": 3899, "mail": 3899, "other": 0, "unrecognised": 0, "overlong": 0, "malformed": 0, "outside_window": 0})
     );
     // pflogsumm: 216 received; 402 queue ids (216 received + 186 bounces and notices made by Postfix).
     assert_eq!(

@@ -6,6 +6,7 @@ pub mod blocklists;
 pub mod csv;
 pub mod json;
 pub mod parties;
+pub mod prom;
 pub mod text;
 
 use crate::catalogue::catalogue;
