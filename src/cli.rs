@@ -62,11 +62,51 @@ enum Command {
         after_help = "Example:\n  smtplog merge mx1.json mx2.json --format csv --by code,day"
     )]
     Merge(MergeArgs),
+    /// Stream one record per reply or event line (NDJSON or CSV), for log engines.
+    #[command(
+        after_help = "Examples:\n  smtplog events /var/log/mail.log > events.ndjson\n  smtplog events --format csv --day yesterday /var/log/mail.log | clickhouse-client -q 'INSERT INTO smtp_events FORMAT CSVWithNames'\n  smtplog events --schema"
+    )]
+    Events(EventsArgs),
     /// Print the man page or a shell's completion script (for packagers).
     #[command(
         after_help = "Examples:\n  smtplog generate man > /usr/local/share/man/man1/smtplog.1\n  smtplog generate completions bash > /etc/bash_completion.d/smtplog"
     )]
     Generate(GenerateArgs),
+}
+
+#[derive(Args, Debug)]
+struct EventsArgs {
+    /// Print the JSON Schema of a record and exit.
+    #[arg(long, exclusive = true)]
+    schema: bool,
+
+    #[command(flatten)]
+    logs: Option<LogArgs>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = EventsFormat::Ndjson)]
+    format: EventsFormat,
+
+    /// Keep each reply text as written (escaped) instead of normalising it.
+    #[arg(long)]
+    raw: bool,
+
+    /// Write the records to FILE instead of standard output (same rules as report's -o).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// No notes; warnings and errors still appear.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// Formats of `events`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum EventsFormat {
+    /// One JSON object per line.
+    Ndjson,
+    /// CSV with a header row, for COPY / LOAD DATA.
+    Csv,
 }
 
 #[derive(Args, Debug)]
@@ -192,13 +232,20 @@ enum Format {
 
 #[derive(Args, Debug)]
 struct ReportArgs {
+    #[command(flatten)]
+    logs: LogArgs,
+
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// The logs to read and how to read them (`report` and `events`).
+#[derive(Args, Debug)]
+struct LogArgs {
     /// Log files: syslog or Exim lines, or `journalctl -o json` / `-o export` output; plain,
     /// gzip, xz, bzip2 or zstd; all told apart by content. `-` reads standard input.
     #[arg(required = true, value_name = "LOG", value_parser = clap::value_parser!(OsString))]
     inputs: Vec<OsString>,
-
-    #[command(flatten)]
-    output: OutputArgs,
 
     /// Count only lines at or after this time: 2026-11-03, 2026-11-03T04:00, RFC 3339, today,
     /// yesterday, -24h, -7d.
@@ -290,6 +337,7 @@ pub fn run() -> Result<Outcome> {
             Ok(Outcome::Complete)
         }
         Command::Merge(args) => run_merge(args),
+        Command::Events(args) => run_events(args),
         Command::Generate(args) => {
             use clap::CommandFactory;
             let mut out = io::BufWriter::new(io::stdout().lock());
@@ -544,7 +592,7 @@ fn run_merge(args: MergeArgs) -> Result<Outcome> {
 }
 
 /// The time window the options ask for.
-fn window_of(args: &ReportArgs) -> Result<Window> {
+fn window_of(args: &LogArgs) -> Result<Window> {
     let zone = Zone::parse(&args.tz).map_err(anyhow::Error::msg)?;
     let now = match &args.now {
         Some(text) => chrono::DateTime::parse_from_rfc3339(text)
@@ -573,15 +621,14 @@ fn window_of(args: &ReportArgs) -> Result<Window> {
     Ok(Window { since, until, zone })
 }
 
-fn run_report(args: ReportArgs) -> Result<Outcome> {
+/// The inputs and scan options the arguments ask for.
+fn scan_options(args: &LogArgs) -> Result<(Vec<Input>, ScanOptions)> {
     if args.inputs.iter().filter(|i| *i == "-").count() > 1 {
         bail!("standard input (-) can be given only once");
     }
     let inputs: Vec<Input> = args.inputs.iter().map(|a| Input::from_arg(a)).collect();
-    let window = window_of(&args)?;
-    table_dimension(&args.output.by)?;
     let options = ScanOptions {
-        window,
+        window: window_of(args)?,
         filter_ports: args.filter_ports.clone(),
         threads: args.threads,
         chunk_size: args.chunk_size,
@@ -589,6 +636,13 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
         years: args.year.map_or(YearSource::FileTime, YearSource::Fixed),
         ..ScanOptions::default()
     };
+    Ok((inputs, options))
+}
+
+fn run_report(args: ReportArgs) -> Result<Outcome> {
+    let (inputs, options) = scan_options(&args.logs)?;
+    let window = options.window;
+    table_dimension(&args.output.by)?;
     let progress =
         (!args.output.quiet && io::stderr().is_terminal()).then(|| progress_bar(&inputs));
     let options = ScanOptions {
@@ -659,6 +713,69 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
         Outcome::ThresholdExceeded
     } else {
         Outcome::Complete
+    })
+}
+
+fn run_events(args: EventsArgs) -> Result<Outcome> {
+    if args.schema {
+        let mut out = io::stdout().lock();
+        stdout_done(
+            out.write_all(smtplog::events::SCHEMA.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(Into::into),
+        )?;
+        return Ok(Outcome::Complete);
+    }
+    let Some(logs) = &args.logs else {
+        bail!("give the logs to read (or --schema)");
+    };
+    let (inputs, options) = scan_options(logs)?;
+    let events = smtplog::events::EventOptions {
+        format: match args.format {
+            EventsFormat::Ndjson => smtplog::events::EventFormat::Ndjson,
+            EventsFormat::Csv => smtplog::events::EventFormat::Csv,
+        },
+        raw: args.raw,
+    };
+    let outcome = match args.output.as_deref().filter(|p| p.as_os_str() != "-") {
+        Some(path) => {
+            let mut file =
+                io::BufWriter::with_capacity(1 << 20, smtplog::output::OutputFile::create(path)?);
+            let outcome =
+                scan::stream_events(&inputs, &options, events, &mut file).with_context(|| {
+                    format!("cannot write {}", escape_str(&path.display().to_string()))
+                })?;
+            file.into_inner()
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error()))?
+                .finish()?;
+            outcome
+        }
+        None => {
+            let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
+            let written = scan::stream_events(&inputs, &options, events, &mut out)
+                .and_then(|outcome| out.flush().map(|()| outcome));
+            match written {
+                Ok(outcome) => outcome,
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::Complete),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    if !args.quiet {
+        for notice in &outcome.notices {
+            eprintln!("smtplog: note: {}", escape_str(notice));
+        }
+    }
+    for error in &outcome.errors {
+        eprintln!("smtplog: {}", escape_str(&error.to_string()));
+    }
+    if outcome.errors.len() == inputs.len() {
+        bail!("no input could be read");
+    }
+    Ok(if outcome.errors.is_empty() {
+        Outcome::Complete
+    } else {
+        Outcome::SomeInputsFailed
     })
 }
 
