@@ -10,11 +10,12 @@
 use crate::code::ReplyCode;
 use crate::journal::{Converted, Converter, LogFormat};
 use crate::parse::{split_header, LineKind, ParsedLine, Parser};
-use crate::problems::normalise;
-use crate::sanitize::{csv_cell, escape_bytes};
+use crate::problems::cached_reason;
+use crate::sanitize::{csv_cell, escape_bytes, escape_cow};
 use crate::stamp::{Stamp, YearRule};
 use crate::window::{Window, Zone};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// Output formats of `events`.
@@ -54,21 +55,21 @@ pub const COLUMNS: [&str; 22] = [
 
 /// One record.
 #[derive(Debug, Default, Serialize, PartialEq)]
-pub struct Record {
+pub struct Record<'a> {
     /// RFC 3339 in UTC, when the line's time is known (stamps without an offset are read in
     /// the `--tz` zone).
-    pub ts: Option<String>,
+    pub ts: Option<Cow<'a, str>>,
     /// The line's stamp as written, when it has no offset (`2026-11-24 12:05:23`, the year
     /// given by the year rule), else none.
-    pub stamp: Option<String>,
+    pub stamp: Option<Cow<'a, str>>,
     /// The syslog host field.
-    pub host: Option<String>,
+    pub host: Option<Cow<'a, str>>,
     /// `postfix` or `exim`.
     pub mta: &'static str,
     /// The Postfix daemon (`smtp`, `smtpd`) or `exim`.
-    pub program: String,
+    pub program: Cow<'a, str>,
     /// Postfix queue id or Exim message id.
-    pub queue_id: Option<String>,
+    pub queue_id: Option<Cow<'a, str>>,
     /// delivered, deferred, bounced, expired, rejected, reject_warning, held, discarded, filtered.
     pub event: Option<&'static str>,
     /// The reply code.
@@ -76,21 +77,21 @@ pub struct Record {
     /// `2xx` .. `5xx`.
     pub class: Option<&'static str>,
     /// The enhanced code that follows the reply code.
-    pub enhanced: Option<String>,
+    pub enhanced: Option<Cow<'a, str>>,
     /// Postfix `dsn=`, or a bare enhanced code on a line without a reply code.
-    pub dsn: Option<String>,
+    pub dsn: Option<Cow<'a, str>>,
     /// The host a delivery went to or was tried at.
-    pub relay: Option<String>,
+    pub relay: Option<Cow<'a, str>>,
     /// Its address.
-    pub relay_ip: Option<String>,
+    pub relay_ip: Option<Cow<'a, str>>,
     /// The client of a received or rejected message.
-    pub client: Option<String>,
+    pub client: Option<Cow<'a, str>>,
     /// Its address.
-    pub client_ip: Option<String>,
+    pub client_ip: Option<Cow<'a, str>>,
     /// Envelope sender (Postfix qmgr `from=`, Exim `<=`); empty for the null sender.
-    pub sender: Option<String>,
+    pub sender: Option<Cow<'a, str>>,
     /// Recipient of a delivery status line.
-    pub recipient: Option<String>,
+    pub recipient: Option<Cow<'a, str>>,
     /// Seconds from arrival to this delivery.
     pub delay_s: Option<f64>,
     /// Message size in bytes.
@@ -100,7 +101,7 @@ pub struct Record {
     /// An Exim `temporarily rejected`, or a Postfix reject with a 4xx code.
     pub temporary: bool,
     /// The reply text or reason, normalised like the report's problems (raw with `--raw`).
-    pub reason: Option<String>,
+    pub reason: Option<Cow<'a, str>>,
 }
 
 /// What records are made of.
@@ -113,7 +114,7 @@ pub struct EventOptions {
 }
 
 /// Split `host[ip]` (Postfix) or `host [ip]` / `(helo) [ip]` (Exim) into host and address.
-fn host_and_ip(text: &[u8]) -> (Option<String>, Option<String>) {
+fn host_and_ip(text: &[u8]) -> (Option<Cow<'_, str>>, Option<Cow<'_, str>>) {
     let text = text.trim_ascii();
     match memchr::memchr(b'[', text) {
         Some(open) => {
@@ -121,11 +122,11 @@ fn host_and_ip(text: &[u8]) -> (Option<String>, Option<String>) {
             let host = text[..open].trim_ascii();
             let ip = &text[open + 1..close];
             (
-                (!host.is_empty() && host != b"unknown").then(|| escape_bytes(host)),
-                (!ip.is_empty()).then(|| escape_bytes(ip)),
+                (!host.is_empty() && host != b"unknown").then(|| escape_cow(host)),
+                (!ip.is_empty()).then(|| escape_cow(ip)),
             )
         }
-        None => ((!text.is_empty()).then(|| escape_bytes(text)), None),
+        None => ((!text.is_empty()).then(|| escape_cow(text)), None),
     }
 }
 
@@ -166,31 +167,137 @@ fn host_of<'a>(line: &'a [u8], body: &'a [u8]) -> Option<&'a [u8]> {
 }
 
 /// RFC 3339 UTC text of a stamp; classic and Exim stamps without an offset in `zone`.
-fn utc_text(stamp: &Stamp, zone: &Zone) -> Option<String> {
-    let naive = stamp.naive();
-    let utc = match stamp.offset {
-        Some(offset) => naive.checked_sub_signed(chrono::TimeDelta::seconds(i64::from(offset)))?,
-        None => zone.to_utc(naive).naive_utc(),
-    };
-    Some(utc.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+/// Write `YYYY-MM-DD?HH:MM:SS` of a date-time into `out`, `sep` between date and time.
+fn push_date_time(out: &mut String, t: &chrono::NaiveDateTime, sep: char) {
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write as _;
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
 }
 
-impl Record {
+/// The texts of the last stamp seen, and the zone's offset in the last hour: lines come in
+/// time order, many to a second, and looking a time up in a zone costs more than the rest
+/// of a record. Zones change their offset on the hour (or half hour) only, so an offset
+/// found for a wall-clock hour holds for the whole hour.
+#[derive(Default)]
+pub struct StampCache {
+    last: Option<Stamp>,
+    ts: Option<String>,
+    stamp: Option<String>,
+    /// (date, hour, half) of the wall clock, and the zone's offset then.
+    offset: Option<((chrono::NaiveDate, u32, bool), i64)>,
+}
+
+impl StampCache {
+    fn texts(&mut self, stamp: Option<Stamp>, zone: &Zone) -> (Option<&str>, Option<&str>) {
+        if stamp != self.last || self.last.is_none() {
+            self.last = stamp;
+            self.ts = None;
+            self.stamp = None;
+            if let Some(stamp) = stamp {
+                let naive = stamp.naive();
+                let offset = match stamp.offset {
+                    Some(offset) => Some(i64::from(offset)),
+                    None => {
+                        let hour = (stamp.date, stamp.secs / 3600, stamp.secs % 3600 >= 1800);
+                        match self.offset {
+                            Some((h, offset)) if h == hour => Some(offset),
+                            _ => {
+                                let utc = zone.to_utc(naive).naive_utc();
+                                let offset = (naive - utc).num_seconds();
+                                self.offset = Some((hour, offset));
+                                Some(offset)
+                            }
+                        }
+                    }
+                };
+                if let Some(utc) =
+                    offset.and_then(|o| naive.checked_sub_signed(chrono::TimeDelta::seconds(o)))
+                {
+                    let mut text = String::with_capacity(20);
+                    push_date_time(&mut text, &utc, 'T');
+                    text.push('Z');
+                    self.ts = Some(text);
+                }
+                if stamp.offset.is_none() {
+                    let mut text = String::with_capacity(19);
+                    push_date_time(&mut text, &naive, ' ');
+                    self.stamp = Some(text);
+                }
+            }
+        }
+        (self.ts.as_deref(), self.stamp.as_deref())
+    }
+}
+
+impl<'a> Record<'a> {
     /// The record of a parsed line, or none when the line is neither a reply nor an event.
     pub fn of(
-        line: &[u8],
-        parsed: &ParsedLine<'_>,
-        body: &[u8],
+        line: &'a [u8],
+        parsed: &ParsedLine<'a>,
+        body: &'a [u8],
         zone: &Zone,
         raw: bool,
-    ) -> Option<Record> {
+    ) -> Option<Record<'static>> {
+        let mut stamps = StampCache::default();
+        Record::with_cache(line, parsed, body, zone, raw, &mut stamps).map(Record::into_owned)
+    }
+
+    /// The record with nothing borrowed.
+    pub fn into_owned(self) -> Record<'static> {
+        fn own(c: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
+            c.map(|c| Cow::Owned(c.into_owned()))
+        }
+        Record {
+            ts: own(self.ts),
+            stamp: own(self.stamp),
+            host: own(self.host),
+            mta: self.mta,
+            program: Cow::Owned(self.program.into_owned()),
+            queue_id: own(self.queue_id),
+            event: self.event,
+            code: self.code,
+            class: self.class,
+            enhanced: own(self.enhanced),
+            dsn: own(self.dsn),
+            relay: own(self.relay),
+            relay_ip: own(self.relay_ip),
+            client: own(self.client),
+            client_ip: own(self.client_ip),
+            sender: own(self.sender),
+            recipient: own(self.recipient),
+            delay_s: self.delay_s,
+            size: self.size,
+            stage: self.stage,
+            temporary: self.temporary,
+            reason: own(self.reason),
+        }
+    }
+
+    /// [`Record::of`], with the stamp texts of the lines before.
+    fn with_cache(
+        line: &'a [u8],
+        parsed: &ParsedLine<'a>,
+        body: &'a [u8],
+        zone: &Zone,
+        raw: bool,
+        stamps: &'a mut StampCache,
+    ) -> Option<Record<'a>> {
         let LineKind::Mail(mta) = parsed.kind else {
             return None;
         };
         if parsed.code.is_none() && parsed.event.is_none() {
             return None;
         }
-        let text = |b: &[u8]| escape_bytes(b);
+        let text = |b: &'a [u8]| escape_cow(b);
         let (relay, relay_ip) = relay_of(body, mta).map_or((None, None), host_and_ip);
         let client_text = parsed.client.or(match parsed.event {
             Some(crate::parse::Event::Rejected | crate::parse::Event::RejectWarning) => {
@@ -208,12 +315,10 @@ impl Record {
             ) => parsed.party,
             _ => None,
         });
+        let (ts, stamp) = stamps.texts(parsed.stamp, zone);
         Some(Record {
-            ts: parsed.stamp.as_ref().and_then(|s| utc_text(s, zone)),
-            stamp: parsed
-                .stamp
-                .filter(|s| s.offset.is_none())
-                .map(|s| s.naive().format("%Y-%m-%d %H:%M:%S").to_string()),
+            ts: ts.map(Cow::Borrowed),
+            stamp: stamp.map(Cow::Borrowed),
             host: host_of(line, body).map(text),
             mta: mta.name(),
             program: text(parsed.program),
@@ -223,8 +328,11 @@ impl Record {
             class: parsed
                 .code
                 .map(|c| ["", "", "2xx", "3xx", "4xx", "5xx"][usize::from(c.value() / 100)]),
-            enhanced: parsed.code.and(parsed.enhanced).map(|e| e.to_string()),
-            dsn: parsed.dsn.map(|e| e.to_string()),
+            enhanced: parsed
+                .code
+                .and(parsed.enhanced)
+                .map(|e| Cow::Owned(e.to_string())),
+            dsn: parsed.dsn.map(|e| Cow::Owned(e.to_string())),
             relay,
             relay_ip,
             client,
@@ -237,14 +345,18 @@ impl Record {
             temporary: parsed.temporary
                 || (parsed.event == Some(crate::parse::Event::Rejected)
                     && parsed.code.is_some_and(|c| c.value() / 100 == 4)),
-            reason: parsed
-                .reason
-                .map(|r| if raw { escape_bytes(r) } else { normalise(r) }),
+            reason: parsed.reason.map(|r| {
+                Cow::Owned(if raw {
+                    escape_bytes(r)
+                } else {
+                    cached_reason(r).to_string()
+                })
+            }),
         })
     }
 
     fn csv_cells(&self) -> [String; 22] {
-        let opt = |v: &Option<String>| {
+        let opt = |v: &Option<Cow<'_, str>>| {
             v.as_deref()
                 .map(|s| csv_cell(s).into_owned())
                 .unwrap_or_default()
@@ -300,6 +412,7 @@ pub fn write_chunk(
             .from_writer(Vec::new())
     });
     let mut converter = Converter::new(window.zone);
+    let mut stamps = StampCache::default();
     for line in crate::input::lines(data) {
         if crate::input::is_overlong(line) {
             continue;
@@ -317,7 +430,9 @@ pub fn write_chunk(
         }
         let body = header.body;
         let parsed = parser.parse_body(header);
-        let Some(record) = Record::of(line, &parsed, body, &window.zone, options.raw) else {
+        let Some(record) =
+            Record::with_cache(line, &parsed, body, &window.zone, options.raw, &mut stamps)
+        else {
             continue;
         };
         match &mut csv {

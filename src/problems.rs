@@ -109,7 +109,7 @@ thread_local! {
 }
 
 /// The normalised reason of a text, through the per-thread cache.
-fn cached_reason(text: &[u8]) -> std::rc::Rc<str> {
+pub fn cached_reason(text: &[u8]) -> std::rc::Rc<str> {
     thread_local! {
         /// The pre-masked text, in a buffer reused from line to line.
         static MASKED: std::cell::RefCell<Vec<u8>> = Default::default();
