@@ -477,7 +477,7 @@ mod tests {
         assert_eq!(r.ts.as_deref(), Some("2026-11-24T12:05:23Z"));
         assert_eq!(r.stamp.as_deref(), Some("2026-11-24 12:05:23"));
         assert_eq!(r.host.as_deref(), Some("mx1"));
-        assert_eq!((r.mta, r.program.as_str()), ("postfix", "smtp"));
+        assert_eq!((r.mta, r.program.as_ref()), ("postfix", "smtp"));
         assert_eq!(r.queue_id.as_deref(), Some("80403B82BD"));
         assert_eq!(
             (r.event, r.code, r.class),
