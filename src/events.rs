@@ -456,7 +456,7 @@ pub const SCHEMA: &str = include_str!("events.schema.json");
 mod tests {
     use super::*;
 
-    fn record(line: &str) -> Option<Record> {
+    fn record(line: &str) -> Option<Record<'static>> {
         let parser = Parser::new();
         let years = YearRule::fixed(2026);
         let header = split_header(line.as_bytes(), &years);
