@@ -21,7 +21,7 @@ pub enum YearSource {
     /// From each file's modification time (stdin: now).
     #[default]
     FileTime,
-    /// One fixed year.
+    /// The year of each input's first syslog stamp (later lines roll over at New Year).
     Fixed(i32),
 }
 
@@ -67,9 +67,15 @@ pub struct ScanOutcome {
     pub errors: Vec<InputError>,
 }
 
-fn year_rule(source: YearSource, modified: Option<std::time::SystemTime>) -> YearRule {
+fn year_rule(source: YearSource, modified: Option<std::time::SystemTime>, head: &[u8]) -> YearRule {
     match (source, modified) {
-        (YearSource::Fixed(year), _) => YearRule::fixed(year),
+        // The year of the input's first undated line; later lines roll over at New Year.
+        (YearSource::Fixed(year), _) => input::lines(head)
+            .find_map(crate::stamp::classic_month_day)
+            .map_or_else(
+                || YearRule::fixed(year),
+                |(month, day, secs)| YearRule::starting(year, month, day, secs),
+            ),
         (YearSource::FileTime, Some(time)) => {
             YearRule::from_reference(DateTime::<Local>::from(time).naive_local())
         }
@@ -145,7 +151,7 @@ fn prepare(input: &Input, options: &ScanOptions, parser: &Parser) -> Result<Prep
     let (head, reader) =
         input::peek(opened.reader, PEEK_BYTES).map_err(|e| InputError::from_io(input, &e))?;
     opened.reader = reader;
-    let years = year_rule(options.years, opened.modified);
+    let years = year_rule(options.years, opened.modified, &head);
     let first = input::lines(&head)
         .find_map(|line| parser.parse(line, &years).stamp)
         .map(|s| s.naive());

@@ -134,6 +134,11 @@ pub struct LineCounts {
     pub other: u64,
     /// Postfix and Exim lines of an unknown shape.
     pub unrecognised: u64,
+    /// Mail lines of verbose (`-v`) or debug logging (part of `mail`).
+    pub debug: u64,
+    /// Lines whose classic stamp names a date that does not exist (`Feb 29` of a common
+    /// year): counted, with no date.
+    pub bad_stamps: u64,
 }
 
 impl LineCounts {
@@ -142,6 +147,8 @@ impl LineCounts {
         self.mail += other.mail;
         self.other += other.other;
         self.unrecognised += other.unrecognised;
+        self.debug += other.debug;
+        self.bad_stamps += other.bad_stamps;
     }
 }
 
@@ -672,6 +679,8 @@ impl Summary {
     /// Count one parsed line.
     pub fn record(&mut self, line: &ParsedLine<'_>, raw: &[u8]) {
         self.lines.total += 1;
+        self.lines.bad_stamps += u64::from(line.bad_stamp);
+        self.lines.debug += u64::from(line.debug);
         let mta = match line.kind {
             LineKind::Mail(mta) => {
                 self.lines.mail += 1;

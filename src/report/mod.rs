@@ -37,6 +37,12 @@ pub struct LinesOut {
     /// Lines skipped because they fell outside `--since`/`--until` (not in `total`).
     #[serde(default)]
     pub outside_window: u64,
+    /// Verbose/debug trace lines (part of `mail`).
+    #[serde(default)]
+    pub debug: u64,
+    /// Lines whose syslog stamp names a date that does not exist (`Feb 29` of a common year).
+    #[serde(default)]
+    pub bad_stamps: u64,
 }
 
 /// Counts per reply class.
@@ -562,6 +568,8 @@ impl Report {
                 other: summary.lines.other,
                 unrecognised: summary.lines.unrecognised,
                 overlong: summary.overlong_lines,
+                debug: summary.lines.debug,
+                bad_stamps: summary.lines.bad_stamps,
                 outside_window: summary.outside_window,
             },
             messages: totals.messages,
@@ -896,6 +904,8 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
     summary.lines.mail = report.lines.mail;
     summary.lines.other = report.lines.other;
     summary.lines.unrecognised = report.lines.unrecognised;
+    summary.lines.debug = report.lines.debug;
+    summary.lines.bad_stamps = report.lines.bad_stamps;
     summary.overlong_lines = report.lines.overlong;
     summary.outside_window = report.lines.outside_window;
     summary.received = report.received;

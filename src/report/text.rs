@@ -182,7 +182,7 @@ fn recipient_domains(report: &Report, top: usize, out: &mut dyn Write) -> io::Re
             row.deferred,
             row.bounced,
             row.avg_delay_ms.map_or_else(|| "-".to_string(), duration),
-            duration(row.max_delay_ms),
+            row.max_delay_ms.map_or_else(|| "-".to_string(), duration),
             escape_str(&row.domain)
         )?;
     }
@@ -455,6 +455,16 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
             out,
             "  {} lines outside the time window were not counted",
             l.outside_window
+        )?;
+    }
+    if l.debug > 0 {
+        writeln!(out, "  {} debug lines (verbose logging)", l.debug)?;
+    }
+    if l.bad_stamps > 0 {
+        writeln!(
+            out,
+            "  {} lines have a date that does not exist (such as Feb 29 of a common year); counted without a date",
+            l.bad_stamps
         )?;
     }
     writeln!(
