@@ -264,6 +264,9 @@ pub struct ParsedLine<'a> {
     /// The address of the remote host whose reply an Exim host-error or address line
     /// gives (`H=mx [192.0.2.20]: SMTP error ...`), to tell repeats of one reply apart.
     pub reply_host: Option<&'a [u8]>,
+    /// For a content filter's hand-off: the queue id of the copy the filter re-injected
+    /// (`... 250 2.0.0 Ok: queued as 4F1A2B3C4D)`), which is not a new arrival.
+    pub queued_as: Option<&'a [u8]>,
     /// A verbose (`-v`) or debug trace line: understood, counted only as debug.
     pub debug: bool,
     /// The line has a timestamp of the classic shape whose date does not exist
@@ -298,6 +301,7 @@ impl<'a> ParsedLine<'a> {
             recipient: None,
             dnsbl: None,
             reply_host: None,
+            queued_as: None,
             debug: false,
             bad_stamp: false,
         }
@@ -505,6 +509,7 @@ impl Parser {
                 }
                 if parsed.event == Some(Event::Delivered) && self.is_filter_relay(header.body) {
                     parsed.event = Some(Event::Filtered);
+                    parsed.queued_as = parsed.reason.and_then(postfix::queued_as);
                 }
                 parsed
             }

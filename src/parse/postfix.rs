@@ -19,6 +19,14 @@ fn is_queue_id(word: &[u8]) -> bool {
     short || long
 }
 
+/// The queue id after the last `queued as ` of a reply: the filter's re-injected copy.
+pub(super) fn queued_as(reply: &[u8]) -> Option<&[u8]> {
+    let at = memchr::memmem::rfind(reply, b"queued as ")? + 10;
+    let id = &reply[at..];
+    let len = id.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+    Some(&id[..len]).filter(|id| is_queue_id(id))
+}
+
 /// Split `QUEUEID: rest` or `NOQUEUE: rest`; the id is `None` for NOQUEUE.
 fn split_queue_id(body: &[u8]) -> (Option<&[u8]>, &[u8]) {
     let window = &body[..body.len().min(24)];

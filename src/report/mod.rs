@@ -341,6 +341,11 @@ pub struct Report {
     /// Bytes of the messages received (Postfix qmgr `size=`, Exim `S=`).
     #[serde(default)]
     pub bytes_received: u64,
+    /// How `messages`, `deferred_messages` and the bytes were counted: `estimated` when
+    /// message ids were forgotten while their message was open (more in flight than the
+    /// tracker keeps), so a message may be counted twice.
+    #[serde(default)]
+    pub messages_accuracy: parties::Accuracy,
     /// Bytes delivered: the message's size for every delivered line.
     #[serde(default)]
     pub bytes_delivered: u64,
@@ -578,6 +583,11 @@ impl Report {
             deferred_messages: totals.deferred_messages,
             bytes_received: totals.bytes_received,
             bytes_delivered: totals.bytes_delivered,
+            messages_accuracy: if totals.approximate {
+                parties::Accuracy::Estimated
+            } else {
+                parties::Accuracy::Exact
+            },
             replies,
             by_code: code_rows,
             by_class,
@@ -957,6 +967,7 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
         bytes_received: report.bytes_received,
         bytes_delivered: report.bytes_delivered,
         deferred_messages: report.deferred_messages,
+        approximate: report.messages_accuracy != parties::Accuracy::Exact,
     });
     for day in &report.by_day {
         if day.lines > 0 {
