@@ -255,6 +255,69 @@ pub(crate) struct HostError {
     pub(crate) problem: Option<Box<[u8]>>,
 }
 
+/// A message's host errors and address lines (Exim), as one run of its lines saw them.
+///
+/// Exim logs each host's error as it happens (no flag), then one line per address; a host
+/// error after an address line begins the next delivery attempt, whose address lines do
+/// not repeat the errors of the attempt before.
+#[derive(Clone, Debug, Default)]
+struct Attempts {
+    /// The run's host errors that no address line has repeated (of its latest attempt).
+    errors: Vec<HostError>,
+    /// Whether the latest such line was an address line (none: no such line yet).
+    closed: Option<bool>,
+    /// Host replies of address lines until the run began an attempt of its own, and how
+    /// many came before its first host error: these may repeat the part before's errors.
+    replies: Vec<HostReply>,
+    replies_before_error: usize,
+    seen_error: bool,
+    /// A host error came after an address line of this run.
+    broke: bool,
+}
+
+impl Attempts {
+    fn address_line(&mut self, reply: Option<ReplyNews<'_>>, backs: &mut Vec<TakeBack>) {
+        if let Some(reply) = reply.map(HostReply::new) {
+            self.errors.retain(|e| {
+                let repeated = e.reply.is(&reply);
+                if repeated {
+                    backs.push(TakeBack::Reply(e.clone()));
+                }
+                !repeated
+            });
+            if !self.broke && !self.replies.iter().any(|r| r.is(&reply)) {
+                self.replies.push(reply);
+                if !self.seen_error {
+                    self.replies_before_error = self.replies.len();
+                }
+            }
+        }
+        self.closed = Some(true);
+    }
+
+    fn host_error(&mut self, error: HostError) {
+        if self.closed == Some(true) {
+            // A new attempt: the last one's errors stay counted.
+            self.errors.clear();
+            self.broke = true;
+        }
+        self.seen_error = true;
+        self.closed = Some(false);
+        self.errors.push(error);
+    }
+
+    /// The address replies that may repeat the errors of the part before, given whether
+    /// its latest line of the kind was an address line; and whether this run began a new
+    /// attempt (so that those errors are final).
+    fn against(&self, before_closed: bool) -> (&[HostReply], bool) {
+        if before_closed {
+            (&self.replies[..self.replies_before_error], self.seen_error)
+        } else {
+            (&self.replies, self.broke)
+        }
+    }
+}
+
 /// A count made when a line was read that a later line showed to be wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum TakeBack {
@@ -262,6 +325,8 @@ pub(crate) enum TakeBack {
     Reply(HostError),
     /// A content filter's re-injection was counted as received, in this hour.
     Receipt(Option<(NaiveDate, u8)>),
+    /// ... and as an arrival from this sender and host, of this size.
+    Arrival(Box<[u8]>, Option<Box<[u8]>>, u64),
 }
 
 /// What one line says about its message.
@@ -284,7 +349,8 @@ struct LineNews<'a> {
     loopback: bool,
     /// A flagless host error (Exim): its reply, the fact it counts as, its problem reason.
     host_error: Option<(ReplyNews<'a>, Fact, Option<&'a [u8]>)>,
-    /// The host reply on an address line (Exim `==`/`**`).
+    /// An Exim address line (`=>`, `->`, `==`, `**`), and the host reply it gives.
+    address_line: bool,
     address_reply: Option<ReplyNews<'a>>,
     /// A content filter's hand-off named this id as its re-injection (`queued as ID`).
     reinjected: bool,
@@ -316,8 +382,10 @@ struct Rare {
     /// A loopback receipt: its hour, for taking it back.
     loopback: bool,
     receipt_hour: Option<(NaiveDate, u8)>,
-    /// Host errors no address line has repeated yet.
+    /// Host errors no address line has repeated yet, and whether an address line came
+    /// after them (their attempt is over, but for more address lines).
     host_errors: Vec<HostError>,
+    closed: bool,
 }
 
 impl MessageState {
@@ -348,6 +416,10 @@ impl MessageState {
 
     fn host_errors(&self) -> &[HostError] {
         self.rare.as_ref().map_or(&[], |r| &r.host_errors)
+    }
+
+    fn closed(&self) -> bool {
+        self.rare.as_ref().is_some_and(|r| r.closed)
     }
 }
 
@@ -435,10 +507,8 @@ struct Pending {
     /// Recipients (in `names`) of deliveries before any size line in this part: their
     /// bytes are known only from the part before.
     unsized_recipients: Vec<Span>,
-    /// Host errors of this run no address line has repeated yet, and the host replies of
-    /// its address lines (which take back the part before's host errors).
-    host_errors: Vec<HostError>,
-    address_replies: Vec<HostReply>,
+    /// Host errors and address lines (they may take back the part before's host errors).
+    attempts: Attempts,
     /// The run ended (finishing line, or a silence) before the end of the part.
     ended: bool,
 }
@@ -463,8 +533,7 @@ impl Pending {
             delivered_before_size: 0,
             bytes_after_size: 0,
             unsized_recipients: Vec::new(),
-            host_errors: Vec::new(),
-            address_replies: Vec::new(),
+            attempts: Attempts::default(),
             ended: false,
         }
     }
@@ -533,21 +602,11 @@ impl Pending {
                 self.unsized_recipients.push(Span::store(names, recipient));
             }
         }
-        if let Some(reply) = news.address_reply {
-            let reply = HostReply::new(reply);
-            self.host_errors.retain(|e| {
-                let repeated = e.reply.is(&reply);
-                if repeated {
-                    backs.push(TakeBack::Reply(e.clone()));
-                }
-                !repeated
-            });
-            if !self.address_replies.iter().any(|r| r.is(&reply)) {
-                self.address_replies.push(reply);
-            }
+        if news.address_line {
+            self.attempts.address_line(news.address_reply, backs);
         }
         if let Some((reply, fact, problem)) = news.host_error {
-            self.host_errors.push(HostError {
+            self.attempts.host_error(HostError {
                 reply: HostReply::new(reply),
                 fact,
                 problem: problem.map(Into::into),
@@ -592,12 +651,16 @@ impl Pending {
             totals.bytes_received += size;
         }
         if self.reinjected && !before.reinjected && before.received {
-            // The message that arrived before was a filter's copy.
+            // The message that arrived before was a filter's copy. Its arrival may have been
+            // credited in an earlier part: the summary takes it back once the parts are one.
             backs.push(TakeBack::Receipt(before.receipt_hour()));
-            if before.arrived() {
-                totals.bytes_received = totals
-                    .bytes_received
-                    .saturating_sub(before.size.unwrap_or(0));
+            if let (true, Some(size)) = (before.arrived(), before.size) {
+                totals.bytes_received = totals.bytes_received.saturating_sub(size);
+                backs.push(TakeBack::Arrival(
+                    before.sender().unwrap_or_default().into(),
+                    before.client().map(Into::into),
+                    size,
+                ));
             }
         }
         if before.reinjected {
@@ -605,8 +668,9 @@ impl Pending {
                 backs.push(TakeBack::Receipt(self.receipt_hour));
             }
         }
+        let (replies, _) = self.attempts.against(before.closed());
         for error in before.host_errors() {
-            if self.address_replies.iter().any(|r| r.is(&error.reply)) {
+            if replies.iter().any(|r| r.is(&error.reply)) {
                 backs.push(TakeBack::Reply(error.clone()));
             }
         }
@@ -628,10 +692,6 @@ impl Pending {
         }
         if let Some((size, sender, client)) = self.arrival(before, names) {
             parties.arrival(sender, client, size);
-        }
-        if self.reinjected && before.arrived() {
-            let size = before.size.unwrap_or(0);
-            parties.take_back_arrival(before.sender().unwrap_or_default(), before.client(), size);
         }
         let size = before.size.unwrap_or(0);
         for recipient in &self.unsized_recipients {
@@ -676,13 +736,19 @@ impl Pending {
         } else {
             self.receipt_hour
         };
-        let mut host_errors: Vec<HostError> = before
-            .host_errors()
-            .iter()
-            .filter(|e| !self.address_replies.iter().any(|r| r.is(&e.reply)))
-            .cloned()
-            .collect();
-        host_errors.extend(self.host_errors);
+        let (replies, new_attempt) = self.attempts.against(before.closed());
+        let mut host_errors: Vec<HostError> = if new_attempt {
+            Vec::new()
+        } else {
+            before
+                .host_errors()
+                .iter()
+                .filter(|e| !replies.iter().any(|r| r.is(&e.reply)))
+                .cloned()
+                .collect()
+        };
+        let closed = self.attempts.closed.unwrap_or(before.closed());
+        host_errors.extend(self.attempts.errors);
         let loopback = loopback && keep;
         let rare = (sender.is_some() || client.is_some() || loopback || !host_errors.is_empty())
             .then(|| {
@@ -691,6 +757,7 @@ impl Pending {
                     client,
                     loopback,
                     receipt_hour: receipt_hour.filter(|_| loopback),
+                    closed: closed && !host_errors.is_empty(),
                     host_errors,
                 })
             });
@@ -1056,14 +1123,12 @@ impl Summary {
                 host_error: reply.filter(|_| line.event.is_none()).map(|(r, fact)| {
                     (r, fact, is_problem.then(|| line.reason.unwrap_or_default()))
                 }),
-                address_reply: reply
-                    .filter(|_| {
-                        matches!(
-                            line.event,
-                            Some(Event::Deferred | Event::Bounced | Event::Expired)
-                        )
-                    })
-                    .map(|(r, _)| r),
+                address_line: mta == Mta::Exim
+                    && matches!(
+                        line.event,
+                        Some(Event::Delivered | Event::Deferred | Event::Bounced | Event::Expired)
+                    ),
+                address_reply: reply.filter(|_| line.event.is_some()).map(|(r, _)| r),
                 reinjected: false,
             };
             let at = self.lines.total;
@@ -1152,6 +1217,10 @@ impl Summary {
                         self.problems
                             .take_back(error.fact.code, error.fact.enhanced, &reason);
                     }
+                }
+                TakeBack::Arrival(sender, client, size) => {
+                    self.parties
+                        .take_back_arrival(&sender, client.as_deref(), size);
                 }
                 TakeBack::Receipt(hour) => {
                     self.received = self.received.saturating_sub(1);
