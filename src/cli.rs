@@ -168,7 +168,8 @@ struct ReportArgs {
     #[arg(long, value_delimiter = ',', value_name = "PORT,...", default_values_t = smtplog::parse::DEFAULT_FILTER_PORTS)]
     filter_ports: Vec<u16>,
 
-    /// Year for syslog timestamps without one (default: from each file's modification time).
+    /// Year of each file's first syslog timestamp without one; later lines roll over at New
+    /// Year (default: from each file's modification time).
     #[arg(long, value_name = "YYYY")]
     year: Option<i32>,
 

@@ -163,26 +163,26 @@ impl LineCounts {
 
 /// A queue id or Exim message id in 16 bytes, stored inline (no allocation per message).
 ///
-/// Ids of up to 15 bytes are kept as written. Longer ones (Postfix long ids, Exim ids) are
-/// letters, digits and dashes: kept as a number in bijective base 63 (one number per digit
-/// string) with a flag for the dashes, so no two ids the parser accepts share a key.
+/// Ids are letters, digits and dashes (the parser checks), never a NUL: up to 16 bytes are
+/// kept as written, padded with NULs (the top bit stays clear). Longer ones (Exim 4.97's
+/// 23-byte ids) are a number in bijective base 63 (one number per digit string) with the
+/// top bit set and a flag for dashes, so no two ids the parser accepts share a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct IdKey([u64; 2]);
 
 impl IdKey {
     fn new(id: &[u8]) -> IdKey {
-        let raw = |id: &[u8], tag: u8| {
+        let raw = |id: &[u8]| {
             let mut bytes = [0u8; 16];
-            let len = id.len().min(15);
+            let len = id.len().min(16);
             bytes[..len].copy_from_slice(&id[..len]);
-            // The top byte is the length (or 16: cut short), so its top bit is clear.
-            bytes[15] = tag;
-            u128::from_le_bytes(bytes)
+            // Masked: only an id of other bytes than the parser accepts could set it.
+            u128::from_le_bytes(bytes) & !(1 << 127)
         };
-        let value = if id.len() <= 15 {
-            raw(id, id.len() as u8)
+        let value = if id.len() <= 16 {
+            raw(id)
         } else {
-            Self::packed(id).unwrap_or_else(|| raw(id, 16))
+            Self::packed(id).unwrap_or_else(|| raw(id))
         };
         IdKey([value as u64, (value >> 64) as u64])
     }
@@ -262,33 +262,41 @@ pub(crate) struct HostError {
 /// not repeat the errors of the attempt before.
 #[derive(Clone, Debug, Default)]
 struct Attempts {
-    /// The run's host errors that no address line has repeated (of its latest attempt).
-    errors: Vec<HostError>,
     /// Whether the latest such line was an address line (none: no such line yet).
     closed: Option<bool>,
+    seen_error: bool,
+    /// A host error came after an address line of this run.
+    broke: bool,
+    /// Boxed, since most messages have no host error and no reply on an address line.
+    lists: Option<Box<AttemptLists>>,
+}
+
+/// The host errors and address replies of [`Attempts`].
+#[derive(Clone, Debug, Default)]
+struct AttemptLists {
+    /// The run's host errors that no address line has repeated (of its latest attempt).
+    errors: Vec<HostError>,
     /// Host replies of address lines until the run began an attempt of its own, and how
     /// many came before its first host error: these may repeat the part before's errors.
     replies: Vec<HostReply>,
     replies_before_error: usize,
-    seen_error: bool,
-    /// A host error came after an address line of this run.
-    broke: bool,
 }
 
 impl Attempts {
     fn address_line(&mut self, reply: Option<ReplyNews<'_>>, backs: &mut Vec<TakeBack>) {
         if let Some(reply) = reply.map(HostReply::new) {
-            self.errors.retain(|e| {
+            let lists = self.lists.get_or_insert_with(Default::default);
+            lists.errors.retain(|e| {
                 let repeated = e.reply.is(&reply);
                 if repeated {
                     backs.push(TakeBack::Reply(e.clone()));
                 }
                 !repeated
             });
-            if !self.broke && !self.replies.iter().any(|r| r.is(&reply)) {
-                self.replies.push(reply);
+            if !self.broke && !lists.replies.iter().any(|r| r.is(&reply)) {
+                lists.replies.push(reply);
                 if !self.seen_error {
-                    self.replies_before_error = self.replies.len();
+                    lists.replies_before_error = lists.replies.len();
                 }
             }
         }
@@ -296,25 +304,33 @@ impl Attempts {
     }
 
     fn host_error(&mut self, error: HostError) {
+        let lists = self.lists.get_or_insert_with(Default::default);
         if self.closed == Some(true) {
             // A new attempt: the last one's errors stay counted.
-            self.errors.clear();
+            lists.errors.clear();
             self.broke = true;
         }
         self.seen_error = true;
         self.closed = Some(false);
-        self.errors.push(error);
+        lists.errors.push(error);
     }
 
     /// The address replies that may repeat the errors of the part before, given whether
     /// its latest line of the kind was an address line; and whether this run began a new
     /// attempt (so that those errors are final).
     fn against(&self, before_closed: bool) -> (&[HostReply], bool) {
+        let replies = self.lists.as_ref().map_or(&[][..], |l| &l.replies);
         if before_closed {
-            (&self.replies[..self.replies_before_error], self.seen_error)
+            let n = self.lists.as_ref().map_or(0, |l| l.replies_before_error);
+            (&replies[..n], self.seen_error)
         } else {
-            (&self.replies, self.broke)
+            (replies, self.broke)
         }
+    }
+
+    /// The run's own host errors not repeated yet.
+    fn into_errors(self) -> Vec<HostError> {
+        self.lists.map(|l| l.errors).unwrap_or_default()
     }
 }
 
@@ -551,7 +567,7 @@ impl Pending {
     /// Take one line. Returns whether its receipt (if it is a received line) counts.
     fn take(
         &mut self,
-        news: LineNews<'_>,
+        news: &LineNews<'_>,
         parties: &mut Parties,
         names: &mut Vec<u8>,
         backs: &mut Vec<TakeBack>,
@@ -748,7 +764,7 @@ impl Pending {
                 .collect()
         };
         let closed = self.attempts.closed.unwrap_or(before.closed());
-        host_errors.extend(self.attempts.errors);
+        host_errors.extend(self.attempts.into_errors());
         let loopback = loopback && keep;
         let rare = (sender.is_some() || client.is_some() || loopback || !host_errors.is_empty())
             .then(|| {
@@ -799,7 +815,7 @@ impl Live {
 /// `removed`; anyone can log fake ids). Its later lines count as a new message, and the
 /// per-message totals are marked approximate. Counted in lines, not ids, so that what is
 /// forgotten is the same for any chunking and thread count.
-pub const MAX_SILENT_LINES: u64 = 200_000;
+pub const MAX_SILENT_LINES: u64 = 100_000;
 
 /// Counts distinct messages by id, and what depends on a message's history (sizes,
 /// deferrals), in memory bounded by the messages in flight.
@@ -845,7 +861,7 @@ impl MessageTracker {
         time: Option<i64>,
         line: u64,
         finishes: bool,
-        news: LineNews<'_>,
+        news: &LineNews<'_>,
         parties: &mut Parties,
     ) -> bool {
         let key = IdKey::new(id);
@@ -1096,19 +1112,26 @@ impl Summary {
         let is_problem = ProblemTable::is_problem(line);
         let mut receipt_counts = line.received;
         if let Some(id) = line.message_id {
-            let receipt_hour = line.stamp.map(|s| (s.date, s.hour()));
-            // Exim names the host of a reply on its host-error and address lines.
-            let reply = match (line.reply_host, line.code, fact) {
-                (Some(host), Some(code), Some(fact)) => Some((
-                    ReplyNews {
-                        host,
-                        code,
-                        enhanced: line.enhanced,
-                    },
-                    fact,
-                )),
-                _ => None,
+            let receipt_hour = if line.received {
+                line.stamp.map(|s| (s.date, s.hour()))
+            } else {
+                None
             };
+            // Exim names the host of a reply on its host-error and address lines.
+            let (mut host_error, mut address_reply) = (None, None);
+            if let (Some(host), Some(code), Some(fact)) = (line.reply_host, line.code, fact) {
+                let reply = ReplyNews {
+                    host,
+                    code,
+                    enhanced: line.enhanced,
+                };
+                if line.event.is_some() {
+                    address_reply = Some(reply);
+                } else {
+                    let problem = is_problem.then(|| line.reason.unwrap_or_default());
+                    host_error = Some((reply, fact, problem));
+                }
+            }
             let news = LineNews {
                 received: line.received,
                 size: line.size,
@@ -1119,22 +1142,25 @@ impl Summary {
                 recipient: delivered_to,
                 delay_ms: line.delay_ms,
                 receipt_hour,
-                loopback: line.client.is_some_and(is_loopback_host),
-                host_error: reply.filter(|_| line.event.is_none()).map(|(r, fact)| {
-                    (r, fact, is_problem.then(|| line.reason.unwrap_or_default()))
-                }),
+                loopback: line.received && line.client.is_some_and(is_loopback_host),
+                host_error,
                 address_line: mta == Mta::Exim
                     && matches!(
                         line.event,
                         Some(Event::Delivered | Event::Deferred | Event::Bounced | Event::Expired)
                     ),
-                address_reply: reply.filter(|_| line.event.is_some()).map(|(r, _)| r),
+                address_reply,
                 reinjected: false,
             };
             let at = self.lines.total;
-            receipt_counts =
-                self.messages
-                    .observe(id, time, at, line.finishes_message, news, &mut self.parties);
+            receipt_counts = self.messages.observe(
+                id,
+                time,
+                at,
+                line.finishes_message,
+                &news,
+                &mut self.parties,
+            );
             if let Some(copy) = line.queued_as {
                 // The filter's copy, received under its own id: not an arrival.
                 let news = LineNews {
@@ -1142,7 +1168,7 @@ impl Summary {
                     ..LineNews::default()
                 };
                 self.messages
-                    .observe(copy, time, at, false, news, &mut self.parties);
+                    .observe(copy, time, at, false, &news, &mut self.parties);
             }
         } else if let Some(recipient) = delivered_to {
             self.parties.delivery(recipient, 0, line.delay_ms);
@@ -1195,15 +1221,15 @@ impl Summary {
         if let Some(fact) = fact {
             *self.facts.entry(fact).or_insert(0) += 1;
         }
-        self.apply_take_backs();
+        if !self.messages.backs.is_empty() {
+            self.apply_take_backs();
+        }
     }
 
     /// Take back what the message tracker found counted wrongly: host errors an address
     /// line repeated, receipts of a filter's re-injected copies.
+    #[cold]
     fn apply_take_backs(&mut self) {
-        if self.messages.backs.is_empty() {
-            return;
-        }
         for back in std::mem::take(&mut self.messages.backs) {
             match back {
                 TakeBack::Reply(error) => {
@@ -1374,7 +1400,7 @@ mod tests {
                 Some(*time),
                 0,
                 *fin,
-                LineNews::default(),
+                &LineNews::default(),
                 &mut Parties::default(),
             );
         }
@@ -1410,7 +1436,7 @@ mod tests {
                     Some(i as i64),
                     i as u64,
                     false,
-                    *n,
+                    n,
                     &mut Parties::default(),
                 );
             }
@@ -1507,7 +1533,7 @@ mod tests {
             let mut t = MessageTracker::default();
             let mut p = Parties::default();
             for (time, news) in part {
-                t.observe(b"A1", Some(*time), 0, false, *news, &mut p);
+                t.observe(b"A1", Some(*time), 0, false, news, &mut p);
             }
             (t, p)
         };

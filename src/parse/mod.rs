@@ -547,9 +547,8 @@ impl Parser {
     }
 }
 
-/// Lines that only verbose logging (`-v`) writes, whatever the daemon: checked before a
-/// daemon's own shapes, which they could resemble (`connect to ...`).
-pub(crate) fn is_verbose_trace(body: &[u8]) -> bool {
+/// Lines that only verbose logging (`-v`) writes, whatever the daemon.
+fn is_verbose_trace(body: &[u8]) -> bool {
     const PREFIXES: [&[u8]; 10] = [
         b"> ",
         b"< ",
