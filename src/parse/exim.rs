@@ -107,7 +107,7 @@ fn is_connect_failure(rest: &[u8]) -> bool {
         open.is_some_and(|o| !head[..o.saturating_sub(1)].contains(&b' '))
     };
     tail.strip_prefix(b" ")
-        .is_some_and(|t| ERRORS.iter().any(|e| t == *e))
+        .is_some_and(|t| ERRORS.contains(&t))
         && is_host(&rest[..=close])
 }
 
