@@ -271,6 +271,10 @@ struct Attempts {
     lists: Option<Box<AttemptLists>>,
 }
 
+/// Host errors (and address replies) kept per attempt: an attempt has one per MX host, so
+/// only a forged log has more; past this they stay counted and are not matched.
+const MAX_HOST_ERRORS: usize = 32;
+
 /// The host errors and address replies of [`Attempts`].
 #[derive(Clone, Debug, Default)]
 struct AttemptLists {
@@ -293,7 +297,10 @@ impl Attempts {
                 }
                 !repeated
             });
-            if !self.broke && !lists.replies.iter().any(|r| r.is(&reply)) {
+            if !self.broke
+                && lists.replies.len() < MAX_HOST_ERRORS
+                && !lists.replies.iter().any(|r| r.is(&reply))
+            {
                 lists.replies.push(reply);
                 if !self.seen_error {
                     lists.replies_before_error = lists.replies.len();
@@ -312,7 +319,9 @@ impl Attempts {
         }
         self.seen_error = true;
         self.closed = Some(false);
-        lists.errors.push(error);
+        if lists.errors.len() < MAX_HOST_ERRORS {
+            lists.errors.push(error);
+        }
     }
 
     /// The address replies that may repeat the errors of the part before, given whether
@@ -765,6 +774,7 @@ impl Pending {
         };
         let closed = self.attempts.closed.unwrap_or(before.closed());
         host_errors.extend(self.attempts.into_errors());
+        host_errors.truncate(MAX_HOST_ERRORS);
         let loopback = loopback && keep;
         let rare = (sender.is_some() || client.is_some() || loopback || !host_errors.is_empty())
             .then(|| {

@@ -106,9 +106,7 @@ fn is_connect_failure(rest: &[u8]) -> bool {
         // `name [ip]` or `[ip]`: one word at most before the address.
         open.is_some_and(|o| !head[..o.saturating_sub(1)].contains(&b' '))
     };
-    tail.strip_prefix(b" ")
-        .is_some_and(|t| ERRORS.contains(&t))
-        && is_host(&rest[..=close])
+    tail.strip_prefix(b" ").is_some_and(|t| ERRORS.contains(&t)) && is_host(&rest[..=close])
 }
 
 /// `** addr ...: reason` or `== addr ... defer (-44) ...: SMTP error ...: 451 ...`: the
