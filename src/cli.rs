@@ -273,7 +273,8 @@ struct LogArgs {
     #[arg(long, value_delimiter = ',', value_name = "PORT,...", default_values_t = smtplog::parse::DEFAULT_FILTER_PORTS)]
     filter_ports: Vec<u16>,
 
-    /// Year for syslog timestamps without one (default: from each file's modification time).
+    /// Year of each file's first syslog timestamp without one; later lines roll over at New
+    /// Year (default: from each file's modification time).
     #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1970..=9999))]
     year: Option<i32>,
 

@@ -28,7 +28,7 @@ pub enum EventFormat {
 }
 
 /// The columns, in order; the JSON keys and the CSV header.
-pub const COLUMNS: [&str; 22] = [
+pub const COLUMNS: [&str; 23] = [
     "ts",
     "stamp",
     "host",
@@ -50,6 +50,7 @@ pub const COLUMNS: [&str; 22] = [
     "size",
     "stage",
     "temporary",
+    "host_error",
     "reason",
 ];
 
@@ -100,6 +101,10 @@ pub struct Record<'a> {
     pub stage: Option<&'static str>,
     /// An Exim `temporarily rejected`, or a Postfix reject with a 4xx code.
     pub temporary: bool,
+    /// An Exim host-level error without a flag (`H=mx [ip]: SMTP error ...`). When an
+    /// address line (`==`/`**`) of the same message repeats its host and reply, the report
+    /// counts that reply once, on the address line; these records let a query leave it out.
+    pub host_error: bool,
     /// The reply text or reason, normalised like the report's problems (raw with `--raw`).
     pub reason: Option<Cow<'a, str>>,
 }
@@ -278,6 +283,7 @@ impl<'a> Record<'a> {
             size: self.size,
             stage: self.stage,
             temporary: self.temporary,
+            host_error: self.host_error,
             reason: own(self.reason),
         }
     }
@@ -345,6 +351,9 @@ impl<'a> Record<'a> {
             temporary: parsed.temporary
                 || (parsed.event == Some(crate::parse::Event::Rejected)
                     && parsed.code.is_some_and(|c| c.value() / 100 == 4)),
+            host_error: mta == crate::parse::Mta::Exim
+                && parsed.event.is_none()
+                && parsed.reply_host.is_some(),
             reason: parsed.reason.map(|r| {
                 Cow::Owned(if raw {
                     escape_bytes(r)
@@ -355,7 +364,7 @@ impl<'a> Record<'a> {
         })
     }
 
-    fn csv_cells(&self) -> [String; 22] {
+    fn csv_cells(&self) -> [String; 23] {
         let opt = |v: &Option<Cow<'_, str>>| {
             v.as_deref()
                 .map(|s| csv_cell(s).into_owned())
@@ -384,6 +393,7 @@ impl<'a> Record<'a> {
             num(self.size),
             self.stage.unwrap_or_default().to_string(),
             self.temporary.to_string(),
+            self.host_error.to_string(),
             opt(&self.reason),
         ]
     }

@@ -55,8 +55,8 @@ pub struct DomainTraffic {
     pub delayed: u64,
     /// Sum of delivery delays, ms.
     pub delay_sum_ms: u64,
-    /// Longest delay of a delivery or a deferral, ms.
-    pub delay_max_ms: u64,
+    /// Longest delay of a delivery or a deferral, ms; none when no line had a delay.
+    pub delay_max_ms: Option<u64>,
 }
 
 impl Stats for DomainTraffic {
@@ -493,7 +493,7 @@ impl Parties {
             if let Some(ms) = delay_ms {
                 d.delayed += 1;
                 d.delay_sum_ms = d.delay_sum_ms.saturating_add(ms);
-                d.delay_max_ms = d.delay_max_ms.max(ms);
+                d.delay_max_ms = d.delay_max_ms.max(Some(ms));
             }
         });
     }
@@ -519,7 +519,7 @@ impl Parties {
                 d.deferred += 1;
             }
             if let Some(ms) = delay_ms {
-                d.delay_max_ms = d.delay_max_ms.max(ms);
+                d.delay_max_ms = d.delay_max_ms.max(Some(ms));
             }
         });
     }

@@ -186,6 +186,34 @@ impl ProblemTable {
         self.record(key, line.reason, line.party);
     }
 
+    /// Take back one count of a reply line with no event (an Exim host error that an
+    /// address line repeated). Its reason's row stays, at a lower count (even zero), so
+    /// that which groups collapse does not depend on when the take-back came.
+    pub fn take_back(
+        &mut self,
+        code: Option<ReplyCode>,
+        enhanced: Option<EnhancedCode>,
+        text: &[u8],
+    ) {
+        let key = ProblemKey {
+            event: None,
+            code,
+            status: enhanced,
+            stage: None,
+        };
+        let Some(group) = self.groups.get_mut(&key) else {
+            return;
+        };
+        let reason = cached_reason(text);
+        let stats = match &mut group.capped {
+            Some(total) => Some(total),
+            None => group.entries.get_mut(&*reason),
+        };
+        if let Some(stats) = stats {
+            stats.count = stats.count.saturating_sub(1);
+        }
+    }
+
     /// Whether a parsed line is a problem worth a row.
     pub fn is_problem(line: &ParsedLine<'_>) -> bool {
         match line.event {

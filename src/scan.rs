@@ -22,7 +22,7 @@ pub enum YearSource {
     /// From each file's modification time (stdin: now).
     #[default]
     FileTime,
-    /// One fixed year.
+    /// The year of each input's first syslog stamp (later lines roll over at New Year).
     Fixed(i32),
 }
 
@@ -108,9 +108,15 @@ impl FileStats {
 /// Most worker threads per core: more only adds start-up time and memory.
 pub const MAX_THREADS_PER_CORE: usize = 4;
 
-fn year_rule(source: YearSource, modified: Option<std::time::SystemTime>) -> YearRule {
+fn year_rule(source: YearSource, modified: Option<std::time::SystemTime>, head: &[u8]) -> YearRule {
     match (source, modified) {
-        (YearSource::Fixed(year), _) => YearRule::fixed(year),
+        // The year of the input's first undated line; later lines roll over at New Year.
+        (YearSource::Fixed(year), _) => input::lines(head)
+            .find_map(crate::stamp::classic_month_day)
+            .map_or_else(
+                || YearRule::fixed(year),
+                |(month, day, secs)| YearRule::starting(year, month, day, secs),
+            ),
         (YearSource::FileTime, Some(time)) => {
             YearRule::from_reference(DateTime::<Local>::from(time).naive_local())
         }
@@ -231,7 +237,7 @@ fn prepare(input: &Input, options: &ScanOptions, parser: &Parser) -> Result<Prep
     let (head, reader) =
         input::peek(opened.reader, PEEK_BYTES).map_err(|e| InputError::from_io(input, &e))?;
     opened.reader = reader;
-    let years = year_rule(options.years, opened.modified);
+    let years = year_rule(options.years, opened.modified, &head);
     let format = LogFormat::detect(&head);
     let zone = options.window.zone;
     let mut converter = journal::Converter::new(zone);

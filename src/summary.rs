@@ -17,6 +17,15 @@ use rustc_hash::FxHashMap as HashMap;
 /// gives up after its retry rules (4 days by default); a week covers both.
 pub const MESSAGE_LIFETIME_SECS: i64 = 7 * 86_400;
 
+/// `host[127.0.0.1]`, `localhost[::1]`: a client on the loopback address, where content
+/// filters re-inject.
+fn is_loopback_host(client: &[u8]) -> bool {
+    memchr::memrchr(b'[', client).is_some_and(|open| {
+        let addr = &client[open + 1..];
+        addr.starts_with(b"127.") || addr.starts_with(b"::1]") || addr.starts_with(b"IPv6:::1]")
+    })
+}
+
 /// How many unrecognised lines a summary keeps as examples.
 pub const UNRECOGNISED_SAMPLES: usize = 20;
 
@@ -134,6 +143,11 @@ pub struct LineCounts {
     pub other: u64,
     /// Postfix and Exim lines of an unknown shape.
     pub unrecognised: u64,
+    /// Mail lines of verbose (`-v`) or debug logging (part of `mail`).
+    pub debug: u64,
+    /// Lines whose classic stamp names a date that does not exist (`Feb 29` of a common
+    /// year): counted, with no date.
+    pub bad_stamps: u64,
 }
 
 impl LineCounts {
@@ -142,26 +156,202 @@ impl LineCounts {
         self.mail += other.mail;
         self.other += other.other;
         self.unrecognised += other.unrecognised;
+        self.debug += other.debug;
+        self.bad_stamps += other.bad_stamps;
     }
 }
 
-/// A queue id or Exim message id, stored inline (no allocation per message).
+/// A queue id or Exim message id in 16 bytes, stored inline (no allocation per message).
+///
+/// Ids are letters, digits and dashes (the parser checks), never a NUL: up to 16 bytes are
+/// kept as written, padded with NULs (the top bit stays clear). Longer ones (Exim 4.97's
+/// 23-byte ids) are a number in bijective base 63 (one number per digit string) with the
+/// top bit set and a flag for dashes, so no two ids the parser accepts share a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct IdKey {
-    len: u8,
-    bytes: [u8; 23],
-}
+struct IdKey([u64; 2]);
 
 impl IdKey {
     fn new(id: &[u8]) -> IdKey {
-        let mut bytes = [0u8; 23];
-        let len = id.len().min(23);
-        bytes[..len].copy_from_slice(&id[..len]);
-        IdKey {
-            len: len as u8,
-            bytes,
+        let raw = |id: &[u8]| {
+            let mut bytes = [0u8; 16];
+            let len = id.len().min(16);
+            bytes[..len].copy_from_slice(&id[..len]);
+            // Masked: only an id of other bytes than the parser accepts could set it.
+            u128::from_le_bytes(bytes) & !(1 << 127)
+        };
+        let value = if id.len() <= 16 {
+            raw(id)
+        } else {
+            Self::packed(id).unwrap_or_else(|| raw(id))
+        };
+        IdKey([value as u64, (value >> 64) as u64])
+    }
+
+    /// Up to 21 letters and digits in bijective base 63 (below 2^126), bit 127 set, bit 126
+    /// for dashes.
+    fn packed(id: &[u8]) -> Option<u128> {
+        let mut value: u128 = 0;
+        let mut digits = 0;
+        let mut dashed = false;
+        for &b in id {
+            let digit = match b {
+                b'0'..=b'9' => b - b'0',
+                b'A'..=b'Z' => b - b'A' + 10,
+                b'a'..=b'z' => b - b'a' + 36,
+                b'-' => {
+                    dashed = true;
+                    continue;
+                }
+                _ => return None,
+            };
+            digits += 1;
+            if digits > 21 {
+                return None;
+            }
+            value = value * 63 + u128::from(digit) + 1;
+        }
+        Some(value | 1 << 127 | u128::from(dashed) << 126)
+    }
+}
+
+/// What a line says of a reply an Exim host gave: the host's address and the codes.
+#[derive(Clone, Copy, Debug)]
+struct ReplyNews<'a> {
+    host: &'a [u8],
+    code: ReplyCode,
+    enhanced: Option<EnhancedCode>,
+}
+
+/// A host's reply, kept to match a later line of the same message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct HostReply {
+    host: Box<[u8]>,
+    code: ReplyCode,
+    enhanced: Option<EnhancedCode>,
+}
+
+impl HostReply {
+    fn new(news: ReplyNews<'_>) -> HostReply {
+        HostReply {
+            host: news.host.into(),
+            code: news.code,
+            enhanced: news.enhanced,
         }
     }
+
+    fn is(&self, other: &HostReply) -> bool {
+        self.code == other.code && self.enhanced == other.enhanced && self.host == other.host
+    }
+}
+
+/// A flagless Exim host-error line's reply: counted when read, taken back when an address
+/// line of the same message repeats its host and reply (one reply, one count).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct HostError {
+    reply: HostReply,
+    /// The fact it was counted as.
+    pub(crate) fact: Fact,
+    /// Its reason, when it was counted as a problem too.
+    pub(crate) problem: Option<Box<[u8]>>,
+}
+
+/// A message's host errors and address lines (Exim), as one run of its lines saw them.
+///
+/// Exim logs each host's error as it happens (no flag), then one line per address; a host
+/// error after an address line begins the next delivery attempt, whose address lines do
+/// not repeat the errors of the attempt before.
+#[derive(Clone, Debug, Default)]
+struct Attempts {
+    /// Whether the latest such line was an address line (none: no such line yet).
+    closed: Option<bool>,
+    seen_error: bool,
+    /// A host error came after an address line of this run.
+    broke: bool,
+    /// Boxed, since most messages have no host error and no reply on an address line.
+    lists: Option<Box<AttemptLists>>,
+}
+
+/// Host errors (and address replies) kept per attempt: an attempt has one per MX host, so
+/// only a forged log has more; past this they stay counted and are not matched.
+const MAX_HOST_ERRORS: usize = 32;
+
+/// The host errors and address replies of [`Attempts`].
+#[derive(Clone, Debug, Default)]
+struct AttemptLists {
+    /// The run's host errors that no address line has repeated (of its latest attempt).
+    errors: Vec<HostError>,
+    /// Host replies of address lines until the run began an attempt of its own, and how
+    /// many came before its first host error: these may repeat the part before's errors.
+    replies: Vec<HostReply>,
+    replies_before_error: usize,
+}
+
+impl Attempts {
+    fn address_line(&mut self, reply: Option<ReplyNews<'_>>, backs: &mut Vec<TakeBack>) {
+        if let Some(reply) = reply.map(HostReply::new) {
+            let lists = self.lists.get_or_insert_with(Default::default);
+            lists.errors.retain(|e| {
+                let repeated = e.reply.is(&reply);
+                if repeated {
+                    backs.push(TakeBack::Reply(e.clone()));
+                }
+                !repeated
+            });
+            if !self.broke
+                && lists.replies.len() < MAX_HOST_ERRORS
+                && !lists.replies.iter().any(|r| r.is(&reply))
+            {
+                lists.replies.push(reply);
+                if !self.seen_error {
+                    lists.replies_before_error = lists.replies.len();
+                }
+            }
+        }
+        self.closed = Some(true);
+    }
+
+    fn host_error(&mut self, error: HostError) {
+        let lists = self.lists.get_or_insert_with(Default::default);
+        if self.closed == Some(true) {
+            // A new attempt: the last one's errors stay counted.
+            lists.errors.clear();
+            self.broke = true;
+        }
+        self.seen_error = true;
+        self.closed = Some(false);
+        if lists.errors.len() < MAX_HOST_ERRORS {
+            lists.errors.push(error);
+        }
+    }
+
+    /// The address replies that may repeat the errors of the part before, given whether
+    /// its latest line of the kind was an address line; and whether this run began a new
+    /// attempt (so that those errors are final).
+    fn against(&self, before_closed: bool) -> (&[HostReply], bool) {
+        let replies = self.lists.as_ref().map_or(&[][..], |l| &l.replies);
+        if before_closed {
+            let n = self.lists.as_ref().map_or(0, |l| l.replies_before_error);
+            (&replies[..n], self.seen_error)
+        } else {
+            (replies, self.broke)
+        }
+    }
+
+    /// The run's own host errors not repeated yet.
+    fn into_errors(self) -> Vec<HostError> {
+        self.lists.map(|l| l.errors).unwrap_or_default()
+    }
+}
+
+/// A count made when a line was read that a later line showed to be wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TakeBack {
+    /// A host error that an address line repeated.
+    Reply(HostError),
+    /// A content filter's re-injection was counted as received, in this hour.
+    Receipt(Option<(NaiveDate, u8)>),
+    /// ... and as an arrival from this sender and host, of this size.
+    Arrival(Box<[u8]>, Option<Box<[u8]>>, u64),
 }
 
 /// What one line says about its message.
@@ -178,30 +368,83 @@ struct LineNews<'a> {
     /// A delivery to this recipient (not a forward), and its delay.
     recipient: Option<&'a [u8]>,
     delay_ms: Option<u64>,
+    /// The hour of a received line, and whether its client is on loopback (where a content
+    /// filter re-injects).
+    receipt_hour: Option<(NaiveDate, u8)>,
+    loopback: bool,
+    /// A flagless host error (Exim): its reply, the fact it counts as, its problem reason.
+    host_error: Option<(ReplyNews<'a>, Fact, Option<&'a [u8]>)>,
+    /// An Exim address line (`=>`, `->`, `==`, `**`), and the host reply it gives.
+    address_line: bool,
+    address_reply: Option<ReplyNews<'a>>,
+    /// A content filter's hand-off named this id as its re-injection (`queued as ID`).
+    reinjected: bool,
 }
 
 /// What is known of a message so far.
 ///
 /// `size` is the latest size line's; a message *arrives* when it is both received and
 /// sized, and is then credited to its first sender and its sending host. Until then those
-/// two are kept here (few messages wait: Postfix logs the size right after `client=`).
+/// two are kept in `rare` (few messages wait: Postfix logs the size right after `client=`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct MessageState {
-    received: bool,
     size: Option<u64>,
+    received: bool,
     deferred: bool,
+    /// A content filter's re-injection of a message received under another id: never an
+    /// arrival of its own.
+    reinjected: bool,
+    rare: Option<Box<Rare>>,
+}
+
+/// What few messages need, out of line so that every message's state stays small.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Rare {
+    /// Sender and sending host while the message waits to arrive, and after a loopback
+    /// arrival (a filter's hand-off may take it back).
     sender: Option<Box<[u8]>>,
     client: Option<Box<[u8]>>,
+    /// A loopback receipt: its hour, for taking it back.
+    loopback: bool,
+    receipt_hour: Option<(NaiveDate, u8)>,
+    /// Host errors no address line has repeated yet, and whether an address line came
+    /// after them (their attempt is over, but for more address lines).
+    host_errors: Vec<HostError>,
+    closed: bool,
 }
 
 impl MessageState {
     fn arrived(&self) -> bool {
-        self.received && self.size.is_some()
+        self.received && !self.reinjected && self.size.is_some()
     }
 
     /// Nothing known: what a message that starts in a part looks like before it.
     fn is_blank(&self) -> bool {
-        !self.received && self.size.is_none()
+        !self.received && self.size.is_none() && !self.reinjected
+    }
+
+    fn sender(&self) -> Option<&[u8]> {
+        self.rare.as_ref()?.sender.as_deref()
+    }
+
+    fn client(&self) -> Option<&[u8]> {
+        self.rare.as_ref()?.client.as_deref()
+    }
+
+    fn loopback(&self) -> bool {
+        self.rare.as_ref().is_some_and(|r| r.loopback)
+    }
+
+    fn receipt_hour(&self) -> Option<(NaiveDate, u8)> {
+        self.rare.as_ref()?.receipt_hour
+    }
+
+    fn host_errors(&self) -> &[HostError] {
+        self.rare.as_ref().map_or(&[], |r| &r.host_errors)
+    }
+
+    fn closed(&self) -> bool {
+        self.rare.as_ref().is_some_and(|r| r.closed)
     }
 }
 
@@ -216,6 +459,9 @@ pub struct MessageTotals {
     pub bytes_delivered: u64,
     /// Messages deferred at least once.
     pub deferred_messages: u64,
+    /// A message id was forgotten while its message was open (see [`MAX_SILENT_LINES`]):
+    /// these totals may count a message twice.
+    pub approximate: bool,
 }
 
 impl MessageTotals {
@@ -224,6 +470,7 @@ impl MessageTotals {
         self.bytes_received += other.bytes_received;
         self.bytes_delivered += other.bytes_delivered;
         self.deferred_messages += other.deferred_messages;
+        self.approximate |= other.approximate;
     }
 }
 
@@ -262,6 +509,8 @@ type Arrival<'a> = (u64, &'a [u8], Option<&'a [u8]>);
 struct Pending {
     key: IdKey,
     first: Option<i64>,
+    /// The run's first line, counted from the start of its part.
+    first_line: u64,
     received: bool,
     /// The latest size.
     size: Option<u64>,
@@ -271,31 +520,45 @@ struct Pending {
     /// The first received line's sending host, and the size known right after it.
     client: Option<Span>,
     size_at_received: Option<u64>,
+    /// Received lines counted, the first one's hour, and whether it came from loopback.
+    receipts: u32,
+    receipt_hour: Option<(NaiveDate, u8)>,
+    loopback: bool,
+    /// A filter's hand-off named this id as its re-injection.
+    reinjected: bool,
     deferred: bool,
     delivered_before_size: u64,
     bytes_after_size: u64,
     /// Recipients (in `names`) of deliveries before any size line in this part: their
     /// bytes are known only from the part before.
     unsized_recipients: Vec<Span>,
+    /// Host errors and address lines (they may take back the part before's host errors).
+    attempts: Attempts,
     /// The run ended (finishing line, or a silence) before the end of the part.
     ended: bool,
 }
 
 impl Pending {
-    fn new(key: IdKey, first: Option<i64>) -> Pending {
+    fn new(key: IdKey, first: Option<i64>, first_line: u64) -> Pending {
         Pending {
             key,
             first,
+            first_line,
             received: false,
             size: None,
             first_size: None,
             sender: None,
             client: None,
             size_at_received: None,
+            receipts: 0,
+            receipt_hour: None,
+            loopback: false,
+            reinjected: false,
             deferred: false,
             delivered_before_size: 0,
             bytes_after_size: 0,
             unsized_recipients: Vec::new(),
+            attempts: Attempts::default(),
             ended: false,
         }
     }
@@ -303,24 +566,49 @@ impl Pending {
     /// The size of the arrival this run makes on its own, as if the message started here:
     /// at its first received line if a size was known by then, else at its first size line.
     fn local_arrival(&self) -> Option<u64> {
-        if self.received {
+        if self.received && !self.reinjected {
             self.size_at_received.or(self.first_size)
         } else {
             None
         }
     }
 
-    fn take(&mut self, news: LineNews<'_>, parties: &mut Parties, names: &mut Vec<u8>) {
+    /// Take one line. Returns whether its receipt (if it is a received line) counts.
+    fn take(
+        &mut self,
+        news: &LineNews<'_>,
+        parties: &mut Parties,
+        names: &mut Vec<u8>,
+        backs: &mut Vec<TakeBack>,
+    ) -> bool {
+        if news.reinjected && !self.reinjected {
+            // What was counted of this message as an arrival was a filter's copy.
+            if let Some(size) = self.local_arrival() {
+                let sender = self.sender.map_or(&b""[..], |s| s.get(names));
+                parties.take_back_arrival(sender, self.client.map(|c| c.get(names)), size);
+            }
+            for _ in 0..self.receipts {
+                backs.push(TakeBack::Receipt(self.receipt_hour));
+            }
+            self.receipts = 0;
+            self.reinjected = true;
+        }
         let arrived = self.local_arrival().is_some();
         if self.size.is_none() && news.size.is_some() {
             self.first_size = news.size;
             self.sender = Some(Span::store(names, news.sender.unwrap_or_default()));
         }
         self.size = news.size.or(self.size);
+        let counted = news.received && !self.reinjected;
+        if counted {
+            self.receipts += 1;
+        }
         if news.received && !self.received {
             self.received = true;
             self.size_at_received = self.size;
             self.client = news.client.map(|c| Span::store(names, c));
+            self.receipt_hour = news.receipt_hour;
+            self.loopback = news.loopback;
         }
         if let (false, Some(size)) = (arrived, self.local_arrival()) {
             let sender = self.sender.map_or(&b""[..], |s| s.get(names));
@@ -339,6 +627,17 @@ impl Pending {
                 self.unsized_recipients.push(Span::store(names, recipient));
             }
         }
+        if news.address_line {
+            self.attempts.address_line(news.address_reply, backs);
+        }
+        if let Some((reply, fact, problem)) = news.host_error {
+            self.attempts.host_error(HostError {
+                reply: HostReply::new(reply),
+                fact,
+                problem: problem.map(Into::into),
+            });
+        }
+        counted
     }
 
     /// The arrival this run completes after what was known before: its size, sender and
@@ -346,17 +645,17 @@ impl Pending {
     fn arrival<'s>(&self, before: &'s MessageState, names: &'s [u8]) -> Option<Arrival<'s>> {
         let sender = self.sender.map(|s| s.get(names));
         let client = self.client.map(|c| c.get(names));
-        if before.arrived() {
+        if before.arrived() || before.reinjected || self.reinjected {
             None
         } else if before.received {
             // Received before, sized here: at the first size line.
             let size = self.first_size?;
-            Some((size, sender?, before.client.as_deref()))
+            Some((size, sender?, before.client()))
         } else if let Some(known) = before.size {
             // Sized before, received here: at the first received line.
             self.received.then(|| {
                 let size = self.size_at_received.unwrap_or(known);
-                let sender = before.sender.as_deref().unwrap_or_default();
+                let sender = before.sender().unwrap_or_default();
                 (size, sender, client)
             })
         } else {
@@ -366,9 +665,39 @@ impl Pending {
     }
 
     /// Apply to what was known before: exactly what taking the lines one by one would do.
-    fn resolve(&self, before: &MessageState, totals: &mut MessageTotals, names: &[u8]) {
+    fn resolve(
+        &self,
+        before: &MessageState,
+        totals: &mut MessageTotals,
+        names: &[u8],
+        backs: &mut Vec<TakeBack>,
+    ) {
         if let Some((size, _, _)) = self.arrival(before, names) {
             totals.bytes_received += size;
+        }
+        if self.reinjected && !before.reinjected && before.received {
+            // The message that arrived before was a filter's copy. Its arrival may have been
+            // credited in an earlier part: the summary takes it back once the parts are one.
+            backs.push(TakeBack::Receipt(before.receipt_hour()));
+            if let (true, Some(size)) = (before.arrived(), before.size) {
+                totals.bytes_received = totals.bytes_received.saturating_sub(size);
+                backs.push(TakeBack::Arrival(
+                    before.sender().unwrap_or_default().into(),
+                    before.client().map(Into::into),
+                    size,
+                ));
+            }
+        }
+        if before.reinjected {
+            for _ in 0..self.receipts {
+                backs.push(TakeBack::Receipt(self.receipt_hour));
+            }
+        }
+        let (replies, _) = self.attempts.against(before.closed());
+        for error in before.host_errors() {
+            if replies.iter().any(|r| r.is(&error.reply)) {
+                backs.push(TakeBack::Reply(error.clone()));
+            }
         }
         if self.deferred && !before.deferred {
             totals.deferred_messages += 1;
@@ -397,32 +726,73 @@ impl Pending {
 
     /// The state after this run, following `before`.
     fn state_after(self, before: MessageState, names: &[u8]) -> MessageState {
-        let arrived = self.arrival(&before, names).is_some() || before.arrived();
+        let reinjected = before.reinjected || self.reinjected;
+        let arrived = !reinjected && (self.arrival(&before, names).is_some() || before.arrived());
         let received = before.received || self.received;
         let size = self.size.or(before.size);
-        let waiting = !arrived;
+        let loopback = if before.received {
+            before.loopback()
+        } else {
+            self.loopback
+        };
+        // Sender and host are kept while the message waits to arrive, and after a
+        // loopback arrival, which a filter's hand-off may still take back.
+        let keep = !reinjected && (!arrived || loopback);
+        let sender = if keep && size.is_some() {
+            if before.size.is_some() {
+                before.sender().map(Into::into)
+            } else {
+                self.sender.map(|s| s.get(names).into())
+            }
+        } else {
+            None
+        };
+        let client = if keep && received {
+            if before.received {
+                before.client().map(Into::into)
+            } else {
+                self.client.map(|c| c.get(names).into())
+            }
+        } else {
+            None
+        };
+        let receipt_hour = if before.received {
+            before.receipt_hour()
+        } else {
+            self.receipt_hour
+        };
+        let (replies, new_attempt) = self.attempts.against(before.closed());
+        let mut host_errors: Vec<HostError> = if new_attempt {
+            Vec::new()
+        } else {
+            before
+                .host_errors()
+                .iter()
+                .filter(|e| !replies.iter().any(|r| r.is(&e.reply)))
+                .cloned()
+                .collect()
+        };
+        let closed = self.attempts.closed.unwrap_or(before.closed());
+        host_errors.extend(self.attempts.into_errors());
+        host_errors.truncate(MAX_HOST_ERRORS);
+        let loopback = loopback && keep;
+        let rare = (sender.is_some() || client.is_some() || loopback || !host_errors.is_empty())
+            .then(|| {
+                Box::new(Rare {
+                    sender,
+                    client,
+                    loopback,
+                    receipt_hour: receipt_hour.filter(|_| loopback),
+                    closed: closed && !host_errors.is_empty(),
+                    host_errors,
+                })
+            });
         MessageState {
-            received,
             size,
+            received,
             deferred: before.deferred || self.deferred,
-            sender: if waiting && size.is_some() {
-                if before.size.is_some() {
-                    before.sender
-                } else {
-                    self.sender.map(|s| s.get(names).into())
-                }
-            } else {
-                None
-            },
-            client: if waiting && received {
-                if before.received {
-                    before.client
-                } else {
-                    self.client.map(|c| c.get(names).into())
-                }
-            } else {
-                None
-            },
+            reinjected,
+            rare,
         }
     }
 }
@@ -430,28 +800,45 @@ impl Pending {
 /// No pending run: the message's lines are counted as they come.
 const NOT_PENDING: u32 = u32::MAX;
 
+/// No timestamp (in [`Live::last`]).
+const NO_TIME: i64 = i64::MIN;
+
 /// A message still open.
 #[derive(Clone, Debug)]
 struct Live {
-    last: Option<i64>,
+    /// Its latest line's time ([`NO_TIME`]: none yet) and position in the log.
+    last: i64,
+    last_line: u64,
     state: MessageState,
     /// Index of its first run in `pending`, while its lines go there.
     pending: u32,
 }
 
+impl Live {
+    fn last(&self) -> Option<i64> {
+        (self.last != NO_TIME).then_some(self.last)
+    }
+}
+
+/// A message id silent for more lines than this is forgotten, so that at most this many
+/// ids are in flight whatever the log holds (a log grepped for smtpd lines never says
+/// `removed`; anyone can log fake ids). Its later lines count as a new message, and the
+/// per-message totals are marked approximate. Counted in lines, not ids, so that what is
+/// forgotten is the same for any chunking and thread count.
+pub const MAX_SILENT_LINES: u64 = 100_000;
+
 /// Counts distinct messages by id, and what depends on a message's history (sizes,
 /// deferrals), in memory bounded by the messages in flight.
 ///
 /// A message is an id's run of lines up to its finishing line (`removed`, `Completed`) or
-/// a silence longer than [`MESSAGE_LIFETIME_SECS`]. A part of the log that does not start
-/// at the beginning cannot tell whether an id's first run continues a message from before,
-/// so it keeps what each first run said in `pending`, in order, until
-/// [`MessageTracker::append`] resolves them against the live ids of the part before it.
-/// A line costs one hash lookup.
+/// a silence longer than [`MESSAGE_LIFETIME_SECS`] (or [`MAX_SILENT_LINES`] lines). A part
+/// of the log that does not start at the beginning cannot tell whether an id's first run
+/// continues a message from before, so it keeps what each first run said in `pending`, in
+/// order, until [`MessageTracker::append`] resolves them against the live ids of the part
+/// before it. A line costs one hash lookup.
 ///
-/// Ids silent for twice the lifetime are dropped from memory. That never changes a count
-/// as long as log time does not run backwards by more than that (two weeks), which holds
-/// for real logs and rotated sets (inputs are taken in order of their first timestamp).
+/// Ids silent for more than [`MAX_SILENT_LINES`] are dropped from memory; a message open
+/// when that happens (or at the end) makes the totals approximate.
 #[derive(Clone, Debug, Default)]
 struct MessageTracker {
     /// Totals known for sure.
@@ -460,36 +847,42 @@ struct MessageTracker {
     pending: Vec<Pending>,
     /// Ids whose message is still open at the end of this part.
     live: HashMap<IdKey, Live>,
-    /// The latest time seen, for evicting ids that went silent.
-    newest: Option<i64>,
-    /// When ids were last evicted (log time): eviction runs at most once an hour of log.
-    evicted_at: Option<i64>,
     /// Senders and hosts of the pending runs.
     names: Vec<u8>,
+    /// Counts the summary must take back (drained after every line and every append).
+    backs: Vec<TakeBack>,
 }
 
 fn silent_too_long(last: Option<i64>, now: Option<i64>) -> bool {
     matches!((last, now), (Some(last), Some(now)) if now - last > MESSAGE_LIFETIME_SECS)
 }
 
+/// An id not seen for more than [`MAX_SILENT_LINES`] lines.
+fn forgotten(last_line: u64, line: u64) -> bool {
+    line.saturating_sub(last_line) > MAX_SILENT_LINES
+}
+
 impl MessageTracker {
+    /// Take one line of message `id`, the `line`th of this part. Returns whether its
+    /// receipt (if it is a received line) counts.
     fn observe(
         &mut self,
         id: &[u8],
         time: Option<i64>,
+        line: u64,
         finishes: bool,
-        news: LineNews<'_>,
+        news: &LineNews<'_>,
         parties: &mut Parties,
-    ) {
+    ) -> bool {
         let key = IdKey::new(id);
-        if let Some(t) = time {
-            self.newest = Some(self.newest.map_or(t, |n| n.max(t)));
-        }
+        let counted;
         match self.live.entry(key) {
             std::collections::hash_map::Entry::Occupied(mut slot) => {
                 let live = slot.get_mut();
-                if silent_too_long(live.last, time) {
+                let lost = forgotten(live.last_line, line);
+                if silent_too_long(live.last(), time) || lost {
                     // Silent too long: the same id now names a new message.
+                    self.totals.approximate |= lost;
                     if let Some(run) = self.pending.get_mut(live.pending as usize) {
                         run.ended = true;
                     }
@@ -497,16 +890,21 @@ impl MessageTracker {
                     live.state = MessageState::default();
                     live.pending = NOT_PENDING;
                 }
-                live.last = time.or(live.last);
+                if let Some(t) = time {
+                    live.last = t;
+                }
+                live.last_line = line;
                 match self.pending.get_mut(live.pending as usize) {
-                    Some(run) => run.take(news, parties, &mut self.names),
+                    Some(run) => {
+                        counted = run.take(news, parties, &mut self.names, &mut self.backs)
+                    }
                     None => {
                         // A message known to be new (after a silence): its state is at hand,
                         // so the line is a run of one, resolved at once.
-                        let mut run = Pending::new(key, time);
-                        run.take(news, parties, &mut self.names);
+                        let mut run = Pending::new(key, time, line);
+                        counted = run.take(news, parties, &mut self.names, &mut self.backs);
                         let before = std::mem::take(&mut live.state);
-                        run.resolve(&before, &mut self.totals, &self.names);
+                        run.resolve(&before, &mut self.totals, &self.names, &mut self.backs);
                         run.correct(&before, parties, &self.names);
                         live.state = run.state_after(before, &self.names);
                     }
@@ -521,12 +919,13 @@ impl MessageTracker {
             std::collections::hash_map::Entry::Vacant(slot) => {
                 // A first run in this part (perhaps after an earlier one of the same id
                 // ended here: it is resolved after that one, so it counts as new).
-                let mut run = Pending::new(key, time);
-                run.take(news, parties, &mut self.names);
+                let mut run = Pending::new(key, time, line);
+                counted = run.take(news, parties, &mut self.names, &mut self.backs);
                 run.ended = finishes;
                 if !finishes {
                     slot.insert(Live {
-                        last: time,
+                        last: time.unwrap_or(NO_TIME),
+                        last_line: line,
                         state: MessageState::default(),
                         pending: self.pending.len() as u32,
                     });
@@ -534,30 +933,40 @@ impl MessageTracker {
                 self.pending.push(run);
             }
         }
+        counted
     }
 
-    /// Append the part that follows this one. `self` must start at the beginning.
-    /// `parties` are the later part's tables, put right where a message began before it.
-    fn append(&mut self, later: MessageTracker, parties: &mut Parties) {
+    /// Append the part that follows this one, whose lines start after `offset` lines of
+    /// this one and end at line `end`. `self` must start at the beginning. `parties` are
+    /// the later part's tables, put right where a message began before it.
+    fn append(&mut self, later: MessageTracker, parties: &mut Parties, offset: u64, end: u64) {
         debug_assert!(self.pending.is_empty());
         let MessageTracker {
             totals,
             pending,
             mut live,
-            newest,
             names,
-            ..
+            backs,
         } = later;
         self.totals.add(&totals);
+        self.backs.extend(backs);
         for run in pending {
+            let first_line = run.first_line + offset;
             let before = match self.live.remove(&run.key) {
-                Some(prev) if !silent_too_long(prev.last, run.first) => prev.state,
-                _ => {
+                Some(prev)
+                    if !silent_too_long(prev.last(), run.first)
+                        && !forgotten(prev.last_line, first_line) =>
+                {
+                    prev.state
+                }
+                prev => {
+                    self.totals.approximate |=
+                        prev.is_some_and(|p| forgotten(p.last_line, first_line));
                     self.totals.messages += 1;
                     MessageState::default()
                 }
             };
-            run.resolve(&before, &mut self.totals, &names);
+            run.resolve(&before, &mut self.totals, &names, &mut self.backs);
             run.correct(&before, parties, &names);
             if !run.ended {
                 let key = run.key;
@@ -568,21 +977,21 @@ impl MessageTracker {
                 }
             }
         }
-        self.live.extend(live);
-        self.newest = match (self.newest, newest) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
-        // At most once an hour of log time: a pass over every live id is not free.
-        let due = |newest: &i64| self.evicted_at.is_none_or(|at| newest - at > 3600);
-        if let Some(newest) = self.newest.filter(due) {
-            self.evicted_at = Some(newest);
-            // Twice the lifetime, so that eviction never changes a count.
-            self.live.retain(|_, open| {
-                open.last
-                    .is_none_or(|t| newest - t <= 2 * MESSAGE_LIFETIME_SECS)
-            });
+        self.live.extend(live.into_iter().map(|(key, mut open)| {
+            open.last_line += offset;
+            (key, open)
+        }));
+        if self.live.len() as u64 > MAX_SILENT_LINES {
+            self.forget_silent(end);
         }
+    }
+
+    /// Drop the ids silent for more than [`MAX_SILENT_LINES`] at line `end`: their
+    /// messages were open, so the totals become approximate.
+    fn forget_silent(&mut self, end: u64) {
+        let before = self.live.len();
+        self.live.retain(|_, open| !forgotten(open.last_line, end));
+        self.totals.approximate |= self.live.len() < before;
     }
 
     /// Treat this part as the start of the log: every pending run is a new message.
@@ -590,7 +999,7 @@ impl MessageTracker {
         let blank = MessageState::default();
         for run in std::mem::take(&mut self.pending) {
             self.totals.messages += 1;
-            run.resolve(&blank, &mut self.totals, &self.names);
+            run.resolve(&blank, &mut self.totals, &self.names, &mut self.backs);
             if !run.ended {
                 let key = run.key;
                 let state = run.state_after(MessageState::default(), &self.names);
@@ -674,6 +1083,8 @@ impl Summary {
     /// Count one parsed line.
     pub fn record(&mut self, line: &ParsedLine<'_>, raw: &[u8]) {
         self.lines.total += 1;
+        self.lines.bad_stamps += u64::from(line.bad_stamp);
+        self.lines.debug += u64::from(line.debug);
         let mta = match line.kind {
             LineKind::Mail(mta) => {
                 self.lines.mail += 1;
@@ -700,7 +1111,39 @@ impl Summary {
         let delivered_to = line
             .recipient
             .filter(|_| line.event == Some(Event::Delivered) && !line.forwarded);
+        let fact = (line.code.is_some() || line.event.is_some()).then(|| Fact {
+            day: line.stamp.map(|s| s.date),
+            hour: line.stamp.map(|s| s.hour()),
+            mta,
+            event: line.event,
+            code: line.code,
+            enhanced: line.enhanced,
+            dsn: line.dsn,
+            temporary: line.temporary,
+        });
+        let is_problem = ProblemTable::is_problem(line);
+        let mut receipt_counts = line.received;
         if let Some(id) = line.message_id {
+            let receipt_hour = if line.received {
+                line.stamp.map(|s| (s.date, s.hour()))
+            } else {
+                None
+            };
+            // Exim names the host of a reply on its host-error and address lines.
+            let (mut host_error, mut address_reply) = (None, None);
+            if let (Some(host), Some(code), Some(fact)) = (line.reply_host, line.code, fact) {
+                let reply = ReplyNews {
+                    host,
+                    code,
+                    enhanced: line.enhanced,
+                };
+                if line.event.is_some() {
+                    address_reply = Some(reply);
+                } else {
+                    let problem = is_problem.then(|| line.reason.unwrap_or_default());
+                    host_error = Some((reply, fact, problem));
+                }
+            }
             let news = LineNews {
                 received: line.received,
                 size: line.size,
@@ -710,9 +1153,35 @@ impl Summary {
                 client: line.client,
                 recipient: delivered_to,
                 delay_ms: line.delay_ms,
+                receipt_hour,
+                loopback: line.received && line.client.is_some_and(is_loopback_host),
+                host_error,
+                address_line: mta == Mta::Exim
+                    && matches!(
+                        line.event,
+                        Some(Event::Delivered | Event::Deferred | Event::Bounced | Event::Expired)
+                    ),
+                address_reply,
+                reinjected: false,
             };
-            self.messages
-                .observe(id, time, line.finishes_message, news, &mut self.parties);
+            let at = self.lines.total;
+            receipt_counts = self.messages.observe(
+                id,
+                time,
+                at,
+                line.finishes_message,
+                &news,
+                &mut self.parties,
+            );
+            if let Some(copy) = line.queued_as {
+                // The filter's copy, received under its own id: not an arrival.
+                let news = LineNews {
+                    reinjected: true,
+                    ..LineNews::default()
+                };
+                self.messages
+                    .observe(copy, time, at, false, &news, &mut self.parties);
+            }
         } else if let Some(recipient) = delivered_to {
             self.parties.delivery(recipient, 0, line.delay_ms);
         }
@@ -722,7 +1191,7 @@ impl Summary {
             self.parties
                 .failure(recipient, event == Event::Bounced, line.delay_ms);
         }
-        if line.received {
+        if receipt_counts {
             self.received += 1;
             if let Some(stamp) = line.stamp {
                 *self
@@ -758,21 +1227,51 @@ impl Summary {
                 self.delays.record(ms);
             }
         }
-        if ProblemTable::is_problem(line) {
+        if is_problem {
             self.problems.record_line(line);
         }
-        if line.code.is_some() || line.event.is_some() {
-            let fact = Fact {
-                day: line.stamp.map(|s| s.date),
-                hour: line.stamp.map(|s| s.hour()),
-                mta,
-                event: line.event,
-                code: line.code,
-                enhanced: line.enhanced,
-                dsn: line.dsn,
-                temporary: line.temporary,
-            };
+        if let Some(fact) = fact {
             *self.facts.entry(fact).or_insert(0) += 1;
+        }
+        if !self.messages.backs.is_empty() {
+            self.apply_take_backs();
+        }
+    }
+
+    /// Take back what the message tracker found counted wrongly: host errors an address
+    /// line repeated, receipts of a filter's re-injected copies.
+    #[cold]
+    fn apply_take_backs(&mut self) {
+        for back in std::mem::take(&mut self.messages.backs) {
+            match back {
+                TakeBack::Reply(error) => {
+                    if let Some(n) = self.facts.get_mut(&error.fact) {
+                        *n -= 1;
+                        if *n == 0 {
+                            self.facts.remove(&error.fact);
+                        }
+                    }
+                    if let Some(reason) = error.problem {
+                        self.problems
+                            .take_back(error.fact.code, error.fact.enhanced, &reason);
+                    }
+                }
+                TakeBack::Arrival(sender, client, size) => {
+                    self.parties
+                        .take_back_arrival(&sender, client.as_deref(), size);
+                }
+                TakeBack::Receipt(hour) => {
+                    self.received = self.received.saturating_sub(1);
+                    if let Some(hour) = hour {
+                        if let Some(n) = self.received_by_hour.get_mut(&hour) {
+                            *n -= 1;
+                            if *n == 0 {
+                                self.received_by_hour.remove(&hour);
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -851,13 +1350,18 @@ impl Summary {
     pub fn append(&mut self, mut later: Summary) {
         let tracker = std::mem::take(&mut later.messages);
         self.messages.resolve_as_start();
-        self.messages.append(tracker, &mut later.parties);
+        let offset = self.lines.total;
+        let end = offset + later.lines.total;
+        self.messages
+            .append(tracker, &mut later.parties, offset, end);
         self.add_counts(later);
+        // After the later part's counts are in: some of what is taken back is theirs.
+        self.apply_take_backs();
     }
 
     /// Add a summary of an unrelated log (another host, another day range).
     pub fn add(&mut self, mut other: Summary) {
-        other.messages.resolve_as_start();
+        other.finish_messages();
         self.extra.add(&other.messages.totals);
         self.add_counts(other);
     }
@@ -868,9 +1372,10 @@ impl Summary {
         // What `resolve_as_start` would add, without copying the live ids to find out.
         let mut totals = self.messages.totals;
         let blank = MessageState::default();
+        let mut backs = Vec::new();
         for run in &self.messages.pending {
             totals.messages += 1;
-            run.resolve(&blank, &mut totals, &self.messages.names);
+            run.resolve(&blank, &mut totals, &self.messages.names, &mut backs);
         }
         totals.add(&self.extra);
         totals
@@ -885,7 +1390,15 @@ impl Summary {
     /// part before (this summary is then taken to start the log).
     pub fn finish(&mut self) {
         self.flush_day();
+        self.finish_messages();
+    }
+
+    /// Resolve the pending runs as the start of the log, and forget the ids silent too
+    /// long at its end (the same as later lines would have).
+    fn finish_messages(&mut self) {
         self.messages.resolve_as_start();
+        self.messages.forget_silent(self.lines.total);
+        self.apply_take_backs();
     }
 
     /// Replace the message totals, for summaries rebuilt from a saved report.
@@ -905,8 +1418,9 @@ mod tests {
             t.observe(
                 id.as_bytes(),
                 Some(*time),
+                0,
                 *fin,
-                LineNews::default(),
+                &LineNews::default(),
                 &mut Parties::default(),
             );
         }
@@ -940,8 +1454,9 @@ mod tests {
                 t.observe(
                     id.as_bytes(),
                     Some(i as i64),
+                    i as u64,
                     false,
-                    *n,
+                    n,
                     &mut Parties::default(),
                 );
             }
@@ -956,13 +1471,14 @@ mod tests {
                 bytes_received: 107,
                 // A delivery counts the latest size line before it (999).
                 bytes_delivered: 2005,
-                deferred_messages: 1
+                deferred_messages: 1,
+                approximate: false
             }
         );
         for cut in 0..=lines.len() {
             let mut acc = MessageTracker::default();
-            acc.append(run(&lines[..cut]), &mut Parties::default());
-            acc.append(run(&lines[cut..]), &mut Parties::default());
+            acc.append(run(&lines[..cut]), &mut Parties::default(), 0, 0);
+            acc.append(run(&lines[cut..]), &mut Parties::default(), 0, 0);
             acc.resolve_as_start();
             assert_eq!(acc.totals, whole.totals, "cut at {cut}");
         }
@@ -980,8 +1496,8 @@ mod tests {
         whole.resolve_as_start();
         for cut in 0..=all.len() {
             let mut acc = MessageTracker::default();
-            acc.append(tracker_over(&all[..cut]), &mut Parties::default());
-            acc.append(tracker_over(&all[cut..]), &mut Parties::default());
+            acc.append(tracker_over(&all[..cut]), &mut Parties::default(), 0, 0);
+            acc.append(tracker_over(&all[cut..]), &mut Parties::default(), 0, 0);
             assert_eq!(acc.totals.messages, whole.totals.messages, "cut at {cut}");
         }
         assert_eq!(whole.totals.messages, 2);
@@ -996,8 +1512,18 @@ mod tests {
         t.resolve_as_start();
         assert_eq!(t.totals.messages, 2);
         let mut acc = MessageTracker::default();
-        acc.append(tracker_over(&[("A1", 0, true)]), &mut Parties::default());
-        acc.append(tracker_over(&[("A1", 5, false)]), &mut Parties::default());
+        acc.append(
+            tracker_over(&[("A1", 0, true)]),
+            &mut Parties::default(),
+            0,
+            0,
+        );
+        acc.append(
+            tracker_over(&[("A1", 5, false)]),
+            &mut Parties::default(),
+            0,
+            0,
+        );
         acc.resolve_as_start();
         assert_eq!(acc.totals.messages, 2);
     }
@@ -1027,7 +1553,7 @@ mod tests {
             let mut t = MessageTracker::default();
             let mut p = Parties::default();
             for (time, news) in part {
-                t.observe(b"A1", Some(*time), false, *news, &mut p);
+                t.observe(b"A1", Some(*time), 0, false, news, &mut p);
             }
             (t, p)
         };
@@ -1046,7 +1572,7 @@ mod tests {
             for part in [&lines[..cut], &lines[cut..]] {
                 let (t, mut p) = run(part);
                 acc.resolve_as_start();
-                acc.append(t, &mut p);
+                acc.append(t, &mut p, 0, 0);
                 parties.add(p);
             }
             acc.resolve_as_start();

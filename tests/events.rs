@@ -53,7 +53,10 @@ fn count_by(records: &[Value], field: &str) -> BTreeMap<String, u64> {
 fn check_against_report(log: &Path) {
     let want = report(log);
     for threads in ["1", "4"] {
-        let records = events(&["--threads", threads, "--chunk-size", "65536"], log);
+        let mut records = events(&["--threads", threads, "--chunk-size", "65536"], log);
+        // Every Exim host error of the corpus is repeated by an address line, which the
+        // report counts instead.
+        records.retain(|r| r["host_error"] == false);
         let by_code: BTreeMap<String, u64> = want["by_code"]
             .as_array()
             .unwrap()
@@ -224,7 +227,7 @@ print(json.dumps({
   "day": dict(con.execute("SELECT CAST(CAST(ts AS DATE) AS VARCHAR), count(*) FROM e GROUP BY 1").fetchall()),
 }))
 "#;
-    let columns = "{'ts':'TIMESTAMP','stamp':'VARCHAR','host':'VARCHAR','mta':'VARCHAR','program':'VARCHAR','queue_id':'VARCHAR','event':'VARCHAR','code':'SMALLINT','class':'VARCHAR','enhanced':'VARCHAR','dsn':'VARCHAR','relay':'VARCHAR','relay_ip':'VARCHAR','client':'VARCHAR','client_ip':'VARCHAR','sender':'VARCHAR','recipient':'VARCHAR','delay_s':'DOUBLE','size':'BIGINT','stage':'VARCHAR','temporary':'BOOLEAN','reason':'VARCHAR'}";
+    let columns = "{'ts':'TIMESTAMP','stamp':'VARCHAR','host':'VARCHAR','mta':'VARCHAR','program':'VARCHAR','queue_id':'VARCHAR','event':'VARCHAR','code':'SMALLINT','class':'VARCHAR','enhanced':'VARCHAR','dsn':'VARCHAR','relay':'VARCHAR','relay_ip':'VARCHAR','client':'VARCHAR','client_ip':'VARCHAR','sender':'VARCHAR','recipient':'VARCHAR','delay_s':'DOUBLE','size':'BIGINT','stage':'VARCHAR','temporary':'BOOLEAN','host_error':'BOOLEAN','reason':'VARCHAR'}";
     let out = std::process::Command::new("python3")
         .arg("-c")
         .arg(script)

@@ -126,7 +126,11 @@ fn delays_and_connections() {
     assert_eq!(max, 102_000);
     assert_eq!(r["connections"], json!({"smtpd connections": 247}));
     let e = report_json(&[testdata("real/exim-mainlog.log").to_str().unwrap()]);
-    assert_eq!(e["connections"], json!({"exim SMTP connections": 248}));
+    // Six flagless `H=... Connection refused`/`timed out` lines: hosts that were not reached.
+    assert_eq!(
+        e["connections"],
+        json!({"exim SMTP connections": 248, "exim connection failures": 6})
+    );
     assert_eq!(e["delays"]["count"], 279);
 }
 
@@ -269,8 +273,10 @@ fn sending_hosts_match_eximstats() {
         "0",
         testdata("real/exim-mainlog.log").to_str().unwrap(),
     ]);
-    // eximstats: Received from 5 hosts; (client.corpus.test) 202 messages, local 192.
-    assert_eq!(distinct(&r, "sending_hosts"), (5, "exact".to_string()));
+    // eximstats: Received from 5 hosts; (client.corpus.test) 202 messages, local 192. It keys
+    // a host by its HELO when there is no name; we key it by its address (the HELO is the
+    // client's claim), so the two HELOs of 127.0.0.20 are one host: 4.
+    assert_eq!(distinct(&r, "sending_hosts"), (4, "exact".to_string()));
     let hosts: Vec<(String, u64)> = r["parties"]["sending_hosts"]["rows"]
         .as_array()
         .unwrap()
@@ -282,10 +288,7 @@ fn sending_hosts_match_eximstats() {
             )
         })
         .collect();
-    assert_eq!(
-        hosts[0],
-        ("(client.corpus.test) [127.0.0.1]".to_string(), 202)
-    );
+    assert_eq!(hosts[0], ("[127.0.0.1]".to_string(), 202));
     assert_eq!(hosts[1], ("local".to_string(), 192));
     // eximstats: 281 deliveries, 617KB delivered, 771KB received (KiB, rounded).
     let kib = |n: u64| (n as f64 / 1024.0).round() as u64;

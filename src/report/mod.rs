@@ -41,6 +41,12 @@ pub struct LinesOut {
     /// Lines skipped because they fell outside `--since`/`--until` (not in `total`).
     #[serde(default)]
     pub outside_window: u64,
+    /// Verbose/debug trace lines (part of `mail`).
+    #[serde(default)]
+    pub debug: u64,
+    /// Lines whose syslog stamp names a date that does not exist (`Feb 29` of a common year).
+    #[serde(default)]
+    pub bad_stamps: u64,
 }
 
 /// Counts per reply class.
@@ -339,6 +345,11 @@ pub struct Report {
     /// Bytes of the messages received (Postfix qmgr `size=`, Exim `S=`).
     #[serde(default)]
     pub bytes_received: u64,
+    /// How `messages`, `deferred_messages` and the bytes were counted: `estimated` when
+    /// message ids were forgotten while their message was open (more in flight than the
+    /// tracker keeps), so a message may be counted twice.
+    #[serde(default)]
+    pub messages_accuracy: parties::Accuracy,
     /// Bytes delivered: the message's size for every delivered line.
     #[serde(default)]
     pub bytes_delivered: u64,
@@ -567,6 +578,8 @@ impl Report {
                 unrecognised: summary.lines.unrecognised,
                 overlong: summary.overlong_lines,
                 malformed: summary.malformed_entries,
+                debug: summary.lines.debug,
+                bad_stamps: summary.lines.bad_stamps,
                 outside_window: summary.outside_window,
             },
             messages: totals.messages,
@@ -575,6 +588,11 @@ impl Report {
             deferred_messages: totals.deferred_messages,
             bytes_received: totals.bytes_received,
             bytes_delivered: totals.bytes_delivered,
+            messages_accuracy: if totals.approximate {
+                parties::Accuracy::Estimated
+            } else {
+                parties::Accuracy::Exact
+            },
             replies,
             by_code: code_rows,
             by_class,
@@ -901,6 +919,8 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
     summary.lines.mail = report.lines.mail;
     summary.lines.other = report.lines.other;
     summary.lines.unrecognised = report.lines.unrecognised;
+    summary.lines.debug = report.lines.debug;
+    summary.lines.bad_stamps = report.lines.bad_stamps;
     summary.overlong_lines = report.lines.overlong;
     summary.malformed_entries = report.lines.malformed;
     summary.outside_window = report.lines.outside_window;
@@ -953,6 +973,7 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
         bytes_received: report.bytes_received,
         bytes_delivered: report.bytes_delivered,
         deferred_messages: report.deferred_messages,
+        approximate: report.messages_accuracy != parties::Accuracy::Exact,
     });
     for day in &report.by_day {
         if day.lines > 0 {

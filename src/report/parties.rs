@@ -43,8 +43,9 @@ pub struct DomainRow {
     pub bounced: u64,
     /// Mean delay of the deliveries, ms.
     pub avg_delay_ms: Option<u64>,
-    /// Longest delay of a delivery or deferral, ms.
-    pub max_delay_ms: u64,
+    /// Longest delay of a delivery or deferral, ms; none (JSON `null`) when no line of the
+    /// domain had a delay, which is unknown, not zero.
+    pub max_delay_ms: Option<u64>,
     /// Deliveries with a delay, and their sum (for `merge`).
     #[serde(default)]
     pub delayed: u64,

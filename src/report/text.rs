@@ -182,7 +182,7 @@ fn recipient_domains(report: &Report, top: usize, out: &mut dyn Write) -> io::Re
             row.deferred,
             row.bounced,
             row.avg_delay_ms.map_or_else(|| "-".to_string(), duration),
-            duration(row.max_delay_ms),
+            row.max_delay_ms.map_or_else(|| "-".to_string(), duration),
             escape_str(&row.domain)
         )?;
     }
@@ -464,19 +464,42 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
             l.outside_window
         )?;
     }
+    if l.debug > 0 {
+        writeln!(out, "  {} debug lines (verbose logging)", l.debug)?;
+    }
+    if l.bad_stamps > 0 {
+        writeln!(
+            out,
+            "  {} lines have a date that does not exist (such as Feb 29 of a common year); counted without a date",
+            l.bad_stamps
+        )?;
+    }
+    // Like the tables' estimates: a `~` before each figure the tracker could not keep exact.
+    let approx = if report.messages_accuracy == Accuracy::Exact {
+        ""
+    } else {
+        "~"
+    };
     writeln!(
         out,
-        "Messages: {}   Received: {}   Replies: {}",
+        "Messages: {approx}{}   Received: {}   Replies: {}",
         report.messages, report.received, report.replies
     )?;
     if report.bytes_received > 0 || report.deferred_messages > 0 {
         writeln!(
             out,
-            "Bytes received: {}   Bytes delivered: {}   Messages deferred: {} ({} deferrals)",
+            "Bytes received: {approx}{}   Bytes delivered: {approx}{}   Messages deferred: {approx}{} ({} deferrals)",
             bytes(report.bytes_received),
             bytes(report.bytes_delivered),
             report.deferred_messages,
             report.by_event.deferred
+        )?;
+    }
+    if !approx.is_empty() {
+        writeln!(
+            out,
+            "  (~ estimated: more message ids were in flight than are kept; ids silent for {} lines were forgotten, so a message may count twice)",
+            crate::summary::MAX_SILENT_LINES
         )?;
     }
     if options.problems_first {
