@@ -181,7 +181,8 @@ struct ReportArgs {
     chunk_size: usize,
 
     /// Senders, hosts, recipients and domains each table keeps exactly; past that it keeps a
-    /// reproducible sample and estimates the distinct count (memory stays bounded).
+    /// reproducible sample and estimates the distinct count (memory stays bounded). 0: keep
+    /// every key exactly, however many (memory then grows with them).
     #[arg(long, default_value_t = smtplog::parties::DEFAULT_MAX_DISTINCT, value_name = "N")]
     max_distinct: usize,
 }
@@ -247,10 +248,9 @@ fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> 
     }
     match args.format {
         Format::Json => {
-            // Each table keeps the rows the text shows (--top each way); --top 0 keeps all,
-            // which `merge` needs to add tables up exactly.
+            // Every kept row, whatever --top (a display choice): `merge` needs complete
+            // tables to add them up exactly.
             let mut report = report;
-            report.parties.keep_top(args.top);
             if !args.by.is_empty() {
                 report = report.with_breakdown(&args.by);
             }

@@ -24,6 +24,7 @@ pub mod catalogue;
 pub mod code;
 pub mod explain;
 pub mod input;
+pub mod limits;
 pub mod parse;
 pub mod parties;
 pub mod problems;

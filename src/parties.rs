@@ -173,9 +173,10 @@ impl<S: Stats> Tally<S> {
         self.entries.reserve(keys, |e| table_hash(e.hash));
     }
 
-    /// Set the number of keys kept exactly (sampling starts if there are more already).
+    /// Set the number of keys kept exactly (0: all, however many); sampling starts if
+    /// there are more already.
     pub fn set_limit(&mut self, limit: usize) {
-        self.limit = limit.max(1);
+        self.limit = if limit == 0 { usize::MAX } else { limit };
         self.shrink();
     }
 
@@ -431,7 +432,7 @@ impl Parties {
         self.recipients.reserve(keys);
     }
 
-    /// Set how many keys each table keeps exactly.
+    /// Set how many keys each table keeps exactly (0: all).
     pub fn set_limit(&mut self, limit: usize) {
         self.senders.set_limit(limit);
         self.sender_domains.set_limit(limit);
@@ -639,6 +640,19 @@ mod tests {
                 keys.iter().filter(|k| **k == n).count() as u64
             );
         }
+    }
+
+    #[test]
+    fn a_limit_of_zero_keeps_every_key_exactly() {
+        let t = tally_of((0..3000).chain(0..3000), 0);
+        assert_eq!(
+            t.distinct(),
+            Distinct {
+                count: 3000,
+                exact: true
+            }
+        );
+        assert!(t.rows().iter().all(|(_, s)| s.messages == 2));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use crate::code::{EnhancedCode, ReplyCode};
 use crate::parse::{Counter, Event, LineKind, Mta, ParsedLine};
 use crate::parties::Parties;
-use crate::problems::{DiagnosticKey, DiagnosticTable, ProblemTable};
+use crate::problems::{DiagnosticKey, DiagnosticTable, ProblemKey, ProblemTable};
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -639,6 +639,8 @@ pub struct Summary {
     /// Traffic per sender, sending host, recipient and domain.
     pub parties: Parties,
     messages: MessageTracker,
+    /// Which enhanced codes, days and daemon names are listed by name.
+    limits: crate::limits::Limits,
     /// Totals of summaries that were added with [`Summary::add`] or loaded.
     extra: MessageTotals,
     current_day: Option<(NaiveDate, u64)>,
@@ -725,14 +727,23 @@ impl Summary {
             if let Some(stamp) = line.stamp {
                 *self
                     .received_by_hour
-                    .entry((stamp.date, stamp.hour()))
+                    .entry((self.limits.day_key(stamp.date), stamp.hour()))
                     .or_insert(0) += 1;
             }
         }
         if let Some(severity) = line.severity {
+            let (listed, collapsed) = self.limits.daemon(line.program);
+            if collapsed {
+                self.collapse_daemons();
+            }
+            let program = if listed {
+                String::from_utf8_lossy(line.program).into_owned()
+            } else {
+                crate::limits::OTHER_DAEMONS.to_string()
+            };
             let key = DiagnosticKey {
                 mta,
-                program: String::from_utf8_lossy(line.program).into_owned(),
+                program,
                 severity,
             };
             if severity == crate::parse::Severity::Info {
@@ -756,18 +767,25 @@ impl Summary {
                 self.delays.record(ms);
             }
         }
-        if ProblemTable::is_problem(line) {
-            self.problems.record_line(line);
+        let is_problem = ProblemTable::is_problem(line);
+        let is_fact = line.code.is_some() || line.event.is_some();
+        if !(is_problem || is_fact) {
+            return;
         }
-        if line.code.is_some() || line.event.is_some() {
+        let enhanced = line.enhanced.map(|c| self.code_key(c));
+        let dsn = line.dsn.map(|c| self.code_key(c));
+        if is_problem {
+            self.problems.record_line(line, enhanced, dsn);
+        }
+        if is_fact {
             let fact = Fact {
-                day: line.stamp.map(|s| s.date),
+                day: line.stamp.map(|s| self.limits.day_key(s.date)),
                 hour: line.stamp.map(|s| s.hour()),
                 mta,
                 event: line.event,
                 code: line.code,
-                enhanced: line.enhanced,
-                dsn: line.dsn,
+                enhanced,
+                dsn,
                 temporary: line.temporary,
             };
             *self.facts.entry(fact).or_insert(0) += 1;
@@ -782,12 +800,152 @@ impl Summary {
             _ => {
                 self.flush_day();
                 self.current_day = Some((stamp.date, 1));
+                if self.limits.day(stamp.date) {
+                    self.collapse_days();
+                }
             }
         }
     }
 
+    /// The key an enhanced code or dsn is counted under (see [`crate::limits`]).
+    fn code_key(&mut self, code: EnhancedCode) -> EnhancedCode {
+        let (key, collapsed) = self.limits.code(code);
+        if collapsed {
+            self.collapse_codes();
+        }
+        key
+    }
+
+    /// Move what was counted under codes outside the catalogue to their class's `5.*.*`.
+    fn collapse_codes(&mut self) {
+        let key = |c: Option<EnhancedCode>| c.map(crate::limits::collapsed_code);
+        self.rekey_facts(|f| Fact {
+            enhanced: key(f.enhanced),
+            dsn: key(f.dsn),
+            ..f
+        });
+        let groups = std::mem::take(&mut self.problems.groups);
+        for (k, mut group) in groups {
+            let status = key(k.status);
+            if status != k.status {
+                // Groups merged from several codes keep no examples: which would come
+                // first depends on when the codes collapsed.
+                for stats in group.entries.values_mut() {
+                    stats.examples.clear();
+                }
+            }
+            self.problems
+                .groups
+                .entry(ProblemKey { status, ..k })
+                .or_default()
+                .add_all(group);
+        }
+    }
+
+    /// Count every day as [`crate::limits::OTHER_DAY`].
+    fn collapse_days(&mut self) {
+        let other = crate::limits::OTHER_DAY;
+        let lines: u64 = self.lines_by_day.values().sum();
+        self.lines_by_day.clear();
+        if lines > 0 {
+            self.lines_by_day.insert(other, lines);
+        }
+        let mut by_hour = HashMap::default();
+        for ((_, hour), n) in self.received_by_hour.drain() {
+            *by_hour.entry((other, hour)).or_insert(0) += n;
+        }
+        self.received_by_hour = by_hour;
+        self.rekey_facts(|f| Fact {
+            day: f.day.map(|_| other),
+            ..f
+        });
+    }
+
+    /// Count every daemon that is not always listed as [`crate::limits::OTHER_DAEMONS`].
+    fn collapse_daemons(&mut self) {
+        for (mut key, group) in std::mem::take(&mut self.diagnostics.groups) {
+            if !crate::limits::is_listed_daemon(key.program.as_bytes()) {
+                key.program = crate::limits::OTHER_DAEMONS.to_string();
+            }
+            self.diagnostics
+                .groups
+                .entry(key)
+                .or_default()
+                .add_all(group);
+        }
+    }
+
+    fn rekey_facts(&mut self, key: impl Fn(Fact) -> Fact) {
+        let mut facts = HashMap::default();
+        for (fact, n) in self.facts.drain() {
+            *facts.entry(key(fact)).or_insert(0) += n;
+        }
+        self.facts = facts;
+    }
+
+    /// Bring a summary to the limits its side did not reach but the whole did.
+    fn collapse_to(&mut self, before: crate::limits::Reached, after: crate::limits::Reached) {
+        if after.codes && !before.codes {
+            self.collapse_codes();
+        }
+        if after.days && !before.days {
+            self.collapse_days();
+        }
+        if after.daemons && !before.daemons {
+            self.collapse_daemons();
+        }
+    }
+
+    /// Which limits on enhanced codes, days and daemon names were reached.
+    pub fn limits_reached(&self) -> crate::limits::Reached {
+        self.limits.reached()
+    }
+
+    /// Note the codes, days and daemons of a summary rebuilt from a saved report, and
+    /// that the report reached `reached` (`merge`).
+    pub fn relimit(&mut self, reached: crate::limits::Reached) {
+        let mut limits = crate::limits::Limits::default();
+        limits.collapse(reached);
+        let codes = self
+            .facts
+            .keys()
+            .flat_map(|f| [f.enhanced, f.dsn])
+            .chain(self.problems.groups.keys().map(|k| k.status))
+            .flatten();
+        for code in codes {
+            if code.is_other() {
+                limits.collapse(crate::limits::Reached {
+                    codes: true,
+                    ..Default::default()
+                });
+            }
+            limits.code(code);
+        }
+        let days = self
+            .lines_by_day
+            .keys()
+            .copied()
+            .chain(self.received_by_hour.keys().map(|k| k.0))
+            .chain(self.facts.keys().filter_map(|f| f.day));
+        for day in days {
+            if day == crate::limits::OTHER_DAY {
+                limits.collapse(crate::limits::Reached {
+                    days: true,
+                    ..Default::default()
+                });
+            }
+            limits.day(day);
+        }
+        for key in self.diagnostics.groups.keys() {
+            limits.daemon_name(&key.program);
+        }
+        self.limits = limits;
+        self.collapse_to(crate::limits::Reached::default(), self.limits.reached());
+    }
+
     fn flush_day(&mut self) {
         if let Some((day, n)) = self.current_day.take() {
+            let day = self.limits.day_key(day);
             *self.lines_by_day.entry(day).or_insert(0) += n;
         }
         if let Some((hour, n)) = self.current_hour.take() {
@@ -805,6 +963,10 @@ impl Summary {
     fn add_counts(&mut self, mut other: Summary) {
         self.flush_day();
         other.flush_day();
+        let (mine, theirs) = (self.limits.reached(), other.limits.reached());
+        let whole = self.limits.add(std::mem::take(&mut other.limits));
+        self.collapse_to(mine, whole);
+        other.collapse_to(theirs, whole);
         self.lines.add(&other.lines);
         for (day, n) in other.lines_by_day {
             *self.lines_by_day.entry(day).or_insert(0) += n;

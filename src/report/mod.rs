@@ -384,9 +384,56 @@ pub struct Report {
     /// Traffic per sender, sending host, recipient and domain.
     #[serde(default)]
     pub parties: parties::PartiesOut,
+    /// Which kinds of keys were too many to list by name (see [`crate::limits`]).
+    #[serde(default)]
+    pub limits: LimitsOut,
     /// The `--by` breakdown, when one was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakdown: Option<Breakdown>,
+}
+
+/// The title of the `5.*.*` rows.
+pub const OTHER_CODES_TITLE: &str = "(codes outside the catalogue: too many different to list)";
+
+/// A day as reports write it: `2026-11-24`, or [`crate::limits::OTHER_DAY_TEXT`].
+pub fn day_text(day: NaiveDate) -> String {
+    if day == crate::limits::OTHER_DAY {
+        crate::limits::OTHER_DAY_TEXT.to_string()
+    } else {
+        day.to_string()
+    }
+}
+
+/// Which kinds of keys were too many to list by name: their counts are then under one
+/// key each (`5.*.*`, `all days`, `(other daemons)`), and only the totals are exact.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitsOut {
+    /// More than [`crate::limits::MAX_OTHER_CODES`] enhanced codes outside the catalogue:
+    /// those count as `2.*.*`, `4.*.*` and `5.*.*`.
+    #[serde(default)]
+    pub enhanced_codes: bool,
+    /// More than [`crate::limits::MAX_DAYS`] days: every day counts as `all days`.
+    #[serde(default)]
+    pub days: bool,
+    /// More than [`crate::limits::MAX_OTHER_DAEMONS`] daemon names besides Postfix's own:
+    /// those count as `(other daemons)` in the diagnostics.
+    #[serde(default)]
+    pub daemons: bool,
+}
+
+impl LimitsOut {
+    fn new(reached: crate::limits::Reached) -> LimitsOut {
+        LimitsOut {
+            enhanced_codes: reached.codes,
+            days: reached.days,
+            daemons: reached.daemons,
+        }
+    }
+
+    /// Whether any limit was reached.
+    pub fn any(&self) -> bool {
+        self.enhanced_codes || self.days || self.daemons
+    }
 }
 
 /// A `--by` breakdown: the dimensions and one row per group.
@@ -441,7 +488,7 @@ impl Report {
         let mut rejected_temporary = 0;
         let mut replies = 0;
         let day_row = |day: NaiveDate| DayRow {
-            day: day.to_string(),
+            day: day_text(day),
             lines: 0,
             replies: 0,
             by_class: ClassCounts::default(),
@@ -539,8 +586,11 @@ impl Report {
                 EnhancedRow {
                     code: code.to_string(),
                     count,
-                    title: entry
-                        .map_or_else(|| "(not in the catalogue)".to_string(), |e| e.title.clone()),
+                    title: match entry {
+                        _ if code.is_other() => OTHER_CODES_TITLE.to_string(),
+                        Some(e) => e.title.clone(),
+                        None => "(not in the catalogue)".to_string(),
+                    },
                     advice: entry.map_or_else(String::new, |e| e.advice.clone()),
                 }
             })
@@ -587,7 +637,7 @@ impl Report {
             facts: facts
                 .into_iter()
                 .map(|(f, &count)| FactRow {
-                    day: f.day.map(|d| d.to_string()),
+                    day: f.day.map(day_text),
                     hour: f.hour,
                     mta: f.mta,
                     event: f.event,
@@ -625,12 +675,13 @@ impl Report {
             }
             .into_iter()
             .map(|((day, hour), count)| ReceivedRow {
-                day: day.to_string(),
+                day: day_text(*day),
                 hour: *hour,
                 count: *count,
             })
             .collect(),
             parties: parties::PartiesOut::new(&summary.parties),
+            limits: LimitsOut::new(summary.limits_reached()),
             breakdown: None,
         }
     }
@@ -880,6 +931,9 @@ pub fn group(report: &Report, dims: &[Dimension]) -> Vec<GroupRow> {
 /// Rebuild a summary from a saved report, so that reports can be added up (`smtplog merge`).
 pub fn to_summary(report: &Report) -> Result<Summary, String> {
     fn date(text: &str) -> Result<NaiveDate, String> {
+        if text == crate::limits::OTHER_DAY_TEXT {
+            return Ok(crate::limits::OTHER_DAY);
+        }
         text.parse().map_err(|_| format!("bad day {text:?}"))
     }
     fn reply(code: Option<u16>) -> Result<Option<ReplyCode>, String> {
@@ -988,6 +1042,11 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
         }
     }
     report.parties.load_into(&mut summary.parties);
+    summary.relimit(crate::limits::Reached {
+        codes: report.limits.enhanced_codes,
+        days: report.limits.days,
+        daemons: report.limits.daemons,
+    });
     summary.unrecognised_samples = report
         .unrecognised_examples
         .iter()

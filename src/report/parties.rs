@@ -172,34 +172,6 @@ impl PartiesOut {
         ]
     }
 
-    /// Keep the rows a `--top n` report shows: the top `n` by messages and the top `n`
-    /// by bytes (0: all).
-    pub fn keep_top(&mut self, n: usize) {
-        fn keep<R: Clone>(table: &mut Table<R>, n: usize, bytes: impl Fn(&R) -> u64) {
-            if n == 0 || table.rows.len() <= n {
-                return;
-            }
-            let mut by_bytes: Vec<usize> = (0..table.rows.len()).collect();
-            // Stable: ties keep the busiest-first order.
-            by_bytes.sort_by_key(|&i| std::cmp::Reverse(bytes(&table.rows[i])));
-            let mut wanted = vec![false; table.rows.len()];
-            for i in (0..n).chain(by_bytes.into_iter().take(n)) {
-                wanted[i] = true;
-            }
-            let mut i = 0;
-            table.rows.retain(|_| {
-                i += 1;
-                wanted[i - 1]
-            });
-            table.complete = false;
-        }
-        keep(&mut self.senders, n, |r| r.bytes);
-        keep(&mut self.sender_domains, n, |r| r.bytes);
-        keep(&mut self.sending_hosts, n, |r| r.bytes);
-        keep(&mut self.recipients, n, |r| r.bytes);
-        keep(&mut self.recipient_domains, n, |r| r.bytes);
-    }
-
     /// Load the tables of a saved report into `parties` (for `merge`): complete tables add
     /// up exactly; the others make the merged table a lower bound.
     pub fn load_into(&self, parties: &mut Parties) {

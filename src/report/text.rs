@@ -47,8 +47,18 @@ fn hourly(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if report.by_hour.is_empty() {
         return Ok(());
     }
-    let days = report.by_day.len().max(1) as u64;
-    let title = if days > 1 {
+    // Days past the limit are one row: their number is not known, so no average.
+    let days = if report.limits.days {
+        1
+    } else {
+        report.by_day.len().max(1) as u64
+    };
+    let title = if report.limits.days {
+        format!(
+            "Per-hour traffic (totals of more than {} days)",
+            crate::limits::MAX_DAYS
+        )
+    } else if days > 1 {
         format!("Per-hour traffic (daily average over {days} days)")
     } else {
         "Per-hour traffic".to_string()
@@ -408,6 +418,33 @@ fn problems(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::
     Ok(())
 }
 
+/// Say which kinds of keys were too many to list, and where their counts went.
+fn limits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    use crate::limits::{
+        MAX_DAYS, MAX_OTHER_CODES, MAX_OTHER_DAEMONS, OTHER_DAEMONS, OTHER_DAY_TEXT,
+    };
+    let l = &report.limits;
+    if l.enhanced_codes {
+        writeln!(
+            out,
+            "Limit: more than {MAX_OTHER_CODES} enhanced codes outside the catalogue; they are counted as 2.*.*, 4.*.* and 5.*.*"
+        )?;
+    }
+    if l.days {
+        writeln!(
+            out,
+            "Limit: more than {MAX_DAYS} different days; every day is counted as \"{OTHER_DAY_TEXT}\""
+        )?;
+    }
+    if l.daemons {
+        writeln!(
+            out,
+            "Limit: more than {MAX_OTHER_DAEMONS} daemon names besides Postfix's own; they are counted as {OTHER_DAEMONS}"
+        )?;
+    }
+    Ok(())
+}
+
 fn rule(out: &mut dyn Write, title: &str) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "{title}")?;
@@ -472,6 +509,7 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
             report.by_event.deferred
         )?;
     }
+    limits(report, out)?;
     if options.problems_first {
         problems(report, options, out)?;
     }
