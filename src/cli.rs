@@ -381,25 +381,31 @@ fn emit(report: Report, args: &OutputArgs) -> Result<()> {
 
 fn run_merge(args: MergeArgs) -> Result<Outcome> {
     table_dimension(&args.output.by)?;
-    let mut total = smtplog::summary::Summary::new();
+    let mut merger = report::merge::Merger::new();
+    // A bad report is named and left out; the others are still merged (exit status 1).
+    let mut refused = 0;
     for path in &args.reports {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let report = report::json::read(&text).with_context(|| {
-            format!(
-                "{} is not a report written by `smtplog report --format json`",
-                path.display()
-            )
-        })?;
-        total.add(
-            report::to_summary(&report)
-                .map_err(anyhow::Error::msg)
-                .with_context(|| format!("{}: bad facts", path.display()))?,
-        );
+        let merged = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))
+            .and_then(|text| {
+                merger
+                    .add_json(&text)
+                    .with_context(|| format!("cannot merge {}", path.display()))
+            });
+        if let Err(e) = merged {
+            eprintln!("smtplog: {}", escape_str(&format!("{e:#}")));
+            refused += 1;
+        }
     }
-    total.finish();
-    emit(Report::new(&total), &args.output)?;
-    Ok(Outcome::Complete)
+    if refused == args.reports.len() {
+        bail!("no report could be merged");
+    }
+    emit(Report::new(&merger.finish()), &args.output)?;
+    Ok(if refused == 0 {
+        Outcome::Complete
+    } else {
+        Outcome::SomeInputsFailed
+    })
 }
 
 /// The time window the options ask for.

@@ -5,6 +5,7 @@
 pub mod blocklists;
 pub mod csv;
 pub mod json;
+pub mod merge;
 pub mod parties;
 pub mod text;
 
@@ -928,23 +929,37 @@ pub fn group(report: &Report, dims: &[Dimension]) -> Vec<GroupRow> {
         .collect()
 }
 
-/// Rebuild a summary from a saved report, so that reports can be added up (`smtplog merge`).
-pub fn to_summary(report: &Report) -> Result<Summary, String> {
-    fn date(text: &str) -> Result<NaiveDate, String> {
+/// A saved report's counts as a summary, so that reports can be added up (`smtplog merge`,
+/// through [`merge::Merger`], which checks the report first). No limit is applied yet.
+fn load(report: &Report) -> Result<Summary, merge::MergeError> {
+    use merge::MergeError;
+    let invalid = |what: &'static str, value: String| MergeError::Invalid { what, value };
+    let date = |text: &str| -> Result<NaiveDate, MergeError> {
         if text == crate::limits::OTHER_DAY_TEXT {
             return Ok(crate::limits::OTHER_DAY);
         }
-        text.parse().map_err(|_| format!("bad day {text:?}"))
-    }
-    fn reply(code: Option<u16>) -> Result<Option<ReplyCode>, String> {
-        code.map(|c| ReplyCode::new(c).ok_or_else(|| format!("bad code {c}")))
+        text.parse()
+            .map_err(|_| invalid("day", format!("{text:?}")))
+    };
+    let hour = |hour: u8| -> Result<u8, MergeError> {
+        if hour < 24 {
+            Ok(hour)
+        } else {
+            Err(invalid("hour", hour.to_string()))
+        }
+    };
+    let reply = |code: Option<u16>| -> Result<Option<ReplyCode>, MergeError> {
+        code.map(|c| ReplyCode::new(c).ok_or_else(|| invalid("reply code", c.to_string())))
             .transpose()
-    }
-    fn enhanced(text: &Option<String>) -> Result<Option<EnhancedCode>, String> {
+    };
+    let enhanced = |text: &Option<String>| -> Result<Option<EnhancedCode>, MergeError> {
         text.as_deref()
-            .map(|t| t.parse().map_err(|_| format!("bad enhanced code {t:?}")))
+            .map(|t| {
+                t.parse()
+                    .map_err(|_| invalid("enhanced code", format!("{t:?}")))
+            })
             .transpose()
-    }
+    };
     let mut summary = Summary::new();
     summary.lines.total = report.lines.total;
     summary.lines.mail = report.lines.mail;
@@ -955,15 +970,16 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
     summary.received = report.received;
     summary.forwarded = report.forwarded;
     for row in &report.received_by_hour {
-        summary
+        *summary
             .received_by_hour
-            .insert((date(&row.day)?, row.hour), row.count);
+            .entry((date(&row.day)?, hour(row.hour)?))
+            .or_insert(0) += row.count;
     }
     for (name, n) in &report.connections {
         let counter = crate::parse::Counter::ALL
             .into_iter()
             .find(|c| c.name() == name)
-            .ok_or_else(|| format!("unknown counter {name:?}"))?;
+            .ok_or_else(|| invalid("connection counter", format!("{name:?}")))?;
         summary.counters[counter as usize] = *n;
     }
     summary.blocklists = report.blocklists.to_blocklists();
@@ -973,7 +989,7 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
                 .delays
                 .buckets
                 .get_mut(*bucket)
-                .ok_or_else(|| format!("bad delay bucket {bucket}"))? += n;
+                .ok_or_else(|| invalid("delay bucket", bucket.to_string()))? += n;
         }
         summary.delays.count = d.count;
         summary.delays.sum_ms = d.sum_ms;
@@ -1003,14 +1019,15 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
         deferred_messages: report.deferred_messages,
     });
     for day in &report.by_day {
+        let key = date(&day.day)?;
         if day.lines > 0 {
-            summary.lines_by_day.insert(date(&day.day)?, day.lines);
+            *summary.lines_by_day.entry(key).or_insert(0) += day.lines;
         }
     }
     for row in &report.facts {
         let fact = Fact {
             day: row.day.as_deref().map(date).transpose()?,
-            hour: row.hour,
+            hour: row.hour.map(hour).transpose()?,
             mta: row.mta,
             event: row.event,
             code: reply(row.code)?,
@@ -1042,11 +1059,6 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
         }
     }
     report.parties.load_into(&mut summary.parties);
-    summary.relimit(crate::limits::Reached {
-        codes: report.limits.enhanced_codes,
-        days: report.limits.days,
-        daemons: report.limits.daemons,
-    });
     summary.unrecognised_samples = report
         .unrecognised_examples
         .iter()

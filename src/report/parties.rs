@@ -146,7 +146,8 @@ fn domain_table(tally: &Tally<DomainTraffic>) -> Table<DomainRow> {
     // Domains delivered to, as pflogsumm counts them; the rows also list domains that
     // only saw deferrals or bounces.
     let delivered_to = rows.iter().filter(|r| r.delivered > 0).count() as u64;
-    table(delivered_to * tally.scale(), accuracy(tally), rows)
+    let distinct = (delivered_to * tally.scale()).max(tally.floor());
+    table(distinct, accuracy(tally), rows)
 }
 
 impl PartiesOut {
@@ -173,8 +174,16 @@ impl PartiesOut {
     }
 
     /// Load the tables of a saved report into `parties` (for `merge`): complete tables add
-    /// up exactly; the others make the merged table a lower bound.
+    /// up exactly; the others make the merged table a lower bound, never below the distinct
+    /// keys that report proved.
     pub fn load_into(&self, parties: &mut Parties) {
+        fn proven<R>(table: &Table<R>) -> u64 {
+            match table.accuracy {
+                Accuracy::Exact | Accuracy::AtLeast => table.distinct,
+                // A sample's rows are real keys; its estimate proves nothing.
+                Accuracy::Estimated => table.rows.len() as u64,
+            }
+        }
         fn load(table: &Table<TrafficRow>, tally: &mut Tally<Traffic>) {
             for row in &table.rows {
                 tally.load(
@@ -186,14 +195,15 @@ impl PartiesOut {
                 );
             }
             if !table.complete {
-                tally.mark_partial();
+                tally.mark_partial(proven(table));
             }
         }
         load(&self.senders, &mut parties.senders);
         load(&self.sender_domains, &mut parties.sender_domains);
         load(&self.sending_hosts, &mut parties.clients);
         load(&self.recipients, &mut parties.recipients);
-        for row in &self.recipient_domains.rows {
+        let domains = &self.recipient_domains;
+        for row in &domains.rows {
             parties.recipient_domains.load(
                 row.domain.as_bytes(),
                 DomainTraffic {
@@ -207,8 +217,14 @@ impl PartiesOut {
                 },
             );
         }
-        if !self.recipient_domains.complete {
-            parties.recipient_domains.mark_partial();
+        if !domains.complete {
+            let proven = match domains.accuracy {
+                Accuracy::Exact | Accuracy::AtLeast => domains.distinct,
+                Accuracy::Estimated => {
+                    domains.rows.iter().filter(|r| r.delivered > 0).count() as u64
+                }
+            };
+            parties.recipient_domains.mark_partial(proven);
         }
     }
 }
