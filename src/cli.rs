@@ -77,6 +77,9 @@ struct MergeArgs {
     reports: Vec<PathBuf>,
     #[command(flatten)]
     output: OutputArgs,
+    /// Keys each sender and recipient table keeps exactly, as for `report` (0: all).
+    #[arg(long, default_value_t = smtplog::parties::DEFAULT_MAX_DISTINCT, value_name = "N")]
+    max_distinct: usize,
 }
 
 /// Options shared by everything that prints a report.
@@ -381,7 +384,7 @@ fn emit(report: Report, args: &OutputArgs) -> Result<()> {
 
 fn run_merge(args: MergeArgs) -> Result<Outcome> {
     table_dimension(&args.output.by)?;
-    let mut merger = report::merge::Merger::new();
+    let mut merger = report::merge::Merger::new(args.max_distinct);
     // A bad report is named and left out; the others are still merged (exit status 1).
     let mut refused = 0;
     for path in &args.reports {

@@ -116,27 +116,27 @@ fn unknown_versions_bad_ranges_and_totals_that_disagree_are_refused() {
         (
             "class",
             Box::new(|r| r["by_code"][0]["class"] = json!("4xx")),
-            "by_code says",
+            "by_code row 1 is",
         ),
         (
             "replies",
             Box::new(|r| r["replies"] = json!(r["replies"].as_u64().unwrap() + 1)),
-            "replies says",
+            "replies is",
         ),
         (
             "by_event",
             Box::new(|r| r["by_event"]["bounced"] = json!(0)),
-            "by_event says",
+            "by_event is",
         ),
         (
             "lines",
             Box::new(|r| r["lines"]["mail"] = json!(r["lines"]["mail"].as_u64().unwrap() + 1)),
-            "lines.total says",
+            "lines.total is",
         ),
         (
             "complete",
             Box::new(|r| r["parties"]["senders"]["distinct"] = json!(300)),
-            "senders.distinct says 300",
+            "senders.distinct is 300",
         ),
     ];
     let good_path = save(dir.path(), "good.json", &good);
@@ -179,4 +179,15 @@ fn a_lower_bound_is_never_below_what_an_input_proves() {
     let text =
         String::from_utf8(stdout_of(["merge".as_ref(), a.as_os_str(), b.as_os_str()])).unwrap();
     assert!(text.contains("senders              at least 195"), "{text}");
+}
+
+#[test]
+fn merge_keeps_as_many_keys_exactly_as_max_distinct_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = save(dir.path(), "a.json", &report_of("real/postfix-maillog.log"));
+    let sampled = merge_json(&["--max-distinct".as_ref(), "20".as_ref(), a.as_os_str()]);
+    assert_eq!(sampled["parties"]["senders"]["accuracy"], "estimated");
+    let all = merge_json(&["--max-distinct".as_ref(), "0".as_ref(), a.as_os_str()]);
+    assert_eq!(all["parties"]["senders"]["accuracy"], "exact");
+    assert_eq!(all["parties"]["senders"]["distinct"], 194);
 }

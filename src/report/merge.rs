@@ -31,7 +31,7 @@ pub enum MergeError {
         value: String,
     },
     /// A total that is not what the counts it sums say.
-    #[error("{what} says {stated}, but {counted} from its {origin}")]
+    #[error("{what} is {stated}, but {counted}")]
     Disagrees {
         /// The total.
         what: String,
@@ -39,8 +39,6 @@ pub enum MergeError {
         stated: String,
         /// What the counts say.
         counted: String,
-        /// Where the counts come from.
-        origin: &'static str,
     },
     /// A sum larger than a count can hold.
     #[error("{0} is too large: the sum overflows a 64-bit count")]
@@ -77,11 +75,11 @@ fn at_most(what: &'static str, count: u64, total: u64, of: &'static str) -> Resu
     Err(MergeError::Disagrees {
         what: of.to_string(),
         stated: total.to_string(),
-        counted: format!("{what} count {count}"),
-        origin: "rows",
+        counted: format!("its {what} add up to {count}"),
     })
 }
 
+/// A figure that must be what the report's facts add up to.
 fn agree<T: PartialEq + std::fmt::Debug>(
     what: &str,
     stated: T,
@@ -93,9 +91,28 @@ fn agree<T: PartialEq + std::fmt::Debug>(
     Err(MergeError::Disagrees {
         what: what.to_string(),
         stated: format!("{stated:?}"),
-        counted: format!("{counted:?} is what adds up"),
-        origin: "facts",
+        counted: format!("its facts add up to {counted:?}"),
     })
+}
+
+/// Rows that must be what the report's facts add up to: the first that differs is named.
+fn agree_rows<T: PartialEq + std::fmt::Debug>(
+    what: &str,
+    stated: &[T],
+    counted: &[T],
+) -> Result<(), MergeError> {
+    let row = |rows: &[T], i: usize| {
+        rows.get(i)
+            .map_or_else(|| "no row".to_string(), |r| format!("{r:?}"))
+    };
+    match (0..stated.len().max(counted.len())).find(|&i| stated.get(i) != counted.get(i)) {
+        None => Ok(()),
+        Some(i) => Err(MergeError::Disagrees {
+            what: format!("{what} row {}", i + 1),
+            stated: row(stated, i),
+            counted: format!("its facts add up to {}", row(counted, i)),
+        }),
+    }
 }
 
 /// The checks of one report that need no other report.
@@ -107,7 +124,6 @@ fn check(r: &Report) -> Result<(), MergeError> {
             what: "lines.total".into(),
             stated: l.total.to_string(),
             counted: format!("mail, other and unrecognised add up to {lines}"),
-            origin: "line counts",
         });
     }
     at_most("overlong", l.overlong, l.other, "lines.other")?;
@@ -173,8 +189,7 @@ fn check_parties(p: &PartiesOut) -> Result<(), MergeError> {
             return Err(MergeError::Disagrees {
                 what: format!("{name}.distinct"),
                 stated: t.distinct.to_string(),
-                counted: format!("{listed} keys are listed"),
-                origin: "rows of a complete table",
+                counted: format!("the table says it is complete and lists {listed} keys"),
             });
         }
         Ok(())
@@ -207,25 +222,25 @@ fn check_derived(r: &Report, rebuilt: &Report) -> Result<(), MergeError> {
         v.sort();
         v
     };
-    agree("by_code", codes(&r.by_code), codes(&rebuilt.by_code))?;
+    agree_rows("by_code", &codes(&r.by_code), &codes(&rebuilt.by_code))?;
     let enhanced = |rows: &[super::EnhancedRow]| -> Vec<(String, u64)> {
         let mut v: Vec<_> = rows.iter().map(|c| (c.code.clone(), c.count)).collect();
         v.sort();
         v
     };
-    agree(
+    agree_rows(
         "by_enhanced",
-        enhanced(&r.by_enhanced),
-        enhanced(&rebuilt.by_enhanced),
+        &enhanced(&r.by_enhanced),
+        &enhanced(&rebuilt.by_enhanced),
     )?;
     let dsn = |rows: &[super::DsnRow]| -> Vec<(String, u64)> {
         let mut v: Vec<_> = rows.iter().map(|c| (c.dsn.clone(), c.count)).collect();
         v.sort();
         v
     };
-    agree("by_dsn", dsn(&r.by_dsn), dsn(&rebuilt.by_dsn))?;
-    agree("by_day", &r.by_day, &rebuilt.by_day)?;
-    agree("by_hour", &r.by_hour, &rebuilt.by_hour)
+    agree_rows("by_dsn", &dsn(&r.by_dsn), &dsn(&rebuilt.by_dsn))?;
+    agree_rows("by_day", &r.by_day, &rebuilt.by_day)?;
+    agree_rows("by_hour", &r.by_hour, &rebuilt.by_hour)
 }
 
 /// Reports added up one by one; each is checked first, and refused whole if it fails.
@@ -237,10 +252,7 @@ pub struct Merger {
 
 impl Default for Merger {
     fn default() -> Self {
-        Merger {
-            total: Summary::new(),
-            sums: Sums::default(),
-        }
+        Merger::new(crate::parties::DEFAULT_MAX_DISTINCT)
     }
 }
 
@@ -251,9 +263,15 @@ struct Version {
 }
 
 impl Merger {
-    /// Nothing merged yet.
-    pub fn new() -> Merger {
-        Merger::default()
+    /// Nothing merged yet; the sender and recipient tables keep `max_distinct` keys exactly
+    /// (as `smtplog report --max-distinct`).
+    pub fn new(max_distinct: usize) -> Merger {
+        let mut total = Summary::new();
+        total.set_max_distinct(max_distinct);
+        Merger {
+            total,
+            sums: Sums::default(),
+        }
     }
 
     /// Check a report's JSON and add it; on error nothing of it is added.
