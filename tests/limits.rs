@@ -81,11 +81,23 @@ fn enhanced_codes_outside_the_catalogue_collapse_past_the_limit() {
     let shown = report_text(&[&over]);
     assert!(shown.contains("Limit: more than 1000 enhanced codes outside the catalogue"));
     assert!(shown.contains("5.*.*"), "{shown}");
-    // The collapsed report merges back to itself.
+    // The collapsed report merges back to itself, and collapses a report that did not.
     let saved = write_log(&dir, "over.json", &serde_json::to_string(&r).unwrap());
     let merged = merge_json(&[&saved]);
     assert_eq!(merged["by_enhanced"], r["by_enhanced"]);
     assert_eq!(merged["limits"], r["limits"]);
+    let small = write_log(&dir, "small.log", &bounce(stamp, "5.100.0"));
+    let small = write_log(
+        &dir,
+        "small.json",
+        &serde_json::to_string(&report_json(&[&small])).unwrap(),
+    );
+    let merged = merge_json(&[&saved, &small]);
+    assert_eq!(
+        table(&merged, "by_enhanced"),
+        rows(&[("5.*.*", odd + 1), ("5.1.1", 2)])
+    );
+    assert_eq!(merged["limits"]["enhanced_codes"], true);
 }
 
 #[test]
