@@ -7,7 +7,8 @@
 //! Kinds: `codes` (a different enhanced code per line, `550 5.123.456`, 1-3 digits each),
 //! `days` (a different day per line, RFC 3339 stamps), `daemons` (a different daemon name
 //! per line, `postfix/p123456[1]: warning: ...`), `ids` (a different queue id per line, never
-//! removed), and `mixed` (the four in turn).
+//! removed), `mixed` (those four in turn), and `facts` (a different combination of reply
+//! code, hour and day per line, each within its own limit).
 
 use std::io::{self, BufWriter, Write};
 
@@ -33,6 +34,7 @@ enum Kind {
     Daemons,
     Ids,
     Mixed,
+    Facts,
 }
 
 /// A classic syslog stamp, one second per line from midnight (wrapping after a day).
@@ -72,6 +74,17 @@ fn line(out: &mut impl Write, kind: Kind, i: u64, rng: &mut Rng) -> io::Result<(
             stamp(i),
             i.wrapping_mul(2_654_435_761) & 0xFFFF_FFFF_FFFF
         ),
+        Kind::Facts => {
+            // 400 reply codes x 24 hours, then the next day.
+            let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+                + chrono::Days::new(i / 9600 % 3000);
+            writeln!(
+                out,
+                "{day}T{:02}:00:00+00:00 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x.test[192.0.2.1]: {} 5.7.1 <a@b.test>: Relay access denied; from=<c@d.test> to=<a@b.test> proto=ESMTP helo=<x.test>",
+                i / 400 % 24,
+                200 + i % 400
+            )
+        }
         Kind::Mixed => {
             let kind = [Kind::Codes, Kind::Days, Kind::Daemons, Kind::Ids][(i % 4) as usize];
             line(out, kind, i, rng)
@@ -96,11 +109,12 @@ fn main() -> io::Result<()> {
                     "daemons" => Kind::Daemons,
                     "ids" => Kind::Ids,
                     "mixed" => Kind::Mixed,
+                    "facts" => Kind::Facts,
                     other => panic!("unknown kind {other}"),
                 }
             }
             other => panic!(
-                "unknown argument {other}; use --lines N --seed N --kind codes|days|daemons|ids|mixed"
+                "unknown argument {other}; use --lines N --seed N --kind codes|days|daemons|ids|mixed|facts"
             ),
         }
     }

@@ -22,6 +22,11 @@ pub const MAX_DAYS: usize = 3660;
 /// they count as [`OTHER_DAEMONS`]. Few, since each may hold many texts.
 pub const MAX_OTHER_DAEMONS: usize = 100;
 
+/// Different facts (combinations of day, hour, MTA, event, codes) kept before the facts
+/// leave out the hour, then the day, then the enhanced code and dsn: every other dimension
+/// is small, so that last level always fits.
+pub const MAX_FACTS: usize = 200_000;
+
 /// The day every day counts as once there were more than [`MAX_DAYS`]: no log stamp has
 /// this date, so it cannot be confused with one.
 pub const OTHER_DAY: NaiveDate = NaiveDate::MIN;

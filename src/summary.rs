@@ -123,6 +123,32 @@ pub struct Fact {
     pub temporary: bool,
 }
 
+impl Fact {
+    /// The fact as `level` keeps it (see [`crate::limits::MAX_FACTS`]): 1, codes outside
+    /// the catalogue as `5.*.*`; 2, every day as one too; 3, no hour either; 4, no enhanced
+    /// code or dsn either.
+    pub fn at_level(self, level: u8) -> Fact {
+        let code = |c: Option<EnhancedCode>| match level {
+            0 => c,
+            1..=3 => c.map(crate::limits::collapsed_code),
+            _ => None,
+        };
+        Fact {
+            enhanced: code(self.enhanced),
+            dsn: code(self.dsn),
+            day: self.day.map(|d| {
+                if level < 2 {
+                    d
+                } else {
+                    crate::limits::OTHER_DAY
+                }
+            }),
+            hour: self.hour.filter(|_| level < 3),
+            ..self
+        }
+    }
+}
+
 /// Line totals; every line is in exactly one of mail, other and unrecognised.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LineCounts {
@@ -641,6 +667,11 @@ pub struct Summary {
     messages: MessageTracker,
     /// Which enhanced codes, days and daemon names are listed by name.
     limits: crate::limits::Limits,
+    /// How much the facts leave out (see [`Fact::at_level`]).
+    fact_level: u8,
+    /// The facts as they would be without collapsed codes and days, once a collapse merged
+    /// some: the level depends on these, so that it does not depend on when that happened.
+    raw_facts: Option<rustc_hash::FxHashSet<Fact>>,
     /// Totals of summaries that were added with [`Summary::add`] or loaded.
     extra: MessageTotals,
     current_day: Option<(NaiveDate, u64)>,
@@ -778,17 +809,41 @@ impl Summary {
             self.problems.record_line(line, enhanced, dsn);
         }
         if is_fact {
-            let fact = Fact {
-                day: line.stamp.map(|s| self.limits.day_key(s.date)),
+            let raw = Fact {
+                day: line.stamp.map(|s| s.date),
                 hour: line.stamp.map(|s| s.hour()),
                 mta,
                 event: line.event,
                 code: line.code,
-                enhanced,
-                dsn,
+                enhanced: line.enhanced,
+                dsn: line.dsn,
                 temporary: line.temporary,
+            }
+            .at_level(self.fact_level);
+            // As counted: the level's view of the codes and day, and the limits' too.
+            let fact = Fact {
+                day: raw.day.map(|d| self.limits.day_key(d)),
+                enhanced: enhanced.filter(|_| raw.enhanced.is_some()),
+                dsn: dsn.filter(|_| raw.dsn.is_some()),
+                ..raw
             };
-            *self.facts.entry(fact).or_insert(0) += 1;
+            let new = match self.facts.entry(fact) {
+                std::collections::hash_map::Entry::Occupied(mut n) => {
+                    *n.get_mut() += 1;
+                    false
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(1);
+                    true
+                }
+            };
+            let grew = match &mut self.raw_facts {
+                Some(raws) => raws.insert(raw),
+                None => new,
+            };
+            if grew {
+                self.fit_facts();
+            }
         }
     }
 
@@ -818,6 +873,7 @@ impl Summary {
 
     /// Move what was counted under codes outside the catalogue to their class's `5.*.*`.
     fn collapse_codes(&mut self) {
+        self.keep_raw_facts();
         let key = |c: Option<EnhancedCode>| c.map(crate::limits::collapsed_code);
         self.rekey_facts(|f| Fact {
             enhanced: key(f.enhanced),
@@ -844,6 +900,7 @@ impl Summary {
 
     /// Count every day as [`crate::limits::OTHER_DAY`].
     fn collapse_days(&mut self) {
+        self.keep_raw_facts();
         let other = crate::limits::OTHER_DAY;
         let lines: u64 = self.lines_by_day.values().sum();
         self.lines_by_day.clear();
@@ -875,6 +932,59 @@ impl Summary {
         }
     }
 
+    /// Raise the fact level until the facts fit in [`crate::limits::MAX_FACTS`].
+    fn fit_facts(&mut self) {
+        let distinct = |s: &Summary| s.raw_facts.as_ref().map_or(s.facts.len(), |r| r.len());
+        while distinct(self) > crate::limits::MAX_FACTS && self.fact_level < 4 {
+            self.set_fact_level(self.fact_level + 1);
+        }
+    }
+
+    /// Leave out the dimensions of `level` (if more than already).
+    fn set_fact_level(&mut self, level: u8) {
+        if level <= self.fact_level {
+            return;
+        }
+        self.fact_level = level;
+        // The first two levels are the limits on codes and days, reached early.
+        let reached = crate::limits::Reached {
+            codes: level >= 1,
+            days: level >= 2,
+            daemons: false,
+        };
+        let before = self.limits.reached();
+        self.limits.collapse(reached);
+        self.collapse_to(before, self.limits.reached());
+        self.rekey_facts(|f| f.at_level(level));
+        match self.raw_facts.take() {
+            Some(raws) if self.raw_needed() => {
+                self.raw_facts = Some(raws.into_iter().map(|f| f.at_level(level)).collect());
+            }
+            // The level merges what the limits did: the facts themselves are the measure.
+            _ => {}
+        }
+    }
+
+    /// Before a collapse merges facts: keep them as they are, for [`Summary::fit_facts`],
+    /// unless the fact level merges them the same way anyway.
+    fn keep_raw_facts(&mut self) {
+        if self.raw_facts.is_none() && self.raw_needed() {
+            self.raw_facts = Some(self.facts.keys().copied().collect());
+        }
+    }
+
+    /// Whether the limits merged facts that the fact level alone would keep apart.
+    fn raw_needed(&self) -> bool {
+        let reached = self.limits.reached();
+        (reached.codes && self.fact_level < 1) || (reached.days && self.fact_level < 2)
+    }
+
+    /// How much the facts leave out, as in [`Fact::at_level`] (more than
+    /// [`crate::limits::MAX_FACTS`] combinations otherwise).
+    pub fn fact_level(&self) -> u8 {
+        self.fact_level
+    }
+
     fn rekey_facts(&mut self, key: impl Fn(Fact) -> Fact) {
         let mut facts = HashMap::default();
         for (fact, n) in self.facts.drain() {
@@ -902,8 +1012,11 @@ impl Summary {
     }
 
     /// Note the codes, days and daemons of a summary rebuilt from a saved report, and
-    /// that the report reached `reached` (`merge`).
-    pub fn relimit(&mut self, reached: crate::limits::Reached) {
+    /// that the report reached `reached` and left out the fact dimensions of `fact_level`
+    /// (`merge`).
+    pub fn relimit(&mut self, reached: crate::limits::Reached, fact_level: u8) {
+        self.raw_facts = None;
+        self.set_fact_level(fact_level.min(4));
         let mut limits = crate::limits::Limits::default();
         limits.collapse(reached);
         let codes = self
@@ -941,6 +1054,7 @@ impl Summary {
         }
         self.limits = limits;
         self.collapse_to(crate::limits::Reached::default(), self.limits.reached());
+        self.fit_facts();
     }
 
     fn flush_day(&mut self) {
@@ -967,6 +1081,17 @@ impl Summary {
         let whole = self.limits.add(std::mem::take(&mut other.limits));
         self.collapse_to(mine, whole);
         other.collapse_to(theirs, whole);
+        // Both at the whole's fact level, with the raw facts kept if either side kept them.
+        let level = self.fact_level.max(other.fact_level);
+        self.set_fact_level(level);
+        other.set_fact_level(level);
+        if self.raw_needed() {
+            self.keep_raw_facts();
+            other.keep_raw_facts();
+            if let (Some(mine), Some(theirs)) = (&mut self.raw_facts, other.raw_facts.take()) {
+                mine.extend(theirs);
+            }
+        }
         self.lines.add(&other.lines);
         for (day, n) in other.lines_by_day {
             *self.lines_by_day.entry(day).or_insert(0) += n;
@@ -974,6 +1099,7 @@ impl Summary {
         for (fact, n) in other.facts {
             *self.facts.entry(fact).or_insert(0) += n;
         }
+        self.fit_facts();
         self.received += other.received;
         self.overlong_lines += other.overlong_lines;
         self.outside_window += other.outside_window;
@@ -1118,6 +1244,59 @@ mod tests {
             acc.resolve_as_start();
             assert_eq!(acc.totals, whole.totals, "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn facts_leave_out_the_hour_exactly_when_the_whole_has_too_many() {
+        use crate::limits::MAX_FACTS;
+        let fact = |i: usize| Fact {
+            day: NaiveDate::from_ymd_opt(2026, 1, 1)
+                .map(|d| d + chrono::Days::new((i / 9600) as u64)),
+            hour: Some((i / 400 % 24) as u8),
+            mta: Mta::Postfix,
+            event: Some(Event::Rejected),
+            code: ReplyCode::new(200 + (i % 400) as u16),
+            enhanced: None,
+            dsn: None,
+            temporary: false,
+        };
+        let part = |range: std::ops::Range<usize>| {
+            let mut s = Summary::default();
+            for i in range {
+                s.facts.insert(fact(i), 1);
+                s.fit_facts();
+            }
+            s
+        };
+        let at_limit = part(0..MAX_FACTS);
+        assert_eq!(at_limit.fact_level(), 0);
+        // Collapsing codes does not make them fit (there are none outside the catalogue);
+        // collapsing the 21 days does, and the hours stay.
+        let whole = part(0..MAX_FACTS + 1);
+        assert_eq!(whole.fact_level(), 2);
+        assert_eq!(whole.facts.len(), 400 * 24);
+        assert!(whole
+            .facts
+            .keys()
+            .all(|f| f.day == Some(crate::limits::OTHER_DAY) && f.hour.is_some()));
+        assert!(whole.limits_reached().days);
+        assert_eq!(whole.facts.values().sum::<u64>(), MAX_FACTS as u64 + 1);
+        // Two parts under the limit, over it together: the same as the whole.
+        let mut left = part(0..MAX_FACTS / 2 + 7);
+        left.add_counts(part(MAX_FACTS / 2..MAX_FACTS + 1));
+        assert_eq!(left.fact_level(), 2);
+        let total = |s: &Summary| {
+            let mut v: Vec<(Fact, u64)> = s.facts.iter().map(|(f, n)| (*f, *n)).collect();
+            v.sort();
+            v
+        };
+        let mut overlap = total(&whole);
+        for (f, n) in &mut overlap {
+            // The overlapping facts were counted twice.
+            let twice = (MAX_FACTS / 2..MAX_FACTS / 2 + 7).filter(|&i| fact(i).at_level(2) == *f);
+            *n += twice.count() as u64;
+        }
+        assert_eq!(total(&left), overlap);
     }
 
     #[test]

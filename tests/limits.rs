@@ -79,7 +79,7 @@ fn enhanced_codes_outside_the_catalogue_collapse_past_the_limit() {
     assert_eq!(other["count"], odd);
     assert_eq!(other["examples"].as_array().unwrap().len(), 0);
     let shown = report_text(&[&over]);
-    assert!(shown.contains("Limit: more than 1000 enhanced codes outside the catalogue"));
+    assert!(shown.contains("Limit: enhanced codes outside the catalogue are counted as 2.*.*, 4.*.* and 5.*.* (more than 1000 of them)"));
     assert!(shown.contains("5.*.*"), "{shown}");
     // The collapsed report merges back to itself, and collapses a report that did not.
     let saved = write_log(&dir, "over.json", &serde_json::to_string(&r).unwrap());
@@ -131,7 +131,9 @@ fn days_collapse_past_the_limit() {
         .all(|f| f["day"] == "all days"));
     let shown = report_text(&[&over]);
     assert!(
-        shown.contains("Limit: more than 3660 different days"),
+        shown.contains(
+            "Limit: every day is counted as \"all days\" (more than 3660 different days)"
+        ),
         "{shown}"
     );
     let saved = write_log(&dir, "over.json", &serde_json::to_string(&r).unwrap());
@@ -180,7 +182,7 @@ fn daemon_names_collapse_past_the_limit_and_postfix_daemons_stay() {
     );
     let shown = report_text(&[&over]);
     assert!(
-        shown.contains("Limit: more than 100 daemon names"),
+        shown.contains("Limit: daemon names besides Postfix's own are counted as (other daemons) (more than 100 of them)"),
         "{shown}"
     );
 }
@@ -202,4 +204,45 @@ fn max_distinct_zero_keeps_every_key_exactly() {
     assert_eq!(recipients["distinct"], 300);
     assert_eq!(recipients["accuracy"], "exact");
     assert_eq!(recipients["complete"], true);
+}
+
+#[test]
+fn too_many_combinations_of_day_hour_and_code_collapse_the_days() {
+    use smtplog::limits::MAX_FACTS;
+    let dir = tempfile::tempdir().unwrap();
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    // Reply codes 200-599, 24 hours, then the next day: every line a different fact, with
+    // only 21 days.
+    let line = |i: usize| {
+        let day = start + chrono::Days::new((i / 9600) as u64);
+        format!(
+            "{day}T{:02}:00:00+00:00 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from \
+             x.test[192.0.2.1]: {} 5.7.1 <a@b.test>: no; from=<c@d.test> to=<a@b.test> \
+             proto=ESMTP helo=<x.test>\n",
+            i / 400 % 24,
+            200 + i % 400
+        )
+    };
+    // (src/summary.rs tests the boundary itself: a JSON of 200000 facts is slow to check.)
+    let text: String = (0..=MAX_FACTS).map(line).collect();
+    let over = write_log(&dir, "over.log", &text);
+    let r = stable_json(&over);
+    assert_eq!(r["limits"]["facts_level"], 2);
+    assert_eq!(r["limits"]["days"], true);
+    let facts = r["facts"].as_array().unwrap();
+    assert!(facts
+        .iter()
+        .all(|f| f["day"] == "all days" && f["hour"].is_u64()));
+    // 400 codes in 24 hours; the totals are whole.
+    assert_eq!(facts.len(), 24 * 400);
+    assert_eq!(r["replies"], MAX_FACTS as u64 + 1);
+    assert_eq!(r["by_event"]["rejected"], MAX_FACTS as u64 + 1);
+    assert_eq!(r["by_day"].as_array().unwrap().len(), 1);
+    let shown = report_text(&[&over]);
+    assert!(
+        shown.contains("days, or more than 200000 combinations of day, hour and codes)"),
+        "{shown}"
+    );
+    let saved = write_log(&dir, "over.json", &serde_json::to_string(&r).unwrap());
+    assert_eq!(merge_json(&[&saved])["limits"], r["limits"]);
 }

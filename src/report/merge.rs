@@ -127,6 +127,12 @@ fn check(r: &Report) -> Result<(), MergeError> {
         });
     }
     at_most("overlong", l.overlong, l.other, "lines.other")?;
+    if r.limits.facts_level > 4 {
+        return Err(MergeError::Invalid {
+            what: "limits.facts_level",
+            value: r.limits.facts_level.to_string(),
+        });
+    }
     let mail = l.mail;
     at_most("received", r.received, mail, "lines.mail")?;
     let facts = sum(r.facts.iter().map(|f| f.count), "facts")?;
@@ -298,11 +304,14 @@ impl Merger {
         // The tables made from the facts, before any limit merges keys.
         summary.finish();
         check_derived(report, &Report::new(&summary))?;
-        summary.relimit(crate::limits::Reached {
-            codes: report.limits.enhanced_codes,
-            days: report.limits.days,
-            daemons: report.limits.daemons,
-        });
+        summary.relimit(
+            crate::limits::Reached {
+                codes: report.limits.enhanced_codes,
+                days: report.limits.days,
+                daemons: report.limits.daemons,
+            },
+            report.limits.facts_level,
+        );
         self.sums = sums;
         self.total.add(summary);
         Ok(())

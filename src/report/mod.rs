@@ -420,20 +420,27 @@ pub struct LimitsOut {
     /// those count as `(other daemons)` in the diagnostics.
     #[serde(default)]
     pub daemons: bool,
+    /// More than [`crate::limits::MAX_FACTS`] different facts: 1, codes outside the
+    /// catalogue collapsed (as `enhanced_codes`); 2, days too (as `days`); 3, the facts leave
+    /// out the hour too (per-hour events, `--by hour`); 4, the enhanced code and dsn too.
+    /// 0: nothing left out.
+    #[serde(default)]
+    pub facts_level: u8,
 }
 
 impl LimitsOut {
-    fn new(reached: crate::limits::Reached) -> LimitsOut {
+    fn new(reached: crate::limits::Reached, facts_level: u8) -> LimitsOut {
         LimitsOut {
             enhanced_codes: reached.codes,
             days: reached.days,
             daemons: reached.daemons,
+            facts_level,
         }
     }
 
     /// Whether any limit was reached.
     pub fn any(&self) -> bool {
-        self.enhanced_codes || self.days || self.daemons
+        self.enhanced_codes || self.days || self.daemons || self.facts_level > 0
     }
 }
 
@@ -682,7 +689,7 @@ impl Report {
             })
             .collect(),
             parties: parties::PartiesOut::new(&summary.parties),
-            limits: LimitsOut::new(summary.limits_reached()),
+            limits: LimitsOut::new(summary.limits_reached(), summary.fact_level()),
             breakdown: None,
         }
     }
