@@ -1079,6 +1079,9 @@ impl Summary {
         other.flush_day();
         let (mine, theirs) = (self.limits.reached(), other.limits.reached());
         let whole = self.limits.add(std::mem::take(&mut other.limits));
+        // The other side now stands for the whole, so that it keeps its raw facts if the
+        // whole needs them.
+        other.limits.collapse(whole);
         self.collapse_to(mine, whole);
         other.collapse_to(theirs, whole);
         // Both at the whole's fact level, with the raw facts kept if either side kept them.

@@ -246,3 +246,47 @@ fn too_many_combinations_of_day_hour_and_code_collapse_the_days() {
     let saved = write_log(&dir, "over.json", &serde_json::to_string(&r).unwrap());
     assert_eq!(merge_json(&[&saved])["limits"], r["limits"]);
 }
+
+#[test]
+fn the_fact_level_does_not_depend_on_chunks_when_codes_collapse_first() {
+    use smtplog::parse::Parser;
+    use smtplog::report::Report;
+    use smtplog::scan::{count_chunk, Window};
+    use smtplog::stamp::YearRule;
+    use smtplog::summary::Summary;
+    // A different code outside the catalogue and hour on most lines: the codes collapse
+    // early, and only the facts as they would be without that pass the fact limit.
+    let n = smtplog::limits::MAX_FACTS + 5000;
+    let text: String = (0..n)
+        .map(|i| {
+            let stamp = format!("Nov 24 {:02}:00:00", i % 24);
+            bounce(
+                &stamp,
+                &format!("5.{}.{}", 100 + i / 24 / 1000, i / 24 % 1000),
+            )
+        })
+        .collect();
+    let count = |data: &[u8]| {
+        count_chunk(
+            &Parser::new(),
+            data,
+            &YearRule::fixed(2026),
+            &Window::default(),
+        )
+    };
+    let report = |mut s: Summary| {
+        s.finish();
+        Report::new(&s)
+    };
+    let mut whole = Summary::new();
+    whole.append(count(text.as_bytes()));
+    let whole = report(whole);
+    assert_eq!(whole.limits.facts_level, 1);
+    assert!(whole.limits.enhanced_codes);
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut parts = Summary::new();
+    for chunk in lines.chunks(400) {
+        parts.append(count(chunk.concat().as_bytes()));
+    }
+    assert_eq!(report(parts), whole);
+}
