@@ -151,6 +151,9 @@ struct MergeArgs {
     reports: Vec<PathBuf>,
     #[command(flatten)]
     output: OutputArgs,
+    /// Keys each sender and recipient table keeps exactly, as for `report` (0: all).
+    #[arg(long, default_value_t = smtplog::parties::DEFAULT_MAX_DISTINCT, value_name = "N")]
+    max_distinct: usize,
 }
 
 /// Options shared by everything that prints a report.
@@ -287,7 +290,8 @@ struct LogArgs {
     chunk_size: usize,
 
     /// Senders, hosts, recipients and domains each table keeps exactly; past that it keeps a
-    /// reproducible sample and estimates the distinct count (memory stays bounded).
+    /// reproducible sample and estimates the distinct count (memory stays bounded). 0: keep
+    /// every key exactly, however many (memory then grows with them).
     #[arg(long, default_value_t = smtplog::parties::DEFAULT_MAX_DISTINCT, value_name = "N")]
     max_distinct: usize,
 }
@@ -395,10 +399,9 @@ fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> 
     match args.format {
         Format::Prom => unreachable!("handled above"),
         Format::Json => {
-            // Each table keeps the rows the text shows (--top each way); --top 0 keeps all,
-            // which `merge` needs to add tables up exactly.
+            // Every kept row, whatever --top (a display choice): `merge` needs complete
+            // tables to add them up exactly.
             let mut report = report;
-            report.parties.keep_top(args.top);
             if !args.by.is_empty() {
                 report = report.with_breakdown(&args.by);
             }
@@ -571,25 +574,31 @@ fn emit(report: Report, args: &OutputArgs) -> Result<()> {
 
 fn run_merge(args: MergeArgs) -> Result<Outcome> {
     table_dimension(&args.output.by)?;
-    let mut total = smtplog::summary::Summary::new();
+    let mut merger = report::merge::Merger::new(args.max_distinct);
+    // A bad report is named and left out; the others are still merged (exit status 1).
+    let mut refused = 0;
     for path in &args.reports {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let report = report::json::read(&text).with_context(|| {
-            format!(
-                "{} is not a report written by `smtplog report --format json`",
-                path.display()
-            )
-        })?;
-        total.add(
-            report::to_summary(&report)
-                .map_err(anyhow::Error::msg)
-                .with_context(|| format!("{}: bad facts", path.display()))?,
-        );
+        let merged = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))
+            .and_then(|text| {
+                merger
+                    .add_json(&text)
+                    .with_context(|| format!("cannot merge {}", path.display()))
+            });
+        if let Err(e) = merged {
+            eprintln!("smtplog: {}", escape_str(&format!("{e:#}")));
+            refused += 1;
+        }
     }
-    total.finish();
-    emit(Report::new(&total), &args.output)?;
-    Ok(Outcome::Complete)
+    if refused == args.reports.len() {
+        bail!("no report could be merged");
+    }
+    emit(Report::new(&merger.finish()), &args.output)?;
+    Ok(if refused == 0 {
+        Outcome::Complete
+    } else {
+        Outcome::SomeInputsFailed
+    })
 }
 
 /// The time window the options ask for.

@@ -26,6 +26,7 @@ pub mod events;
 pub mod explain;
 pub mod input;
 pub mod journal;
+pub mod limits;
 pub mod output;
 pub mod parse;
 pub mod parties;

@@ -104,8 +104,14 @@ thread_local! {
     /// Normalised reasons by their text with `<...>` and `[...]` masked: most occurrences of
     /// a problem differ only there, so the regexes run once per problem and thread, not once
     /// per line. Normalising is a pure function, so the cache never changes a result.
-    static REASONS: std::cell::RefCell<rustc_hash::FxHashMap<Vec<u8>, std::rc::Rc<str>>> =
-        Default::default();
+    static REASONS: std::cell::RefCell<ReasonCache> = Default::default();
+}
+
+/// Normalised reasons by pre-masked text, and the bytes of text they keep.
+#[derive(Default)]
+struct ReasonCache {
+    reasons: rustc_hash::FxHashMap<Vec<u8>, std::rc::Rc<str>>,
+    bytes: usize,
 }
 
 /// The normalised reason of a text, through the per-thread cache.
@@ -119,14 +125,17 @@ pub fn cached_reason(text: &[u8]) -> std::rc::Rc<str> {
         premask_into(text, &mut masked);
         REASONS.with(|cache| {
             let mut cache = cache.borrow_mut();
-            if let Some(reason) = cache.get(masked.as_slice()) {
+            if let Some(reason) = cache.reasons.get(masked.as_slice()) {
                 return reason.clone();
             }
             let reason: std::rc::Rc<str> = normalise(&masked).into();
-            if cache.len() >= CACHE_LIMIT {
-                cache.clear();
+            // Texts may be up to a line long (1 MiB): bound the bytes, not only the entries.
+            if cache.reasons.len() >= CACHE_LIMIT || cache.bytes + masked.len() > CACHE_BYTES {
+                cache.reasons.clear();
+                cache.bytes = 0;
             }
-            cache.insert(masked.clone(), reason.clone());
+            cache.bytes += masked.len() + reason.len();
+            cache.reasons.insert(masked.clone(), reason.clone());
             reason
         })
     })
@@ -167,23 +176,39 @@ fn premask_into(text: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// How many pre-masked reasons a table remembers before it starts over.
+/// How many pre-masked reasons a thread remembers before it starts over.
 const CACHE_LIMIT: usize = 16_384;
 
+/// How many bytes of text a thread's reason cache holds before it starts over.
+const CACHE_BYTES: usize = 4 << 20;
+
+/// Bytes of text in this thread's reason cache (for tests).
+#[cfg(test)]
+fn cached_bytes() -> usize {
+    REASONS.with(|cache| cache.borrow().bytes)
+}
+
 impl ProblemTable {
-    /// Record a problem line.
-    pub fn record_line(&mut self, line: &ParsedLine<'_>) {
+    /// Record a problem line, whose enhanced code and dsn are counted under `enhanced` and
+    /// `dsn` (see [`crate::limits`]).
+    pub fn record_line(
+        &mut self,
+        line: &ParsedLine<'_>,
+        enhanced: Option<EnhancedCode>,
+        dsn: Option<EnhancedCode>,
+    ) {
+        let status = if line.code.is_some() { enhanced } else { dsn };
         let key = ProblemKey {
             event: line.event,
             code: line.code,
-            status: if line.code.is_some() {
-                line.enhanced
-            } else {
-                line.dsn
-            },
+            status,
             stage: line.stage,
         };
-        self.record(key, line.reason, line.party);
+        // A group of collapsed codes keeps no examples (see `Summary::collapse_codes`).
+        let party = line
+            .party
+            .filter(|_| !status.is_some_and(EnhancedCode::is_other));
+        self.record(key, line.reason, party);
     }
 
     /// Take back one count of a reply line with no event (an Exim host error that an
@@ -401,6 +426,19 @@ mod tests {
             !hostile.chars().any(char::is_control) && hostile.contains("evil"),
             "{hostile}"
         );
+    }
+
+    #[test]
+    fn the_reason_cache_holds_a_bounded_number_of_bytes() {
+        // Long texts, each different: without a byte bound 24 of them would keep 6 MiB.
+        for i in 0..24u8 {
+            let mut text = vec![b'a' + i; 1 << 18];
+            text.push(b' ');
+            let reason = cached_reason(&text);
+            assert!(reason.chars().count() <= MAX_REASON_CHARS + 1);
+            assert!(cached_bytes() <= CACHE_BYTES, "{}", cached_bytes());
+        }
+        assert!(cached_bytes() > 0);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use crate::code::{EnhancedCode, ReplyCode};
 use crate::parse::{Counter, Event, LineKind, Mta, ParsedLine};
 use crate::parties::Parties;
-use crate::problems::{DiagnosticKey, DiagnosticTable, ProblemTable};
+use crate::problems::{DiagnosticKey, DiagnosticTable, ProblemKey, ProblemTable};
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -130,6 +130,32 @@ pub struct Fact {
     pub dsn: Option<EnhancedCode>,
     /// An Exim temporary rejection.
     pub temporary: bool,
+}
+
+impl Fact {
+    /// The fact as `level` keeps it (see [`crate::limits::MAX_FACTS`]): 1, codes outside
+    /// the catalogue as `5.*.*`; 2, every day as one too; 3, no hour either; 4, no enhanced
+    /// code or dsn either.
+    pub fn at_level(self, level: u8) -> Fact {
+        let code = |c: Option<EnhancedCode>| match level {
+            0 => c,
+            1..=3 => c.map(crate::limits::collapsed_code),
+            _ => None,
+        };
+        Fact {
+            enhanced: code(self.enhanced),
+            dsn: code(self.dsn),
+            day: self.day.map(|d| {
+                if level < 2 {
+                    d
+                } else {
+                    crate::limits::OTHER_DAY
+                }
+            }),
+            hour: self.hour.filter(|_| level < 3),
+            ..self
+        }
+    }
 }
 
 /// Line totals; every line is in exactly one of mail, other and unrecognised.
@@ -1050,6 +1076,13 @@ pub struct Summary {
     /// Traffic per sender, sending host, recipient and domain.
     pub parties: Parties,
     messages: MessageTracker,
+    /// Which enhanced codes, days and daemon names are listed by name.
+    limits: crate::limits::Limits,
+    /// How much the facts leave out (see [`Fact::at_level`]).
+    fact_level: u8,
+    /// The facts as they would be without collapsed codes and days, once a collapse merged
+    /// some: the level depends on these, so that it does not depend on when that happened.
+    raw_facts: Option<rustc_hash::FxHashSet<Fact>>,
     /// Totals of summaries that were added with [`Summary::add`] or loaded.
     extra: MessageTotals,
     current_day: Option<(NaiveDate, u64)>,
@@ -1196,14 +1229,23 @@ impl Summary {
             if let Some(stamp) = line.stamp {
                 *self
                     .received_by_hour
-                    .entry((stamp.date, stamp.hour()))
+                    .entry((self.limits.day_key(stamp.date), stamp.hour()))
                     .or_insert(0) += 1;
             }
         }
         if let Some(severity) = line.severity {
+            let (listed, collapsed) = self.limits.daemon(line.program);
+            if collapsed {
+                self.collapse_daemons();
+            }
+            let program = if listed {
+                String::from_utf8_lossy(line.program).into_owned()
+            } else {
+                crate::limits::OTHER_DAEMONS.to_string()
+            };
             let key = DiagnosticKey {
                 mta,
-                program: String::from_utf8_lossy(line.program).into_owned(),
+                program,
                 severity,
             };
             if severity == crate::parse::Severity::Info {
@@ -1227,11 +1269,39 @@ impl Summary {
                 self.delays.record(ms);
             }
         }
-        if is_problem {
-            self.problems.record_line(line);
-        }
-        if let Some(fact) = fact {
-            *self.facts.entry(fact).or_insert(0) += 1;
+        if is_problem || fact.is_some() {
+            let enhanced = line.enhanced.map(|c| self.code_key(c));
+            let dsn = line.dsn.map(|c| self.code_key(c));
+            if is_problem {
+                self.problems.record_line(line, enhanced, dsn);
+            }
+            if let Some(fact) = fact {
+                let raw = fact.at_level(self.fact_level);
+                // As counted: the level's view of the codes and day, and the limits' too.
+                let fact = Fact {
+                    day: raw.day.map(|d| self.limits.day_key(d)),
+                    enhanced: enhanced.filter(|_| raw.enhanced.is_some()),
+                    dsn: dsn.filter(|_| raw.dsn.is_some()),
+                    ..raw
+                };
+                let new = match self.facts.entry(fact) {
+                    std::collections::hash_map::Entry::Occupied(mut n) => {
+                        *n.get_mut() += 1;
+                        false
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(1);
+                        true
+                    }
+                };
+                let grew = match &mut self.raw_facts {
+                    Some(raws) => raws.insert(raw),
+                    None => new,
+                };
+                if grew {
+                    self.fit_facts();
+                }
+            }
         }
         if !self.messages.backs.is_empty() {
             self.apply_take_backs();
@@ -1245,15 +1315,19 @@ impl Summary {
         for back in std::mem::take(&mut self.messages.backs) {
             match back {
                 TakeBack::Reply(error) => {
-                    if let Some(n) = self.facts.get_mut(&error.fact) {
+                    // The reply as it is counted now: limits and the fact level may have
+                    // moved its keys since it was recorded. (The set of raw facts keeps it:
+                    // it was seen.)
+                    let fact = self.counted_fact(error.fact);
+                    if let Some(n) = self.facts.get_mut(&fact) {
                         *n -= 1;
                         if *n == 0 {
-                            self.facts.remove(&error.fact);
+                            self.facts.remove(&fact);
                         }
                     }
                     if let Some(reason) = error.problem {
-                        self.problems
-                            .take_back(error.fact.code, error.fact.enhanced, &reason);
+                        let enhanced = error.fact.enhanced.map(|c| self.counted_code(c));
+                        self.problems.take_back(error.fact.code, enhanced, &reason);
                     }
                 }
                 TakeBack::Arrival(sender, client, size) => {
@@ -1262,7 +1336,8 @@ impl Summary {
                 }
                 TakeBack::Receipt(hour) => {
                     self.received = self.received.saturating_sub(1);
-                    if let Some(hour) = hour {
+                    if let Some((day, hour)) = hour {
+                        let hour = (self.limits.day_key(day), hour);
                         if let Some(n) = self.received_by_hour.get_mut(&hour) {
                             *n -= 1;
                             if *n == 0 {
@@ -1283,12 +1358,231 @@ impl Summary {
             _ => {
                 self.flush_day();
                 self.current_day = Some((stamp.date, 1));
+                if self.limits.day(stamp.date) {
+                    self.collapse_days();
+                }
             }
         }
     }
 
+    /// The key a code recorded earlier is counted under now.
+    fn counted_code(&self, code: EnhancedCode) -> EnhancedCode {
+        if self.limits.reached().codes {
+            crate::limits::collapsed_code(code)
+        } else {
+            code
+        }
+    }
+
+    /// The key a fact recorded earlier (as the line gave it) is counted under now.
+    fn counted_fact(&self, raw: Fact) -> Fact {
+        let f = raw.at_level(self.fact_level);
+        Fact {
+            day: f.day.map(|d| self.limits.day_key(d)),
+            enhanced: f.enhanced.map(|c| self.counted_code(c)),
+            dsn: f.dsn.map(|c| self.counted_code(c)),
+            ..f
+        }
+    }
+
+    /// The key an enhanced code or dsn is counted under (see [`crate::limits`]).
+    fn code_key(&mut self, code: EnhancedCode) -> EnhancedCode {
+        let (key, collapsed) = self.limits.code(code);
+        if collapsed {
+            self.collapse_codes();
+        }
+        key
+    }
+
+    /// Move what was counted under codes outside the catalogue to their class's `5.*.*`.
+    fn collapse_codes(&mut self) {
+        self.keep_raw_facts();
+        let key = |c: Option<EnhancedCode>| c.map(crate::limits::collapsed_code);
+        self.rekey_facts(|f| Fact {
+            enhanced: key(f.enhanced),
+            dsn: key(f.dsn),
+            ..f
+        });
+        let groups = std::mem::take(&mut self.problems.groups);
+        for (k, mut group) in groups {
+            let status = key(k.status);
+            if status != k.status {
+                // Groups merged from several codes keep no examples: which would come
+                // first depends on when the codes collapsed.
+                for stats in group.entries.values_mut() {
+                    stats.examples.clear();
+                }
+            }
+            self.problems
+                .groups
+                .entry(ProblemKey { status, ..k })
+                .or_default()
+                .add_all(group);
+        }
+    }
+
+    /// Count every day as [`crate::limits::OTHER_DAY`].
+    fn collapse_days(&mut self) {
+        self.keep_raw_facts();
+        let other = crate::limits::OTHER_DAY;
+        let lines: u64 = self.lines_by_day.values().sum();
+        self.lines_by_day.clear();
+        if lines > 0 {
+            self.lines_by_day.insert(other, lines);
+        }
+        let mut by_hour = HashMap::default();
+        for ((_, hour), n) in self.received_by_hour.drain() {
+            *by_hour.entry((other, hour)).or_insert(0) += n;
+        }
+        self.received_by_hour = by_hour;
+        self.rekey_facts(|f| Fact {
+            day: f.day.map(|_| other),
+            ..f
+        });
+    }
+
+    /// Count every daemon that is not always listed as [`crate::limits::OTHER_DAEMONS`].
+    fn collapse_daemons(&mut self) {
+        for (mut key, group) in std::mem::take(&mut self.diagnostics.groups) {
+            if !crate::limits::is_listed_daemon(key.program.as_bytes()) {
+                key.program = crate::limits::OTHER_DAEMONS.to_string();
+            }
+            self.diagnostics
+                .groups
+                .entry(key)
+                .or_default()
+                .add_all(group);
+        }
+    }
+
+    /// Raise the fact level until the facts fit in [`crate::limits::MAX_FACTS`].
+    fn fit_facts(&mut self) {
+        let distinct = |s: &Summary| s.raw_facts.as_ref().map_or(s.facts.len(), |r| r.len());
+        while distinct(self) > crate::limits::MAX_FACTS && self.fact_level < 4 {
+            self.set_fact_level(self.fact_level + 1);
+        }
+    }
+
+    /// Leave out the dimensions of `level` (if more than already).
+    fn set_fact_level(&mut self, level: u8) {
+        if level <= self.fact_level {
+            return;
+        }
+        self.fact_level = level;
+        // The first two levels are the limits on codes and days, reached early.
+        let reached = crate::limits::Reached {
+            codes: level >= 1,
+            days: level >= 2,
+            daemons: false,
+        };
+        let before = self.limits.reached();
+        self.limits.collapse(reached);
+        self.collapse_to(before, self.limits.reached());
+        self.rekey_facts(|f| f.at_level(level));
+        match self.raw_facts.take() {
+            Some(raws) if self.raw_needed() => {
+                self.raw_facts = Some(raws.into_iter().map(|f| f.at_level(level)).collect());
+            }
+            // The level merges what the limits did: the facts themselves are the measure.
+            _ => {}
+        }
+    }
+
+    /// Before a collapse merges facts: keep them as they are, for [`Summary::fit_facts`],
+    /// unless the fact level merges them the same way anyway.
+    fn keep_raw_facts(&mut self) {
+        if self.raw_facts.is_none() && self.raw_needed() {
+            self.raw_facts = Some(self.facts.keys().copied().collect());
+        }
+    }
+
+    /// Whether the limits merged facts that the fact level alone would keep apart.
+    fn raw_needed(&self) -> bool {
+        let reached = self.limits.reached();
+        (reached.codes && self.fact_level < 1) || (reached.days && self.fact_level < 2)
+    }
+
+    /// How much the facts leave out, as in [`Fact::at_level`] (more than
+    /// [`crate::limits::MAX_FACTS`] combinations otherwise).
+    pub fn fact_level(&self) -> u8 {
+        self.fact_level
+    }
+
+    fn rekey_facts(&mut self, key: impl Fn(Fact) -> Fact) {
+        let mut facts = HashMap::default();
+        for (fact, n) in self.facts.drain() {
+            *facts.entry(key(fact)).or_insert(0) += n;
+        }
+        self.facts = facts;
+    }
+
+    /// Bring a summary to the limits its side did not reach but the whole did.
+    fn collapse_to(&mut self, before: crate::limits::Reached, after: crate::limits::Reached) {
+        if after.codes && !before.codes {
+            self.collapse_codes();
+        }
+        if after.days && !before.days {
+            self.collapse_days();
+        }
+        if after.daemons && !before.daemons {
+            self.collapse_daemons();
+        }
+    }
+
+    /// Which limits on enhanced codes, days and daemon names were reached.
+    pub fn limits_reached(&self) -> crate::limits::Reached {
+        self.limits.reached()
+    }
+
+    /// Note the codes, days and daemons of a summary rebuilt from a saved report, and
+    /// that the report reached `reached` and left out the fact dimensions of `fact_level`
+    /// (`merge`).
+    pub fn relimit(&mut self, reached: crate::limits::Reached, fact_level: u8) {
+        self.raw_facts = None;
+        self.set_fact_level(fact_level.min(4));
+        let mut limits = crate::limits::Limits::default();
+        limits.collapse(reached);
+        let codes = self
+            .facts
+            .keys()
+            .flat_map(|f| [f.enhanced, f.dsn])
+            .chain(self.problems.groups.keys().map(|k| k.status))
+            .flatten();
+        for code in codes {
+            if code.is_other() {
+                limits.collapse(crate::limits::Reached {
+                    codes: true,
+                    ..Default::default()
+                });
+            }
+            limits.code(code);
+        }
+        let days = self
+            .lines_by_day
+            .keys()
+            .copied()
+            .chain(self.received_by_hour.keys().map(|k| k.0))
+            .chain(self.facts.keys().filter_map(|f| f.day));
+        for day in days {
+            if day == crate::limits::OTHER_DAY {
+                limits.collapse(crate::limits::Reached {
+                    days: true,
+                    ..Default::default()
+                });
+            }
+            limits.day(day);
+        }
+        for key in self.diagnostics.groups.keys() {
+            limits.daemon_name(&key.program);
+        }
+        self.limits = limits;
+        self.collapse_to(crate::limits::Reached::default(), self.limits.reached());
+        self.fit_facts();
+    }
+
     fn flush_day(&mut self) {
         if let Some((day, n)) = self.current_day.take() {
+            let day = self.limits.day_key(day);
             *self.lines_by_day.entry(day).or_insert(0) += n;
         }
         if let Some((hour, n)) = self.current_hour.take() {
@@ -1313,6 +1607,24 @@ impl Summary {
     fn add_counts(&mut self, mut other: Summary) {
         self.flush_day();
         other.flush_day();
+        let (mine, theirs) = (self.limits.reached(), other.limits.reached());
+        let whole = self.limits.add(std::mem::take(&mut other.limits));
+        // The other side now stands for the whole, so that it keeps its raw facts if the
+        // whole needs them.
+        other.limits.collapse(whole);
+        self.collapse_to(mine, whole);
+        other.collapse_to(theirs, whole);
+        // Both at the whole's fact level, with the raw facts kept if either side kept them.
+        let level = self.fact_level.max(other.fact_level);
+        self.set_fact_level(level);
+        other.set_fact_level(level);
+        if self.raw_needed() {
+            self.keep_raw_facts();
+            other.keep_raw_facts();
+            if let (Some(mine), Some(theirs)) = (&mut self.raw_facts, other.raw_facts.take()) {
+                mine.extend(theirs);
+            }
+        }
         self.lines.add(&other.lines);
         for (day, n) in other.lines_by_day {
             *self.lines_by_day.entry(day).or_insert(0) += n;
@@ -1320,6 +1632,7 @@ impl Summary {
         for (fact, n) in other.facts {
             *self.facts.entry(fact).or_insert(0) += n;
         }
+        self.fit_facts();
         self.received += other.received;
         self.overlong_lines += other.overlong_lines;
         self.malformed_entries += other.malformed_entries;
@@ -1482,6 +1795,59 @@ mod tests {
             acc.resolve_as_start();
             assert_eq!(acc.totals, whole.totals, "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn facts_leave_out_the_hour_exactly_when_the_whole_has_too_many() {
+        use crate::limits::MAX_FACTS;
+        let fact = |i: usize| Fact {
+            day: NaiveDate::from_ymd_opt(2026, 1, 1)
+                .map(|d| d + chrono::Days::new((i / 9600) as u64)),
+            hour: Some((i / 400 % 24) as u8),
+            mta: Mta::Postfix,
+            event: Some(Event::Rejected),
+            code: ReplyCode::new(200 + (i % 400) as u16),
+            enhanced: None,
+            dsn: None,
+            temporary: false,
+        };
+        let part = |range: std::ops::Range<usize>| {
+            let mut s = Summary::default();
+            for i in range {
+                s.facts.insert(fact(i), 1);
+                s.fit_facts();
+            }
+            s
+        };
+        let at_limit = part(0..MAX_FACTS);
+        assert_eq!(at_limit.fact_level(), 0);
+        // Collapsing codes does not make them fit (there are none outside the catalogue);
+        // collapsing the 21 days does, and the hours stay.
+        let whole = part(0..MAX_FACTS + 1);
+        assert_eq!(whole.fact_level(), 2);
+        assert_eq!(whole.facts.len(), 400 * 24);
+        assert!(whole
+            .facts
+            .keys()
+            .all(|f| f.day == Some(crate::limits::OTHER_DAY) && f.hour.is_some()));
+        assert!(whole.limits_reached().days);
+        assert_eq!(whole.facts.values().sum::<u64>(), MAX_FACTS as u64 + 1);
+        // Two parts under the limit, over it together: the same as the whole.
+        let mut left = part(0..MAX_FACTS / 2 + 7);
+        left.add_counts(part(MAX_FACTS / 2..MAX_FACTS + 1));
+        assert_eq!(left.fact_level(), 2);
+        let total = |s: &Summary| {
+            let mut v: Vec<(Fact, u64)> = s.facts.iter().map(|(f, n)| (*f, *n)).collect();
+            v.sort();
+            v
+        };
+        let mut overlap = total(&whole);
+        for (f, n) in &mut overlap {
+            // The overlapping facts were counted twice.
+            let twice = (MAX_FACTS / 2..MAX_FACTS / 2 + 7).filter(|&i| fact(i).at_level(2) == *f);
+            *n += twice.count() as u64;
+        }
+        assert_eq!(total(&left), overlap);
     }
 
     #[test]

@@ -231,3 +231,38 @@ fn unknown_domain_delays_are_not_zero() {
     let row = text.lines().find(|l| l.ends_with("far.test")).unwrap();
     assert!(!row.contains("0 ms"), "{text}");
 }
+
+/// Host errors taken back after the enhanced-code limit collapsed their codes: the take-back
+/// finds the reply under the key it is counted under now, for any chunking.
+#[test]
+fn host_errors_taken_back_after_codes_collapse() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("many-codes.log");
+    let mut data = String::new();
+    let n = 1300;
+    for i in 0..n {
+        let id = format!("1w{:04}-{:06}-Aa", i % 10000, i);
+        let code = format!("4.{}.{}", 100 + i / 500, i % 500);
+        data.push_str(&format!(
+            "2026-11-03 10:00:00 {id} H=mx.far.test [198.51.100.9]: SMTP error from remote mail server after RCPT TO:<u{i}@far.test>: 451 {code} odd\n\
+             2026-11-03 10:00:00 {id} == u{i}@far.test R=dnslookup T=remote_smtp defer (-44) H=mx.far.test [198.51.100.9]: SMTP error from remote mail server after RCPT TO:<u{i}@far.test>: 451 {code} odd\n"
+        ));
+    }
+    std::fs::write(&log, data).unwrap();
+    let r = chunk_proof(log.to_str().unwrap());
+    // One reply per address line: every flagless repeat was taken back.
+    assert_eq!(table(&r, "by_code"), rows(&[("451", n)]));
+    assert_eq!(r["replies"], n);
+    let collapsed: u64 = r["by_enhanced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(collapsed, n);
+    assert!(
+        r["by_enhanced"].to_string().contains("4.*.*"),
+        "{}",
+        r["by_enhanced"]
+    );
+}
