@@ -593,11 +593,18 @@ fn run_merge(args: MergeArgs) -> Result<Outcome> {
     if refused == args.reports.len() {
         bail!("no report could be merged");
     }
-    emit(Report::new(&merger.finish()), &args.output)?;
-    Ok(if refused == 0 {
-        Outcome::Complete
-    } else {
+    let report = Report::new(&merger.finish());
+    let over = exceeded(&report, &args.output);
+    let mut output = args.output.clone();
+    output.times.generated = chrono::Utc::now().timestamp();
+    emit(report, &output)?;
+    tell_exceeded(&over);
+    Ok(if refused > 0 {
         Outcome::SomeInputsFailed
+    } else if !over.is_empty() {
+        Outcome::ThresholdExceeded
+    } else {
+        Outcome::Complete
     })
 }
 

@@ -245,3 +245,35 @@ fn a_bad_threshold_is_a_usage_error_that_shows_the_forms() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("code:421>100"), "{stderr}");
 }
+
+#[test]
+fn merge_checks_thresholds_and_writes_metrics_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("r.json");
+    stdout_of([
+        "report".as_ref(),
+        "--year".as_ref(),
+        "2026".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        "-o".as_ref(),
+        saved.as_os_str(),
+        testdata("real/postfix-maillog.log").as_os_str(),
+    ]);
+    let out = smtplog()
+        .args(["merge", "--fail-if", "bounced>5%"])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bounced 10.1% > 5%"));
+    let out = smtplog()
+        .args(["merge", "--format", "prom"])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    check_structure(&text);
+    promtool(&text);
+}
