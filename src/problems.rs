@@ -174,6 +174,44 @@ fn premask_into(text: &[u8], out: &mut Vec<u8>) {
     if closing.is_some() {
         out.push(b'*');
     }
+    mask_id_words(out);
+}
+
+/// Replace words that [`normalise`] masks to `*` anyway (queue ids, message ids, hex
+/// tokens: `4F1A2B3C4D`, `id=1xVpHI-0007o9-2x`) with `*`, so that the texts of one problem
+/// share a cache entry although every line names another id. Only words where masking
+/// first gives the same reason: at least 6 letters, digits, `_` or `-`, starting and ending
+/// with a letter or digit, holding a digit, alone between spaces or after `word=`.
+fn mask_id_words(text: &mut Vec<u8>) {
+    fn masks(word: &[u8]) -> bool {
+        word.len() >= 6
+            && word[0].is_ascii_alphanumeric()
+            && word[word.len() - 1].is_ascii_alphanumeric()
+            && word.iter().any(u8::is_ascii_digit)
+            && word
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+    }
+    if !text.iter().any(u8::is_ascii_digit) {
+        return;
+    }
+    let mut out = Vec::with_capacity(text.len());
+    for (i, word) in text.split(|b| *b == b' ').enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        let value = match memchr::memchr(b'=', word) {
+            Some(eq) if word[..eq].iter().all(u8::is_ascii_alphabetic) && eq > 0 => eq + 1,
+            _ => 0,
+        };
+        if masks(&word[value..]) {
+            out.extend_from_slice(&word[..value]);
+            out.push(b'*');
+        } else {
+            out.extend_from_slice(word);
+        }
+    }
+    *text = out;
 }
 
 /// How many pre-masked reasons a thread remembers before it starts over.
@@ -381,6 +419,35 @@ pub fn literal(text: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masking_ids_first_gives_the_same_reason() {
+        for text in [
+            &b"Ok: queued as 4F1A2B3C4D"[..],
+            b"OK id=1xVpHI-0007o9-2x",
+            b"250 2.0.0 Ok: queued as 4F1A2B3C4D (in reply to end of DATA command)",
+            b"x 450-abc123 y",
+            b"450-abc123 y",
+            b"-abc123 abc123- _ab12 a1b2c3d4e5",
+            b"see https://x.test/abc123 and mx1.example.com abc123@x.test",
+            b"queued as ABC123 DT=123456s",
+            b"550 5.1.1 <user1234@x.test>: unknown [192.0.2.1] a\\nb123456",
+            b"token id=ab12 k9=abcdef1 =abcdef1 ID=ZZZ999 ID=ZZ999-",
+            b"ip 2001:db8::1 and 198.51.100.7:25 abc123:",
+        ] {
+            // The cache is keyed by the pre-masked text: it must normalise the same.
+            let pre = premask(text);
+            assert_eq!(
+                normalise(&pre),
+                normalise(text),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        let mut pre = Vec::new();
+        premask_into(b"Ok: queued as 4F1A2B3C4D", &mut pre);
+        assert_eq!(pre, b"Ok: queued as *");
+    }
 
     #[test]
     fn one_problem_one_reason() {
