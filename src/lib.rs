@@ -28,6 +28,7 @@ pub mod output;
 pub mod parse;
 pub mod parties;
 pub mod problems;
+pub mod providers;
 pub mod report;
 pub mod sanitize;
 pub mod scan;
