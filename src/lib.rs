@@ -22,6 +22,7 @@ pub mod blocklists;
 pub mod capped;
 pub mod catalogue;
 pub mod code;
+pub mod diagnose;
 pub mod explain;
 pub mod input;
 pub mod output;
