@@ -4,8 +4,9 @@
 //! README.md (Performance), made with `examples/genlog.rs`.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use smtplog::journal::{Converter, LogFormat};
 use smtplog::parse::Parser;
-use smtplog::scan::{count_chunk, Window};
+use smtplog::scan::{count_chunk, count_chunk_as, Window};
 use smtplog::stamp::YearRule;
 
 const SHAPES: [(&str, &str); 8] = [
@@ -49,5 +50,84 @@ fn chunk(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, per_line, chunk);
+/// The corpus as `journalctl -o json` writes it: each line an object with the fields journald
+/// adds (cursor, boot and machine ids, transport, ...), about 3x the bytes of the syslog line.
+fn journal_json(syslog: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, line) in syslog
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        let text = String::from_utf8_lossy(line);
+        let mut words = text.splitn(3, ' ');
+        let (_, host, rest) = (
+            words.next().unwrap(),
+            words.next().unwrap(),
+            words.next().unwrap(),
+        );
+        let (tag, message) = rest.split_once(": ").unwrap_or((rest, ""));
+        let (ident, pid) = tag.split_once('[').unwrap_or((tag, "1]"));
+        let entry = serde_json::json!({
+            "__CURSOR": format!("s=0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e;i={i:x};b=1f2e3d4c5b6a79880f1e2d3c4b5a6978;m=2a3b4c5d;t=6000000000000;x=9f8e7d6c5b4a3928"),
+            "__REALTIME_TIMESTAMP": (1_764_000_000_000_000u64 + i as u64 * 1000).to_string(),
+            "__MONOTONIC_TIMESTAMP": "712345678",
+            "_BOOT_ID": "1f2e3d4c5b6a79880f1e2d3c4b5a6978",
+            "_MACHINE_ID": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+            "_HOSTNAME": host,
+            "PRIORITY": "6",
+            "SYSLOG_FACILITY": "2",
+            "SYSLOG_IDENTIFIER": ident,
+            "SYSLOG_PID": pid.trim_end_matches(']'),
+            "_PID": pid.trim_end_matches(']'),
+            "_UID": "101",
+            "_GID": "104",
+            "_COMM": "smtpd",
+            "_TRANSPORT": "syslog",
+            "_SYSTEMD_UNIT": "postfix@-.service",
+            "_SYSTEMD_CGROUP": "/system.slice/system-postfix.slice/postfix@-.service",
+            "MESSAGE": message,
+        });
+        serde_json::to_writer(&mut out, &entry).unwrap();
+        out.push(b'\n');
+    }
+    out
+}
+
+fn journal(c: &mut Criterion) {
+    let parser = Parser::new();
+    let years = YearRule::fixed(2026);
+    let syslog = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/real/postfix-maillog.rfc3339.log"
+    ))
+    .unwrap();
+    let data = journal_json(&syslog);
+    let window = Window::default();
+    let mut group = c.benchmark_group("journal_json");
+    group.throughput(Throughput::Bytes(data.len() as u64));
+    // The conversion alone, then conversion and counting: MB/s of JSON per core.
+    group.bench_function("to_line", |b| {
+        let mut converter = Converter::new(window.zone);
+        b.iter(|| {
+            for entry in data.split(|b| *b == b'\n') {
+                black_box(converter.json(entry));
+            }
+        })
+    });
+    group.bench_function("count_chunk", |b| {
+        b.iter(|| {
+            black_box(count_chunk_as(
+                &parser,
+                &data,
+                &years,
+                &window,
+                LogFormat::JournalJson,
+            ))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, per_line, chunk, journal);
 criterion_main!(benches);

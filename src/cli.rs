@@ -182,8 +182,8 @@ enum Format {
 
 #[derive(Args, Debug)]
 struct ReportArgs {
-    /// Log files (plain, gzip, xz, bzip2 or zstd, told apart by content); `-` reads
-    /// standard input.
+    /// Log files: syslog or Exim lines, or `journalctl -o json` / `-o export` output; plain,
+    /// gzip, xz, bzip2 or zstd; all told apart by content. `-` reads standard input.
     #[arg(required = true, value_name = "LOG", value_parser = clap::value_parser!(OsString))]
     inputs: Vec<OsString>,
 
@@ -580,9 +580,11 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
             if file.lines == 0 {
                 "empty (no lines)".to_string()
             } else {
-                let read_as = match file.compression {
-                    smtplog::input::Compression::None => "read as plain text".to_string(),
-                    c => format!("{} data", c.name()),
+                let read_as = match (file.compression, file.format) {
+                    (smtplog::input::Compression::None, smtplog::journal::LogFormat::Lines) => {
+                        "read as plain text".to_string()
+                    }
+                    (c, f) => format!("{} {}", c.name(), f.name()),
                 };
                 format!(
                     "no Postfix or Exim line in {} lines ({read_as}); is this a mail log?",

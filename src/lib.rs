@@ -25,6 +25,7 @@ pub mod code;
 pub mod diagnose;
 pub mod explain;
 pub mod input;
+pub mod journal;
 pub mod output;
 pub mod parse;
 pub mod parties;

@@ -6,6 +6,7 @@
 //! number of threads or the chunk size.
 
 use crate::input::{self, ChunkReader, Compression, Input, InputError, DEFAULT_CHUNK_SIZE};
+use crate::journal::{self, Converted, ExportReader, ExportTally, LogFormat};
 use crate::parse::{split_header, Parser};
 use crate::stamp::YearRule;
 use crate::summary::Summary;
@@ -85,6 +86,8 @@ pub struct FileStats {
     pub name: String,
     /// How it was compressed.
     pub compression: Compression,
+    /// How its lines are written (syslog lines or journal entries).
+    pub format: LogFormat,
     /// Lines counted (inside the window).
     pub lines: u64,
     /// Postfix and Exim lines among them, understood or not.
@@ -117,9 +120,20 @@ fn year_rule(source: YearSource, modified: Option<std::time::SystemTime>) -> Yea
 
 /// Count the lines of one chunk.
 pub fn count_chunk(parser: &Parser, data: &[u8], years: &YearRule, window: &Window) -> Summary {
+    count_chunk_as(parser, data, years, window, LogFormat::Lines)
+}
+
+/// Count the lines of one chunk written in `format`.
+pub fn count_chunk_as(
+    parser: &Parser,
+    data: &[u8],
+    years: &YearRule,
+    window: &Window,
+    format: LogFormat,
+) -> Summary {
     // About one message id per 300 bytes of log.
     let mut summary = Summary::with_capacity(data.len() / 300);
-    count_into(&mut summary, parser, data, years, window);
+    count_into(&mut summary, parser, data, years, window, format);
     summary
 }
 
@@ -129,12 +143,31 @@ fn count_into(
     data: &[u8],
     years: &YearRule,
     window: &Window,
+    format: LogFormat,
 ) {
+    // A journal entry's syslog line, remade in one buffer for the whole chunk.
+    let mut converter = journal::Converter::new(window.zone);
     for line in input::lines(data) {
         if input::is_overlong(line) {
             summary.record_overlong();
             continue;
         }
+        let line = match format {
+            LogFormat::JournalJson => match converter.json(line) {
+                Converted::Line => converter.line.as_slice(),
+                Converted::Overlong => {
+                    summary.record_overlong();
+                    continue;
+                }
+                Converted::Malformed => {
+                    summary.record_malformed();
+                    continue;
+                }
+                Converted::Blank => continue,
+            },
+            // Export entries were made into lines by the reader.
+            LogFormat::Lines | LogFormat::JournalExport => line,
+        };
         let header = split_header(line, years);
         // Outside the window: skipped before the body is looked at.
         if !window.contains(header.stamp.as_ref()) {
@@ -157,9 +190,21 @@ pub fn count(
     window: &Window,
     levels: [u32; 5],
 ) -> Summary {
+    count_as(parser, chunk, years, window, levels, LogFormat::Lines)
+}
+
+/// [`count`] for a chunk written in `format`.
+fn count_as(
+    parser: &Parser,
+    chunk: &input::Chunk,
+    years: &YearRule,
+    window: &Window,
+    levels: [u32; 5],
+    format: LogFormat,
+) -> Summary {
     let mut part = Summary::with_capacity(chunk.data.len() / 300);
     part.parties.raise_levels(levels);
-    count_into(&mut part, parser, &chunk.data, years, window);
+    count_into(&mut part, parser, &chunk.data, years, window, format);
     for _ in 0..chunk.overlong {
         part.record_overlong();
     }
@@ -170,6 +215,7 @@ pub fn count(
 struct Prepared {
     input: Input,
     compression: Compression,
+    format: LogFormat,
     identity: Option<(u64, u64)>,
     /// Kept open only for stdin, which cannot be opened twice; files are reopened.
     opened: Option<input::Opened>,
@@ -186,12 +232,27 @@ fn prepare(input: &Input, options: &ScanOptions, parser: &Parser) -> Result<Prep
         input::peek(opened.reader, PEEK_BYTES).map_err(|e| InputError::from_io(input, &e))?;
     opened.reader = reader;
     let years = year_rule(options.years, opened.modified);
-    let first = input::lines(&head)
-        .find_map(|line| parser.parse(line, &years).stamp)
-        .map(|s| s.naive());
+    let format = LogFormat::detect(&head);
+    let zone = options.window.zone;
+    let mut converter = journal::Converter::new(zone);
+    let mut converted = Vec::new();
+    let first = match format {
+        LogFormat::Lines => input::lines(&head).find_map(|line| parser.parse(line, &years).stamp),
+        LogFormat::JournalJson => input::lines(&head).find_map(|line| match converter.json(line) {
+            Converted::Line => parser.parse(&converter.line, &years).stamp,
+            _ => None,
+        }),
+        LogFormat::JournalExport => {
+            let mut lines = ExportReader::new(&head[..], zone, Arc::default());
+            let _ = std::io::Read::read_to_end(&mut lines, &mut converted);
+            input::lines(&converted).find_map(|line| parser.parse(line, &years).stamp)
+        }
+    }
+    .map(|s| s.naive());
     Ok(Prepared {
         input: input.clone(),
         compression: opened.compression,
+        format,
         identity: opened.identity,
         // Regular files are opened again when their turn comes, to keep few files open;
         // stdin, FIFOs and devices cannot be read twice and stay open.
@@ -213,19 +274,50 @@ fn scan_one(
         input,
         opened,
         years,
+        format,
         ..
     } = prepared;
-    let opened = match opened {
+    let mut opened = match opened {
         Some(opened) => opened,
         None => input::open_counted(&input, options.progress.as_ref())?,
     };
+    let window = options.window;
+    let tally = Arc::new(ExportTally::default());
+    if format == LogFormat::JournalExport {
+        let entries = std::io::BufReader::with_capacity(256 << 10, opened.reader);
+        opened.reader = Box::new(ExportReader::new(entries, window.zone, Arc::clone(&tally)));
+    }
+    let result = scan_reader(opened, &input, options, parser, pool, years, format, total);
+    // Export entries that made no line were counted by the reader.
+    for _ in 0..tally.overlong.load(std::sync::atomic::Ordering::Relaxed) {
+        total.record_overlong();
+    }
+    for _ in 0..tally.malformed.load(std::sync::atomic::Ordering::Relaxed) {
+        total.record_malformed();
+    }
+    result
+}
+
+/// Read and count an opened input.
+#[allow(clippy::too_many_arguments)]
+fn scan_reader(
+    opened: input::Opened,
+    input: &Input,
+    options: &ScanOptions,
+    parser: &Arc<Parser>,
+    pool: Option<&rayon::ThreadPool>,
+    years: YearRule,
+    format: LogFormat,
+    total: &mut Summary,
+) -> Result<(), InputError> {
+    let input = input.clone();
     let window = options.window;
     let pool = match pool {
         Some(pool) if pool.current_num_threads() > 1 => pool,
         // One thread means one thread: read and count in turn, a baseline for scaling.
         _ => {
             let reader = ChunkReader::new(opened.reader, options.chunk_size);
-            return count_inline(reader, parser, &years, &window, total)
+            return count_inline(reader, parser, &years, &window, format, total)
                 .map_err(|e| InputError::from_io(&input, &e));
         }
     };
@@ -260,7 +352,7 @@ fn scan_one(
         if reading.is_err() {
             let taken = reader.lock().map(|mut r| r.take()).unwrap_or(None);
             return match taken {
-                Some(reader) => count_inline(reader, parser, &years, &window, total)
+                Some(reader) => count_inline(reader, parser, &years, &window, format, total)
                     .map_err(|e| InputError::from_io(&input, &e)),
                 None => Ok(()),
             };
@@ -298,7 +390,8 @@ fn scan_one(
             let levels = levels_now.get();
             let recycle = recycle_sender.clone();
             pool.spawn(move || {
-                let _ = part_sender.send((index, count(&parser, &chunk, &years, &window, levels)));
+                let part = count_as(&parser, &chunk, &years, &window, levels, format);
+                let _ = part_sender.send((index, part));
                 let _ = recycle.send(chunk.data);
             });
             sent += 1;
@@ -316,11 +409,12 @@ fn count_inline<R: std::io::Read>(
     parser: &Parser,
     years: &YearRule,
     window: &Window,
+    format: LogFormat,
     total: &mut Summary,
 ) -> std::io::Result<()> {
     while let Some(chunk) = reader.next_chunk()? {
         let levels = total.parties.levels();
-        total.append(count(parser, &chunk, years, window, levels));
+        total.append(count_as(parser, &chunk, years, window, levels, format));
         reader.recycle(chunk.data);
     }
     Ok(())
@@ -399,13 +493,14 @@ pub fn scan(inputs: &[Input], options: &ScanOptions) -> ScanOutcome {
     summary.set_max_distinct(options.max_distinct);
     let mut files = Vec::new();
     for p in prepared {
-        let (name, compression) = (p.input.display_name(), p.compression);
+        let (name, compression, format) = (p.input.display_name(), p.compression, p.format);
         let (lines_before, outside_before) = (summary.lines, summary.outside_window);
         let result = scan_one(p, options, &parser, pool.as_ref(), &mut summary);
         let lines = summary.lines;
         files.push(FileStats {
             name,
             compression,
+            format,
             lines: lines.total - lines_before.total,
             mail_lines: (lines.mail + lines.unrecognised)
                 - (lines_before.mail + lines_before.unrecognised),

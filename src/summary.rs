@@ -618,6 +618,8 @@ pub struct Summary {
     pub received: u64,
     /// Lines longer than the reader's limit, cut short (counted in `lines.other`).
     pub overlong_lines: u64,
+    /// Journal entries that were not well-formed (counted in `lines.other`).
+    pub malformed_entries: u64,
     /// Lines skipped by the time window (not in `lines`).
     pub outside_window: u64,
     /// The first unrecognised lines, for users to report.
@@ -802,6 +804,13 @@ impl Summary {
         self.overlong_lines += 1;
     }
 
+    /// Count a journal entry that is not well-formed (bad JSON, no timestamp or message).
+    pub fn record_malformed(&mut self) {
+        self.lines.total += 1;
+        self.lines.other += 1;
+        self.malformed_entries += 1;
+    }
+
     fn add_counts(&mut self, mut other: Summary) {
         self.flush_day();
         other.flush_day();
@@ -814,6 +823,7 @@ impl Summary {
         }
         self.received += other.received;
         self.overlong_lines += other.overlong_lines;
+        self.malformed_entries += other.malformed_entries;
         self.outside_window += other.outside_window;
         self.extra.add(&other.extra);
         self.problems.add(other.problems);

@@ -53,6 +53,14 @@ impl Zone {
         }
     }
 
+    /// An instant as this zone's wall clock, with the zone's offset at that instant.
+    pub fn in_zone(&self, instant: DateTime<Utc>) -> DateTime<chrono::FixedOffset> {
+        match self {
+            Zone::Local => instant.with_timezone(&chrono::Local).fixed_offset(),
+            Zone::Named(tz) => instant.with_timezone(tz).fixed_offset(),
+        }
+    }
+
     /// Today's date in this zone.
     pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
         match self {

@@ -34,6 +34,9 @@ pub struct LinesOut {
     /// Lines over the length limit (part of `other`).
     #[serde(default)]
     pub overlong: u64,
+    /// Journal entries that were not well-formed (part of `other`).
+    #[serde(default)]
+    pub malformed: u64,
     /// Lines skipped because they fell outside `--since`/`--until` (not in `total`).
     #[serde(default)]
     pub outside_window: u64,
@@ -562,6 +565,7 @@ impl Report {
                 other: summary.lines.other,
                 unrecognised: summary.lines.unrecognised,
                 overlong: summary.overlong_lines,
+                malformed: summary.malformed_entries,
                 outside_window: summary.outside_window,
             },
             messages: totals.messages,
@@ -897,6 +901,7 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
     summary.lines.other = report.lines.other;
     summary.lines.unrecognised = report.lines.unrecognised;
     summary.overlong_lines = report.lines.overlong;
+    summary.malformed_entries = report.lines.malformed;
     summary.outside_window = report.lines.outside_window;
     summary.received = report.received;
     summary.forwarded = report.forwarded;

@@ -450,6 +450,13 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
             l.overlong
         )?;
     }
+    if l.malformed > 0 {
+        writeln!(
+            out,
+            "  {} journal entries were not well-formed (counted as other)",
+            l.malformed
+        )?;
+    }
     if l.outside_window > 0 {
         writeln!(
             out,
