@@ -36,6 +36,8 @@ pub struct ProblemKey {
     pub status: Option<EnhancedCode>,
     /// For rejections: the stage that refused (`RCPT`, `DATA`, `header`, ...).
     pub stage: Option<&'static str>,
+    /// The provider or blocklist rule the reply matched, and who said it.
+    pub provider: Option<crate::providers::Hit>,
 }
 
 /// Counts and examples of one normalised reason.
@@ -171,8 +173,8 @@ fn premask_into(text: &[u8], out: &mut Vec<u8>) {
 const CACHE_LIMIT: usize = 16_384;
 
 impl ProblemTable {
-    /// Record a problem line.
-    pub fn record_line(&mut self, line: &ParsedLine<'_>) {
+    /// Record a problem line; `raw` is the whole line, where the relay host is.
+    pub fn record_line(&mut self, line: &ParsedLine<'_>, raw: &[u8]) {
         let key = ProblemKey {
             event: line.event,
             code: line.code,
@@ -182,6 +184,9 @@ impl ProblemTable {
                 line.dsn
             },
             stage: line.stage,
+            // Matched here, on problem lines only: the normaliser masks the very tokens
+            // (`[TSS04]`, hosts) that name a provider.
+            provider: crate::providers::rules().classify_line(line, raw),
         };
         self.record(key, line.reason, line.party);
     }
@@ -404,6 +409,7 @@ mod tests {
                     code: None,
                     status: None,
                     stage: None,
+                    provider: None,
                 })
                 .or_default();
             let one = || ReasonStats {

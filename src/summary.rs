@@ -759,7 +759,7 @@ impl Summary {
             }
         }
         if ProblemTable::is_problem(line) {
-            self.problems.record_line(line);
+            self.problems.record_line(line, raw);
         }
         if line.code.is_some() || line.event.is_some() {
             let fact = Fact {

@@ -6,6 +6,7 @@ pub mod blocklists;
 pub mod csv;
 pub mod json;
 pub mod parties;
+pub mod providers;
 pub mod text;
 
 use crate::catalogue::catalogue;
@@ -224,6 +225,9 @@ pub struct ProblemRow {
     pub advice: String,
     /// The first recipients or clients it concerned.
     pub examples: Vec<String>,
+    /// The provider or blocklist rule the reply matched, with its advice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<providers::ProviderAdvice>,
 }
 
 /// Delivery delay statistics (from a log-scale histogram: percentiles within 30%).
@@ -366,6 +370,9 @@ pub struct Report {
     /// Problems, most frequent first.
     #[serde(default)]
     pub problems: Vec<ProblemRow>,
+    /// Problems summed per provider or blocklist (derived from `problems`).
+    #[serde(default)]
+    pub providers: Vec<providers::ProviderRow>,
     /// Warnings, errors, fatal errors and panics, most frequent first.
     #[serde(default)]
     pub diagnostics: Vec<DiagnosticRow>,
@@ -557,6 +564,7 @@ impl Report {
             })
             .collect();
         sort_rows(&mut dsn_rows, |r| (r.count, r.dsn.clone()));
+        let problems = problem_rows(summary);
         Report {
             schema_version: SCHEMA_VERSION,
             lines: LinesOut {
@@ -602,7 +610,8 @@ impl Report {
                     count,
                 })
                 .collect(),
-            problems: problem_rows(summary),
+            providers: providers::by_provider(&problems),
+            problems,
             diagnostics: diagnostic_rows(summary),
             connections: Counter::ALL
                 .iter()
@@ -714,6 +723,7 @@ fn problem_rows(summary: &Summary) -> Vec<ProblemRow> {
                 collapsed,
                 advice: advice.clone(),
                 examples: stats.examples.clone(),
+                provider: key.provider.map(providers::advice),
             };
         if let Some(total) = &group.capped {
             rows.push(row(
@@ -777,6 +787,8 @@ pub enum Dimension {
     DnsblRank,
     /// dnsblog listings by blocklist and reply (use alone).
     Blocklist,
+    /// Problems summed per provider or blocklist, with advice (use alone).
+    Provider,
 }
 
 impl Dimension {
@@ -800,6 +812,7 @@ impl Dimension {
             Dimension::Diagnostic => "diagnostic",
             Dimension::DnsblRank => "dnsbl-rank",
             Dimension::Blocklist => "blocklist",
+            Dimension::Provider => "provider",
         }
     }
 
@@ -817,6 +830,7 @@ impl Dimension {
                 | Dimension::Diagnostic
                 | Dimension::DnsblRank
                 | Dimension::Blocklist
+                | Dimension::Provider
         )
     }
 
@@ -844,7 +858,8 @@ impl Dimension {
             | Dimension::Problem
             | Dimension::Diagnostic
             | Dimension::DnsblRank
-            | Dimension::Blocklist => "none".into(),
+            | Dimension::Blocklist
+            | Dimension::Provider => "none".into(),
         }
     }
 }
@@ -980,6 +995,7 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
                 .stage
                 .as_deref()
                 .and_then(|s| crate::parse::stage_of(s.as_bytes())),
+            provider: row.provider.as_ref().map(providers::hit_of).transpose()?,
         };
         let group = summary.problems.groups.entry(key).or_default();
         let stats = crate::problems::ReasonStats {
