@@ -50,9 +50,9 @@ enum Command {
     /// Count the SMTP replies, enhanced codes and delivery events in logs.
     #[command(after_help = AFTER_HELP)]
     Report(ReportArgs),
-    /// Explain a reply code (551) or enhanced code (5.7.1); two codes are compared side by side.
+    /// Explain a reply code (551) or enhanced code (5.7.1), two side by side, or a log line or reply text.
     #[command(
-        after_help = "Examples:\n  smtplog explain 551\n  smtplog explain 5.7.1\n  smtplog explain 251 551\n  smtplog explain 550 --lang fr"
+        after_help = "Examples:\n  smtplog explain 551\n  smtplog explain 5.7.1\n  smtplog explain 251 551\n  smtplog explain 550 --lang fr\n  smtplog explain --line \"$(grep -m1 'status=bounced' /var/log/mail.log)\"\n  smtplog explain --text '421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred'"
     )]
     Explain(ExplainArgs),
     /// Print the whole catalogue (every reply code and enhanced status code).
@@ -130,8 +130,18 @@ enum Generated {
 #[derive(Args, Debug)]
 struct ExplainArgs {
     /// One code, or two to compare.
-    #[arg(required = true, num_args = 1..=2, value_name = "CODE")]
+    #[arg(required_unless_present_any = ["line", "text"], conflicts_with_all = ["line", "text"], num_args = 1..=2, value_name = "CODE")]
     codes: Vec<String>,
+    /// Explain one pasted Postfix or Exim log line: what smtplog reads from it, the code's
+    /// entry and the provider's or blocklist's advice.
+    #[arg(long, value_name = "LOG LINE", conflicts_with = "text", allow_hyphen_values = true, value_parser = clap::value_parser!(OsString))]
+    line: Option<OsString>,
+    /// The same for a bare reply text (`550 5.7.26 ...`).
+    #[arg(long, value_name = "REPLY", allow_hyphen_values = true, value_parser = clap::value_parser!(OsString))]
+    text: Option<OsString>,
+    /// With --text: the host that sent the reply, so that rules known by host apply.
+    #[arg(long, value_name = "HOST", requires = "text", conflicts_with_all = ["codes", "line"])]
+    relay: Option<String>,
     /// Language of the headings (default: from LANG, else English); entry texts are English.
     #[arg(long, value_enum)]
     lang: Option<smtplog::explain::Lang>,
@@ -318,9 +328,13 @@ pub fn run() -> Result<Outcome> {
             let lang = args
                 .lang
                 .unwrap_or_else(|| smtplog::explain::Lang::from_locale(locale().as_deref()));
-            let text = match args.codes.as_slice() {
-                [one] => smtplog::explain::explain_one(one, lang),
-                [a, b] => smtplog::explain::compare(a, b, lang),
+            use std::os::unix::ffi::OsStrExt;
+            let relay = args.relay.as_deref().map(str::as_bytes);
+            let text = match (&args.line, &args.text, args.codes.as_slice()) {
+                (Some(line), _, _) => smtplog::diagnose::explain_line(line.as_bytes(), lang),
+                (_, Some(text), _) => smtplog::diagnose::explain_text(text.as_bytes(), relay, lang),
+                (_, _, [one]) => smtplog::explain::explain_one(one, lang),
+                (_, _, [a, b]) => smtplog::explain::compare(a, b, lang),
                 _ => unreachable!("clap allows one or two codes"),
             }
             .map_err(anyhow::Error::msg)?;

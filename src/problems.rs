@@ -36,6 +36,8 @@ pub struct ProblemKey {
     pub status: Option<EnhancedCode>,
     /// For rejections: the stage that refused (`RCPT`, `DATA`, `header`, ...).
     pub stage: Option<&'static str>,
+    /// The provider or blocklist rule the reply matched, and who said it.
+    pub provider: Option<crate::providers::Hit>,
 }
 
 /// Counts and examples of one normalised reason.
@@ -228,12 +230,13 @@ fn cached_bytes() -> usize {
 
 impl ProblemTable {
     /// Record a problem line, whose enhanced code and dsn are counted under `enhanced` and
-    /// `dsn` (see [`crate::limits`]).
+    /// `dsn` (see [`crate::limits`]), and the provider rule its reply matched.
     pub fn record_line(
         &mut self,
         line: &ParsedLine<'_>,
         enhanced: Option<EnhancedCode>,
         dsn: Option<EnhancedCode>,
+        provider: Option<crate::providers::Hit>,
     ) {
         let status = if line.code.is_some() { enhanced } else { dsn };
         let key = ProblemKey {
@@ -241,6 +244,7 @@ impl ProblemTable {
             code: line.code,
             status,
             stage: line.stage,
+            provider,
         };
         // A group of collapsed codes keeps no examples (see `Summary::collapse_codes`).
         let party = line
@@ -256,6 +260,7 @@ impl ProblemTable {
         &mut self,
         code: Option<ReplyCode>,
         enhanced: Option<EnhancedCode>,
+        provider: Option<crate::providers::Hit>,
         text: &[u8],
     ) {
         let key = ProblemKey {
@@ -263,6 +268,7 @@ impl ProblemTable {
             code,
             status: enhanced,
             stage: None,
+            provider,
         };
         let Some(group) = self.groups.get_mut(&key) else {
             return;
@@ -537,6 +543,7 @@ mod tests {
                     code: None,
                     status: None,
                     stage: None,
+                    provider: None,
                 })
                 .or_default();
             let one = || ReasonStats {

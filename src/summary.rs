@@ -279,6 +279,8 @@ pub(crate) struct HostError {
     pub(crate) fact: Fact,
     /// Its reason, when it was counted as a problem too.
     pub(crate) problem: Option<Box<[u8]>>,
+    /// The provider rule its problem row matched.
+    pub(crate) provider: Option<crate::providers::Hit>,
 }
 
 /// A message's host errors and address lines (Exim), as one run of its lines saw them.
@@ -399,7 +401,12 @@ struct LineNews<'a> {
     receipt_hour: Option<(NaiveDate, u8)>,
     loopback: bool,
     /// A flagless host error (Exim): its reply, the fact it counts as, its problem reason.
-    host_error: Option<(ReplyNews<'a>, Fact, Option<&'a [u8]>)>,
+    host_error: Option<(
+        ReplyNews<'a>,
+        Fact,
+        Option<&'a [u8]>,
+        Option<crate::providers::Hit>,
+    )>,
     /// An Exim address line (`=>`, `->`, `==`, `**`), and the host reply it gives.
     address_line: bool,
     address_reply: Option<ReplyNews<'a>>,
@@ -656,11 +663,12 @@ impl Pending {
         if news.address_line {
             self.attempts.address_line(news.address_reply, backs);
         }
-        if let Some((reply, fact, problem)) = news.host_error {
+        if let Some((reply, fact, problem, provider)) = news.host_error {
             self.attempts.host_error(HostError {
                 reply: HostReply::new(reply),
                 fact,
                 problem: problem.map(Into::into),
+                provider,
             });
         }
         counted
@@ -1155,6 +1163,13 @@ impl Summary {
             temporary: line.temporary,
         });
         let is_problem = ProblemTable::is_problem(line);
+        // Matched on problem lines only, on the raw line: the normaliser masks the very
+        // tokens (`[TSS04]`, hosts) that name a provider.
+        let provider = if is_problem {
+            crate::providers::rules().classify_line(line, raw)
+        } else {
+            None
+        };
         let mut receipt_counts = line.received;
         if let Some(id) = line.message_id {
             let receipt_hour = if line.received {
@@ -1174,7 +1189,7 @@ impl Summary {
                     address_reply = Some(reply);
                 } else {
                     let problem = is_problem.then(|| line.reason.unwrap_or_default());
-                    host_error = Some((reply, fact, problem));
+                    host_error = Some((reply, fact, problem, provider));
                 }
             }
             let news = LineNews {
@@ -1273,7 +1288,7 @@ impl Summary {
             let enhanced = line.enhanced.map(|c| self.code_key(c));
             let dsn = line.dsn.map(|c| self.code_key(c));
             if is_problem {
-                self.problems.record_line(line, enhanced, dsn);
+                self.problems.record_line(line, enhanced, dsn, provider);
             }
             if let Some(fact) = fact {
                 let raw = fact.at_level(self.fact_level);
@@ -1327,7 +1342,8 @@ impl Summary {
                     }
                     if let Some(reason) = error.problem {
                         let enhanced = error.fact.enhanced.map(|c| self.counted_code(c));
-                        self.problems.take_back(error.fact.code, enhanced, &reason);
+                        self.problems
+                            .take_back(error.fact.code, enhanced, error.provider, &reason);
                     }
                 }
                 TakeBack::Arrival(sender, client, size) => {

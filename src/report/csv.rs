@@ -47,6 +47,7 @@ pub fn write_table(report: &Report, dim: Dimension, out: &mut dyn Write) -> io::
     let mut writer = ::csv::WriterBuilder::new().from_writer(out);
     match dim {
         Dimension::Problem => write_problems(report, &mut writer)?,
+        Dimension::Provider => write_providers(report, &mut writer)?,
         Dimension::Diagnostic => write_diagnostics(report, &mut writer)?,
         Dimension::DnsblRank => {
             writer.write_record(["dnsbl_rank", "clients"])?;
@@ -77,12 +78,26 @@ pub fn write_table(report: &Report, dim: Dimension, out: &mut dyn Write) -> io::
     writer.flush()
 }
 
-/// Problems: `event,stage,code,enhanced,reason,count,examples,advice`.
+/// Problems: `event,stage,code,enhanced,reason,count,examples,advice`, then the provider
+/// rule's `provider_rule,provider,direction,provider_action,provider_url` (empty for none).
 fn write_problems<W: Write>(report: &Report, writer: &mut ::csv::Writer<W>) -> io::Result<()> {
     writer.write_record([
-        "event", "stage", "code", "enhanced", "reason", "count", "examples", "advice",
+        "event",
+        "stage",
+        "code",
+        "enhanced",
+        "reason",
+        "count",
+        "examples",
+        "advice",
+        "provider_rule",
+        "provider",
+        "direction",
+        "provider_action",
+        "provider_url",
     ])?;
     for p in &report.problems {
+        let a = p.provider.as_ref();
         writer.write_record([
             p.event.map_or("none", |e| e.name()),
             p.stage.as_deref().unwrap_or_default(),
@@ -92,7 +107,44 @@ fn write_problems<W: Write>(report: &Report, writer: &mut ::csv::Writer<W>) -> i
             &p.count.to_string(),
             &csv_cell(&p.examples.join(", ")),
             &csv_cell(&p.advice),
+            a.map_or("", |a| &a.rule),
+            &csv_cell(a.map_or("", |a| &a.provider)),
+            a.map_or("", |a| a.direction.name()),
+            &csv_cell(a.map_or("", |a| &a.action)),
+            a.map_or("", |a| &a.url),
         ])?;
+    }
+    Ok(())
+}
+
+/// Problems per provider: one row per provider and rule,
+/// `provider,kind,rule,direction,count,codes,meaning,action,url`.
+fn write_providers<W: Write>(report: &Report, writer: &mut ::csv::Writer<W>) -> io::Result<()> {
+    writer.write_record([
+        "provider",
+        "kind",
+        "rule",
+        "direction",
+        "count",
+        "codes",
+        "meaning",
+        "action",
+        "url",
+    ])?;
+    for p in &report.providers {
+        for r in &p.rules {
+            writer.write_record([
+                csv_cell(&p.provider).as_ref(),
+                p.kind.name(),
+                &r.rule,
+                r.direction.name(),
+                &r.count.to_string(),
+                &r.codes.join(" "),
+                &csv_cell(&r.meaning),
+                &csv_cell(&r.action),
+                &r.url,
+            ])?;
+        }
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod json;
 pub mod merge;
 pub mod parties;
 pub mod prom;
+pub mod providers;
 pub mod text;
 
 use crate::catalogue::catalogue;
@@ -232,6 +233,9 @@ pub struct ProblemRow {
     pub advice: String,
     /// The first recipients or clients it concerned.
     pub examples: Vec<String>,
+    /// The provider or blocklist rule the reply matched, with its advice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<providers::ProviderAdvice>,
 }
 
 /// Delivery delay statistics (from a log-scale histogram: percentiles within 30%).
@@ -379,6 +383,9 @@ pub struct Report {
     /// Problems, most frequent first.
     #[serde(default)]
     pub problems: Vec<ProblemRow>,
+    /// Problems summed per provider or blocklist (derived from `problems`).
+    #[serde(default)]
+    pub providers: Vec<providers::ProviderRow>,
     /// Warnings, errors, fatal errors and panics, most frequent first.
     #[serde(default)]
     pub diagnostics: Vec<DiagnosticRow>,
@@ -627,6 +634,7 @@ impl Report {
             })
             .collect();
         sort_rows(&mut dsn_rows, |r| (r.count, r.dsn.clone()));
+        let problems = problem_rows(summary);
         Report {
             schema_version: SCHEMA_VERSION,
             lines: LinesOut {
@@ -679,7 +687,8 @@ impl Report {
                     count,
                 })
                 .collect(),
-            problems: problem_rows(summary),
+            providers: providers::by_provider(&problems),
+            problems,
             diagnostics: diagnostic_rows(summary),
             connections: Counter::ALL
                 .iter()
@@ -792,6 +801,7 @@ fn problem_rows(summary: &Summary) -> Vec<ProblemRow> {
                 collapsed,
                 advice: advice.clone(),
                 examples: stats.examples.clone(),
+                provider: key.provider.map(providers::advice),
             };
         if let Some(total) = &group.capped {
             rows.push(row(
@@ -855,6 +865,8 @@ pub enum Dimension {
     DnsblRank,
     /// dnsblog listings by blocklist and reply (use alone).
     Blocklist,
+    /// Problems summed per provider or blocklist, with advice (use alone).
+    Provider,
 }
 
 impl Dimension {
@@ -878,6 +890,7 @@ impl Dimension {
             Dimension::Diagnostic => "diagnostic",
             Dimension::DnsblRank => "dnsbl-rank",
             Dimension::Blocklist => "blocklist",
+            Dimension::Provider => "provider",
         }
     }
 
@@ -895,6 +908,7 @@ impl Dimension {
                 | Dimension::Diagnostic
                 | Dimension::DnsblRank
                 | Dimension::Blocklist
+                | Dimension::Provider
         )
     }
 
@@ -922,7 +936,8 @@ impl Dimension {
             | Dimension::Problem
             | Dimension::Diagnostic
             | Dimension::DnsblRank
-            | Dimension::Blocklist => "none".into(),
+            | Dimension::Blocklist
+            | Dimension::Provider => "none".into(),
         }
     }
 }
@@ -1080,6 +1095,12 @@ fn load(report: &Report) -> Result<Summary, merge::MergeError> {
                 .stage
                 .as_deref()
                 .and_then(|s| crate::parse::stage_of(s.as_bytes())),
+            provider: row
+                .provider
+                .as_ref()
+                .map(providers::hit_of)
+                .transpose()
+                .map_err(|e| invalid("provider rule", e))?,
         };
         let group = summary.problems.groups.entry(key).or_default();
         let stats = crate::problems::ReasonStats {

@@ -153,6 +153,7 @@ pub fn write_table(report: &Report, dim: super::Dimension, out: &mut dyn Write) 
     };
     match dim {
         Dimension::Problem => problems(report, &all_rows, out),
+        Dimension::Provider => providers(report, &all_rows, out),
         Dimension::Diagnostic => diagnostics(report, &all_rows, out),
         Dimension::DnsblRank | Dimension::Blocklist => blocklists(report, &all_rows, out),
         Dimension::RecipientDomain => recipient_domains(report, 0, out),
@@ -405,6 +406,13 @@ fn problems(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::
         if !p.advice.is_empty() {
             writeln!(out, "  {:>7}  fix: {}", "", p.advice)?;
         }
+        if let Some(a) = &p.provider {
+            writeln!(
+                out,
+                "  {:>7}  {} [{}]: {} {}",
+                "", a.provider, a.rule, a.action, a.url
+            )?;
+        }
         if !p.examples.is_empty() {
             let examples: Vec<String> = p
                 .examples
@@ -463,6 +471,41 @@ fn limits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             "Limit: daemon names besides Postfix's own are counted as {OTHER_DAEMONS} (more than {MAX_OTHER_DAEMONS} of them)"
         )?;
     }
+    Ok(())
+}
+
+/// Problems summed per provider or blocklist, each rule with what to do.
+fn providers(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    if report.providers.is_empty() {
+        return Ok(());
+    }
+    rule(out, "Problems by provider and blocklist")?;
+    for p in limit(&report.providers, options.detail) {
+        let events: Vec<String> = p.events.iter().map(|(e, n)| format!("{e} {n}")).collect();
+        writeln!(
+            out,
+            "  {:>7}  {} ({}): {}",
+            p.count,
+            p.provider,
+            p.kind.name(),
+            events.join(", ")
+        )?;
+        for r in &p.rules {
+            writeln!(
+                out,
+                "  {:>7}    {:>7}  {} ({}, {})",
+                "",
+                r.count,
+                r.rule,
+                r.codes.join(" "),
+                r.direction.name()
+            )?;
+            writeln!(out, "  {:>7}             {}", "", r.meaning)?;
+            writeln!(out, "  {:>7}             do: {}", "", r.action)?;
+            writeln!(out, "  {:>7}             see: {}", "", r.url)?;
+        }
+    }
+    more_rows(out, report.providers.len(), options.detail)?;
     Ok(())
 }
 
@@ -563,6 +606,7 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
     limits(report, out)?;
     if options.problems_first {
         problems(report, options, out)?;
+        providers(report, options, out)?;
     }
 
     if report.replies > 0 {
@@ -719,6 +763,7 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
 
     if !options.problems_first {
         problems(report, options, out)?;
+        providers(report, options, out)?;
     }
 
     if l.unrecognised > 0 {

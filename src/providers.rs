@@ -1,0 +1,665 @@
+//! Provider-aware diagnosis: which mailbox provider, blocklist or filtering gateway a reply
+//! comes from, what it means and what to do about it.
+//!
+//! The rules are data (`catalogue/providers.toml`, embedded at build time). A reply is
+//! matched by its text (one Aho-Corasick pass finds every mark and token of every rule)
+//! and by its relay host (one hash lookup per label). Only problem lines are matched, so
+//! ordinary lines never pay for it.
+
+use crate::parse::{Event, ParsedLine};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use memchr::memmem;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+use std::sync::OnceLock;
+
+const PROVIDERS_TOML: &str = include_str!("../catalogue/providers.toml");
+
+/// Most rules a file may hold: matching keeps its per-rule state on the stack.
+pub const MAX_RULES: usize = 256;
+
+/// Longest relay host looked up (a DNS name has at most 253 characters).
+const MAX_HOST: usize = 253;
+
+/// What a rule is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A mailbox provider (Gmail, Microsoft 365, ...).
+    Mailbox,
+    /// A DNS blocklist (Spamhaus, Barracuda, ...).
+    Blocklist,
+    /// A filtering service in front of an organisation (Proofpoint, Mimecast).
+    Gateway,
+}
+
+impl Kind {
+    /// Name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Mailbox => "mailbox",
+            Kind::Blocklist => "blocklist",
+            Kind::Gateway => "gateway",
+        }
+    }
+}
+
+/// Who said a reply: a remote server to us, or our server to a client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// A reply our server received from a server it delivered to.
+    Received,
+    /// A reply our server sent to a client it refused.
+    Sent,
+}
+
+impl Direction {
+    /// Name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Received => "received",
+            Direction::Sent => "sent",
+        }
+    }
+}
+
+/// An example reply that a rule must pick.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    /// The reply text, codes included.
+    pub text: String,
+    /// The relay host it came from, if the example needs one.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Our server sent it (a blocklist reject), rather than received it.
+    #[serde(default)]
+    pub sent: bool,
+}
+
+impl Example {
+    /// The example's direction.
+    pub fn direction(&self) -> Direction {
+        if self.sent {
+            Direction::Sent
+        } else {
+            Direction::Received
+        }
+    }
+}
+
+/// One rule: how to recognise a provider's reply and what to tell the admin.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Unique id, such as `gmail-rate-limit`.
+    pub id: String,
+    /// The provider or blocklist, such as `Gmail / Google Workspace`.
+    pub provider: String,
+    /// Mailbox provider, blocklist or gateway.
+    pub kind: Kind,
+    /// Relay host suffixes (`google.com`); they count only for replies we received.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Words of the reply that name the provider (`gsmtp`).
+    #[serde(default)]
+    pub marks: Vec<String>,
+    /// Words of the reply that name the problem (`4.7.28`); any one will do.
+    #[serde(default)]
+    pub tokens: Vec<String>,
+    /// What it means.
+    pub meaning: String,
+    /// What to do when a remote server said it to us.
+    pub action: String,
+    /// For blocklists: what to do when our server said it to a client.
+    #[serde(default)]
+    pub action_sent: Option<String>,
+    /// The provider's own postmaster, lookup or delisting page.
+    pub url: String,
+    /// Replies this rule must pick.
+    #[serde(rename = "example")]
+    pub examples: Vec<Example>,
+}
+
+impl Rule {
+    /// What to do about a reply in this direction.
+    pub fn action_for(&self, direction: Direction) -> &str {
+        match (direction, &self.action_sent) {
+            (Direction::Sent, Some(action)) => action,
+            _ => &self.action,
+        }
+    }
+
+    /// Whether the provider must be recognised (by host or mark) for the rule to match.
+    fn needs_provider(&self) -> bool {
+        !self.hosts.is_empty() || !self.marks.is_empty()
+    }
+
+    /// Whether the rule applies to replies in this direction: only blocklists apply to
+    /// replies we sent (our reject of a client that Gmail runs is not Gmail's advice).
+    pub fn applies_to(&self, direction: Direction) -> bool {
+        direction == Direction::Received || self.kind == Kind::Blocklist
+    }
+}
+
+/// A rule's position in the rules file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RuleId(u16);
+
+/// How much of a rule matched, least specific first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Specificity {
+    /// The host or a mark named the provider; the rule has no tokens.
+    Provider,
+    /// A token matched; the rule names no provider.
+    Token,
+    /// The host or a mark named the provider and a token matched.
+    ProviderAndToken,
+}
+
+/// One rule that matched a reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Match {
+    /// The rule.
+    pub rule: RuleId,
+    /// How much of it matched.
+    pub specificity: Specificity,
+    /// Length of the longest token that matched (0 for none).
+    pub token_len: usize,
+}
+
+impl Match {
+    /// The order of preference: most specific, then longest token, then earliest rule.
+    fn rank(&self) -> (Specificity, usize, Reverse<RuleId>) {
+        (self.specificity, self.token_len, Reverse(self.rule))
+    }
+
+    /// Whether two matches are equally good but for the order of the rules in the file.
+    pub fn ties_with(&self, other: &Match) -> bool {
+        (self.specificity, self.token_len) == (other.specificity, other.token_len)
+    }
+}
+
+/// The rule a reply matched and who said the reply: what a problem group keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Hit {
+    /// The rule.
+    pub rule: RuleId,
+    /// Who said it.
+    pub direction: Direction,
+}
+
+/// Why a rules file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    /// Not TOML, or not the shape of a rules file.
+    #[error("the provider rules are not valid: {0}")]
+    Toml(#[from] toml::de::Error),
+    /// A rule breaks one of the file's promises.
+    #[error("provider rule {id:?}: {problem}")]
+    Invalid {
+        /// The rule's id.
+        id: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The matcher could not be built.
+    #[error("the provider rules cannot be compiled: {0}")]
+    Build(#[from] aho_corasick::BuildError),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    rule: Vec<Rule>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Mark,
+    Token,
+}
+
+/// One distinct pattern of the automaton, and the rules that use it.
+#[derive(Debug)]
+struct Pattern {
+    len: usize,
+    /// A token written `word*`: no word edge wanted after it.
+    prefix: bool,
+    /// Starts with a digit: a dot before it means it is the tail of a longer code.
+    digit_start: bool,
+    uses: Vec<(u16, Role)>,
+}
+
+/// The rules, with their matchers built.
+#[derive(Debug)]
+pub struct Rules {
+    rules: Vec<Rule>,
+    automaton: AhoCorasick,
+    patterns: Vec<Pattern>,
+    /// Host suffix (lower case) → rules that name it.
+    hosts: FxHashMap<Box<[u8]>, Vec<u16>>,
+}
+
+/// The embedded rules, parsed and compiled once.
+pub fn rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| {
+        Rules::parse(PROVIDERS_TOML).expect("the embedded provider rules are checked by tests")
+    })
+}
+
+/// `4.7.500-699` → every code from 4.7.500 to 4.7.699; other tokens stay as they are.
+fn expand_range(token: &str) -> Option<Vec<String>> {
+    let (code, last) = token.split_once('-')?;
+    let (head, first) = code.rsplit_once('.')?;
+    let digits = |s: &str| !s.is_empty() && s.len() <= 3 && s.bytes().all(|b| b.is_ascii_digit());
+    let mut parts = head.split('.');
+    let class_and_subject_ok = parts.next().is_some_and(digits)
+        && parts.next().is_some_and(digits)
+        && parts.next().is_none();
+    if !class_and_subject_ok || !digits(first) || !digits(last) {
+        return None;
+    }
+    let (first, last): (u16, u16) = (first.parse().ok()?, last.parse().ok()?);
+    (first < last).then(|| (first..=last).map(|d| format!("{head}.{d}")).collect())
+}
+
+fn invalid(rule: &Rule, problem: impl Into<String>) -> RulesError {
+    RulesError::Invalid {
+        id: rule.id.clone(),
+        problem: problem.into(),
+    }
+}
+
+/// Check what the file promises of every rule.
+fn validate(rules: &[Rule]) -> Result<(), RulesError> {
+    if rules.len() > MAX_RULES {
+        return Err(RulesError::Invalid {
+            id: String::new(),
+            problem: format!("more than {MAX_RULES} rules"),
+        });
+    }
+    let mut ids = std::collections::HashSet::new();
+    for rule in rules {
+        if rule.id.is_empty()
+            || !rule
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(invalid(
+                rule,
+                "ids are lower-case letters, digits and dashes",
+            ));
+        }
+        if !ids.insert(rule.id.as_str()) {
+            return Err(invalid(rule, "duplicate id"));
+        }
+        for (name, text) in [
+            ("provider", &rule.provider),
+            ("meaning", &rule.meaning),
+            ("action", &rule.action),
+            ("url", &rule.url),
+        ] {
+            if text.trim().is_empty() {
+                return Err(invalid(rule, format!("{name} is empty")));
+            }
+        }
+        if !rule.url.starts_with("https://") || rule.url.contains(char::is_whitespace) {
+            return Err(invalid(rule, "url must be an https:// address"));
+        }
+        if rule.tokens.is_empty() && !rule.needs_provider() {
+            return Err(invalid(rule, "needs tokens, hosts or marks"));
+        }
+        match (rule.kind, &rule.action_sent) {
+            (Kind::Blocklist, None) => return Err(invalid(rule, "a blocklist needs action_sent")),
+            (Kind::Blocklist, Some(text)) if text.trim().is_empty() => {
+                return Err(invalid(rule, "action_sent is empty"))
+            }
+            (Kind::Blocklist, Some(_)) if rule.needs_provider() => {
+                // Blocklist rules apply to replies we sent, where the host is our client.
+                return Err(invalid(rule, "a blocklist is recognised by tokens only"));
+            }
+            (Kind::Mailbox | Kind::Gateway, Some(_)) => {
+                return Err(invalid(rule, "only blocklists apply to replies we sent"))
+            }
+            _ => {}
+        }
+        for word in rule.hosts.iter().chain(&rule.marks).chain(&rule.tokens) {
+            if word.trim().is_empty() || word.trim() != word || word.contains('\n') {
+                return Err(invalid(rule, format!("bad word {word:?}")));
+            }
+        }
+        for host in &rule.hosts {
+            let ok = host.split('.').all(|label| {
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            });
+            if !ok {
+                return Err(invalid(rule, format!("bad host suffix {host:?}")));
+            }
+        }
+        if rule.examples.is_empty() {
+            return Err(invalid(rule, "needs at least one example"));
+        }
+        for example in &rule.examples {
+            if example.text.trim().is_empty() {
+                return Err(invalid(rule, "an example is empty"));
+            }
+            if example.sent && !rule.applies_to(Direction::Sent) {
+                return Err(invalid(
+                    rule,
+                    "a sent example for a rule of received replies",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Rules {
+    /// Parse, check and compile a rules file.
+    pub fn parse(text: &str) -> Result<Rules, RulesError> {
+        let file: RulesFile = toml::from_str(text)?;
+        validate(&file.rule)?;
+        let mut by_text: FxHashMap<String, usize> = FxHashMap::default();
+        let mut texts: Vec<String> = Vec::new();
+        let mut patterns: Vec<Pattern> = Vec::new();
+        let mut hosts: FxHashMap<Box<[u8]>, Vec<u16>> = FxHashMap::default();
+        for (index, rule) in file.rule.iter().enumerate() {
+            let index = index as u16;
+            for host in &rule.hosts {
+                let ids = hosts.entry(host.as_bytes().into()).or_default();
+                if !ids.contains(&index) {
+                    ids.push(index);
+                }
+            }
+            let words = rule
+                .marks
+                .iter()
+                .map(|w| (w, Role::Mark))
+                .chain(rule.tokens.iter().map(|w| (w, Role::Token)));
+            for (word, role) in words {
+                let expanded = expand_range(word).unwrap_or_else(|| vec![word.clone()]);
+                for word in expanded {
+                    let (body, prefix) = match word.strip_suffix('*') {
+                        Some(body) if !body.is_empty() => (body.to_string(), true),
+                        _ => (word, false),
+                    };
+                    let key = format!(
+                        "{}{}",
+                        body.to_ascii_lowercase(),
+                        if prefix { "*" } else { "" }
+                    );
+                    let at = *by_text.entry(key).or_insert_with(|| {
+                        patterns.push(Pattern {
+                            len: body.len(),
+                            prefix,
+                            digit_start: body.as_bytes()[0].is_ascii_digit(),
+                            uses: Vec::new(),
+                        });
+                        texts.push(body.to_ascii_lowercase());
+                        patterns.len() - 1
+                    });
+                    if !patterns[at].uses.contains(&(index, role)) {
+                        patterns[at].uses.push((index, role));
+                    }
+                }
+            }
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&texts)?;
+        Ok(Rules {
+            rules: file.rule,
+            automaton,
+            patterns,
+            hosts,
+        })
+    }
+
+    /// Every rule, in file order.
+    pub fn all(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Every rule with its id.
+    pub fn iter(&self) -> impl Iterator<Item = (RuleId, &Rule)> {
+        self.rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (RuleId(i as u16), r))
+    }
+
+    /// The rule with an id.
+    pub fn get(&self, id: RuleId) -> &Rule {
+        &self.rules[usize::from(id.0)]
+    }
+
+    /// The rule named by its text id (`gmail-rate-limit`).
+    pub fn find(&self, name: &str) -> Option<RuleId> {
+        self.rules
+            .iter()
+            .position(|r| r.id == name)
+            .map(|i| RuleId(i as u16))
+    }
+
+    /// Every rule that matches a reply, best first.
+    pub fn matches(&self, text: &[u8], host: Option<&[u8]>, direction: Direction) -> Vec<Match> {
+        let mut found = Vec::new();
+        self.each_match(text, host, direction, |m| found.push(m));
+        found.sort_by_key(|m| Reverse(m.rank()));
+        found
+    }
+
+    /// The best rule for a reply, if any matches.
+    pub fn classify(
+        &self,
+        text: &[u8],
+        host: Option<&[u8]>,
+        direction: Direction,
+    ) -> Option<RuleId> {
+        let mut best: Option<Match> = None;
+        self.each_match(text, host, direction, |m| {
+            if best.is_none_or(|b| m.rank() > b.rank()) {
+                best = Some(m);
+            }
+        });
+        best.map(|m| m.rule)
+    }
+
+    fn each_match(
+        &self,
+        text: &[u8],
+        host: Option<&[u8]>,
+        direction: Direction,
+        mut found: impl FnMut(Match),
+    ) {
+        // Per rule: whether its provider was recognised, and its longest token (0: none).
+        let mut recognised = [false; MAX_RULES];
+        let mut token_len = [0usize; MAX_RULES];
+        if direction == Direction::Received {
+            if let Some(host) = host {
+                self.mark_hosts(host, &mut recognised);
+            }
+        }
+        for m in self.automaton.find_overlapping_iter(text) {
+            let pattern = &self.patterns[m.pattern().as_usize()];
+            if !at_word_edges(text, m.start(), m.end(), pattern) {
+                continue;
+            }
+            for &(rule, role) in &pattern.uses {
+                let rule = usize::from(rule);
+                match role {
+                    Role::Mark => recognised[rule] = true,
+                    Role::Token => token_len[rule] = token_len[rule].max(pattern.len),
+                }
+            }
+        }
+        for (index, rule) in self.rules.iter().enumerate() {
+            if !rule.applies_to(direction) {
+                continue;
+            }
+            let token = token_len[index] > 0;
+            let specificity = match (rule.needs_provider(), rule.tokens.is_empty()) {
+                (true, false) if recognised[index] && token => Specificity::ProviderAndToken,
+                (true, true) if recognised[index] => Specificity::Provider,
+                (false, false) if token => Specificity::Token,
+                _ => continue,
+            };
+            found(Match {
+                rule: RuleId(index as u16),
+                specificity,
+                token_len: token_len[index],
+            });
+        }
+    }
+
+    /// Mark the rules whose host suffix ends the host (at a label edge, any case).
+    fn mark_hosts(&self, host: &[u8], recognised: &mut [bool; MAX_RULES]) {
+        let host = host.strip_suffix(b".").unwrap_or(host);
+        if host.is_empty() || host.len() > MAX_HOST {
+            return;
+        }
+        let mut lower = [0u8; MAX_HOST];
+        let lower = &mut lower[..host.len()];
+        for (l, h) in lower.iter_mut().zip(host) {
+            *l = h.to_ascii_lowercase();
+        }
+        let mut start = 0;
+        loop {
+            if let Some(rules) = self.hosts.get(&lower[start..]) {
+                for &rule in rules {
+                    recognised[usize::from(rule)] = true;
+                }
+            }
+            match memchr::memchr(b'.', &lower[start..]) {
+                Some(dot) => start += dot + 1,
+                None => break,
+            }
+        }
+    }
+
+    /// The rule of a problem line: its reply (codes and text), relay host and direction.
+    pub fn classify_line(&self, line: &ParsedLine<'_>, raw: &[u8]) -> Option<Hit> {
+        thread_local! {
+            /// The reply text with its codes in front, in a buffer reused from line to line.
+            static REPLY: std::cell::RefCell<Vec<u8>> = Default::default();
+        }
+        let direction = direction_of(line, raw);
+        let host = relay_host(raw);
+        REPLY
+            .with(|reply| {
+                let mut reply = reply.borrow_mut();
+                reply_text_into(line, &mut reply);
+                self.classify(&reply, host, direction)
+            })
+            .map(|rule| Hit { rule, direction })
+    }
+}
+
+/// The reply a parsed line carries, as a reply text: code, enhanced code (or dsn), text.
+/// The parser keeps the codes apart from the text, and tokens such as `4.7.28` are codes.
+pub fn reply_text_into(line: &ParsedLine<'_>, out: &mut Vec<u8>) {
+    use std::io::Write as _;
+    out.clear();
+    if let Some(code) = line.code {
+        let _ = write!(out, "{} ", code.value());
+    }
+    if let Some(status) = line.enhanced.or(line.dsn) {
+        let _ = write!(out, "{status} ");
+    }
+    out.extend_from_slice(line.reason.unwrap_or_default());
+}
+
+/// Whether a match stands as a word of its own: `5.7.2` must not match inside `5.7.26`,
+/// nor `7.26` inside `5.7.26`, but `zen.spamhaus.org` matches in `a.zen.spamhaus.org`.
+fn at_word_edges(text: &[u8], start: usize, end: usize, pattern: &Pattern) -> bool {
+    let before_ok = match start.checked_sub(1).map(|i| text[i]) {
+        None => true,
+        Some(b) => !(b.is_ascii_alphanumeric() || pattern.digit_start && b == b'.'),
+    };
+    let after_ok = pattern.prefix || text.get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
+    before_ok && after_ok
+}
+
+/// Who said the reply of a problem line. Rejections are ours; delivery events are the
+/// remote server's. Lines without an event are replies to our client (Postfix smtp/lmtp,
+/// Exim's client-side authenticator and callout answers) or else ours.
+pub fn direction_of(line: &ParsedLine<'_>, raw: &[u8]) -> Direction {
+    match line.event {
+        Some(Event::Rejected | Event::RejectWarning) => Direction::Sent,
+        Some(_) => Direction::Received,
+        None => {
+            let client_side = match line.program {
+                b"smtp" | b"lmtp" => true,
+                b"exim" => {
+                    memmem::find(raw, b"authenticator failed H=").is_some()
+                        || memmem::find(raw, b" was: ").is_some()
+                }
+                _ => false,
+            };
+            if client_side {
+                Direction::Received
+            } else {
+                Direction::Sent
+            }
+        }
+    }
+}
+
+/// The relay or peer host a raw Postfix or Exim line names: Postfix `relay=HOST[ip]:port`,
+/// `host HOST[ip] said:` (or `refused to talk to me`), the client of a Postfix
+/// `reject: RCPT from HOST[ip]:`, and Exim ` H=HOST [ip]`. A bare IP, `none`, `unknown` and
+/// Exim's unverified `(helo)` names are not host names.
+pub fn relay_host(line: &[u8]) -> Option<&[u8]> {
+    let name_before_bracket = |at: usize| -> Option<&[u8]> {
+        let rest = &line[at..];
+        let end = rest
+            .iter()
+            .position(|&b| matches!(b, b'[' | b',' | b' ' | b')'))?;
+        (rest[end] == b'[').then(|| &rest[..end])
+    };
+    let candidates = [
+        memmem::find(line, b" relay=").map(|i| i + 7),
+        memmem::find(line, b"(host ").map(|i| i + 6),
+        memmem::find(line, b": host ").map(|i| i + 7),
+    ];
+    for at in candidates.into_iter().flatten() {
+        if let Some(host) = name_before_bracket(at).filter(|h| is_host_name(h)) {
+            return Some(host);
+        }
+    }
+    if let Some(at) = memmem::find(line, b" H=") {
+        let rest = &line[at + 3..];
+        let end = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
+        let host = &rest[..end];
+        if is_host_name(host) {
+            return Some(host);
+        }
+        return None;
+    }
+    let at = memmem::find(line, b"reject: ")?;
+    let from = memmem::find(&line[at..], b" from ")? + at + 6;
+    name_before_bracket(from).filter(|h| is_host_name(h))
+}
+
+/// A DNS name with at least one dot, not an address or a placeholder.
+fn is_host_name(host: &[u8]) -> bool {
+    host.len() <= MAX_HOST
+        && memchr::memchr(b'.', host).is_some()
+        && host
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        && host.iter().any(|b| b.is_ascii_alphabetic())
+        && !host.starts_with(b".")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,645 @@
+//! The rules file's promises and the matcher's rules of precedence.
+
+use super::*;
+use crate::parse::Parser;
+use crate::stamp::YearRule;
+
+#[test]
+fn embedded_rules_parse() {
+    let parsed = Rules::parse(PROVIDERS_TOML).unwrap();
+    assert!(parsed.all().len() >= 60, "{} rules", parsed.all().len());
+}
+
+#[test]
+fn file_is_well_formed() {
+    // `validate` is what promises this; check its result independently here.
+    let rules = rules().all();
+    let mut ids = std::collections::HashSet::new();
+    for rule in rules {
+        assert!(ids.insert(&rule.id), "duplicate id {}", rule.id);
+        assert!(
+            rule.url.starts_with("https://"),
+            "{}: {}",
+            rule.id,
+            rule.url
+        );
+        assert!(rule.provider.len() > 2, "{}", rule.id);
+        for text in [&rule.meaning, &rule.action] {
+            assert!(text.len() > 20, "{}: {text:?}", rule.id);
+        }
+        assert!(!rule.examples.is_empty(), "{}", rule.id);
+        assert!(
+            !rule.tokens.is_empty() || !rule.hosts.is_empty() || !rule.marks.is_empty(),
+            "{}",
+            rule.id
+        );
+        assert_eq!(
+            rule.kind == Kind::Blocklist,
+            rule.action_sent.as_deref().is_some_and(|a| a.len() > 20),
+            "{}",
+            rule.id
+        );
+    }
+}
+
+/// A rules file of one rule, with `extra` lines in it.
+fn one_rule(extra: &str) -> String {
+    format!(
+        "[[rule]]\nid = \"a\"\nprovider = \"P\"\nkind = \"mailbox\"\ntokens = [\"T1\"]\n\
+         meaning = \"m\"\naction = \"a\"\n{extra}\n[[rule.example]]\ntext = \"550 T1\"\n"
+    )
+}
+
+#[test]
+fn broken_files_are_refused_with_the_reason() {
+    let with_url = |url: &str| one_rule(&format!("url = \"{url}\""));
+    assert!(Rules::parse(&with_url("https://example.test/")).is_ok());
+    for (text, problem) in [
+        (with_url("http://example.test/"), "https"),
+        (with_url(""), "url"),
+        (
+            format!(
+                "{}{}",
+                with_url("https://x.test/"),
+                with_url("https://y.test/")
+            ),
+            "duplicate",
+        ),
+        (
+            with_url("https://x.test/").replace("meaning = \"m\"", "meaning = \" \""),
+            "meaning is empty",
+        ),
+        (
+            with_url("https://x.test/").replace("kind = \"mailbox\"", "kind = \"blocklist\""),
+            "action_sent",
+        ),
+        (
+            with_url("https://x.test/").replace("tokens = [\"T1\"]", "tokens = []"),
+            "needs tokens",
+        ),
+        (
+            with_url("https://x.test/").replace("tokens = [\"T1\"]", "hosts = [\"Bad Host\"]"),
+            "host suffix",
+        ),
+        (
+            with_url("https://x.test/") + "sent = true\n",
+            "sent example",
+        ),
+        (
+            with_url("https://x.test/").replace("[[rule.example]]\ntext = \"550 T1\"\n", ""),
+            "example",
+        ),
+    ] {
+        let err = Rules::parse(&text).expect_err(&text).to_string();
+        assert!(err.contains(problem), "{err} (wanted {problem:?})");
+    }
+}
+
+#[test]
+fn every_example_picks_its_own_rule_and_ties_with_no_other() {
+    let rules = rules();
+    for (id, rule) in rules.iter() {
+        for example in &rule.examples {
+            let found = rules.matches(
+                example.text.as_bytes(),
+                example.host.as_deref().map(str::as_bytes),
+                example.direction(),
+            );
+            let Some(best) = found.first() else {
+                panic!("{}: no rule matches {:?}", rule.id, example.text);
+            };
+            assert_eq!(
+                rules.get(best.rule).id,
+                rule.id,
+                "example of {} picked {} ({:?})",
+                rule.id,
+                rules.get(best.rule).id,
+                example.text
+            );
+            assert_eq!(best.rule, id);
+            for other in &found[1..] {
+                assert!(
+                    !other.ties_with(best),
+                    "example of {} ties with {} ({:?})",
+                    rule.id,
+                    rules.get(other.rule).id,
+                    example.text
+                );
+            }
+            assert_eq!(
+                rules.classify(
+                    example.text.as_bytes(),
+                    example.host.as_deref().map(str::as_bytes),
+                    example.direction()
+                ),
+                Some(id)
+            );
+        }
+    }
+}
+
+#[test]
+fn covers_what_the_issue_lists() {
+    let rules = rules();
+    let pick = |text: &str, host: Option<&str>, direction| {
+        rules
+            .classify(text.as_bytes(), host.map(str::as_bytes), direction)
+            .map(|id| rules.get(id).id.as_str())
+    };
+    let google = Some("gmail-smtp-in.l.google.com");
+    let microsoft = Some("example-test.mail.protection.outlook.com");
+    let yahoo = Some("mta5.am0.yahoodns.net");
+    use Direction::{Received, Sent};
+    for (text, host, direction, want) in [
+        ("421 4.7.28 slow down", google, Received, "gmail-rate-limit"),
+        (
+            "550 5.7.26 unauthenticated",
+            google,
+            Received,
+            "gmail-unauthenticated",
+        ),
+        (
+            "550 5.7.30 DKIM did not pass",
+            google,
+            Received,
+            "gmail-bulk-sender",
+        ),
+        ("550 5.7.25 no PTR", google, Received, "gmail-ptr"),
+        (
+            "550 5.7.1 does not meet IPv6 sending guidelines",
+            google,
+            Received,
+            "gmail-ipv6",
+        ),
+        (
+            "550 5.7.1 this message is likely unsolicited mail",
+            google,
+            Received,
+            "gmail-spam-content",
+        ),
+        ("552 5.2.2 over quota", google, Received, "gmail-over-quota"),
+        ("550 5.2.1 disabled", google, Received, "gmail-disabled"),
+        ("550 5.7.606 banned", microsoft, Received, "ms-banned-ip"),
+        ("550 5.7.649 banned", microsoft, Received, "ms-banned-ip"),
+        (
+            "451 4.7.500 Server busy",
+            microsoft,
+            Received,
+            "ms-throttling",
+        ),
+        (
+            "451 4.7.699 Server busy",
+            microsoft,
+            Received,
+            "ms-throttling",
+        ),
+        (
+            "550 5.7.1 part of their network is on our block list (S3150)",
+            None,
+            Received,
+            "ms-network-blocked",
+        ),
+        (
+            "550 5.7.1 blocked using Customer Block list",
+            microsoft,
+            Received,
+            "ms-recipient-org-block",
+        ),
+        (
+            "550 5.4.1 Recipient address rejected: Access denied",
+            microsoft,
+            Received,
+            "ms-recipient-access-denied",
+        ),
+        (
+            "550 5.1.10 RESOLVER.ADR.RecipientNotFound",
+            microsoft,
+            Received,
+            "ms-recipient-not-found",
+        ),
+        (
+            "421 4.7.0 [TSS04] Messages deferred",
+            None,
+            Received,
+            "yahoo-tss04",
+        ),
+        (
+            "554 Message not allowed - [PH01] Email not accepted",
+            None,
+            Received,
+            "yahoo-ph01",
+        ),
+        (
+            "554 5.7.9 Message not accepted for policy reasons",
+            yahoo,
+            Received,
+            "yahoo-dmarc",
+        ),
+        (
+            "554 5.7.1 [CS01] Message rejected",
+            Some("mx01.mail.icloud.com"),
+            Received,
+            "icloud-policy",
+        ),
+        (
+            "554 No SMTP service",
+            Some("mx00.emig.gmx.net"),
+            Received,
+            "ui-other",
+        ),
+        (
+            "554 No SMTP service",
+            Some("mx-ha03.web.de"),
+            Received,
+            "ui-other",
+        ),
+        (
+            "421 Service refuse OFR_999 [999]",
+            None,
+            Received,
+            "orange-refused",
+        ),
+        ("554 see #BL000010", None, Received, "comcast-blocklisted"),
+        (
+            "554 contact tosa@rx.t-online.de",
+            None,
+            Received,
+            "t-online-blocked",
+        ),
+        (
+            "550 spam message rejected",
+            Some("mxs.mail.ru"),
+            Received,
+            "mailru-spam",
+        ),
+        (
+            "554 5.7.1 Message rejected under suspicion of SPAM",
+            Some("mx.yandex.net"),
+            Received,
+            "yandex-spam",
+        ),
+        (
+            "550 Mail content denied",
+            Some("mx3.qq.com"),
+            Received,
+            "qq-content-denied",
+        ),
+        (
+            "554 5.7.1 blocked using zen.spamhaus.org",
+            None,
+            Sent,
+            "spamhaus-zen",
+        ),
+        (
+            "554 5.7.1 blocked using zen.spamhaus.org",
+            None,
+            Received,
+            "spamhaus-zen",
+        ),
+        (
+            "554 blocked using sbl.spamhaus.org",
+            None,
+            Sent,
+            "spamhaus-sbl",
+        ),
+        (
+            "554 blocked using xbl.spamhaus.org",
+            None,
+            Sent,
+            "spamhaus-xbl",
+        ),
+        (
+            "554 blocked using pbl.spamhaus.org",
+            None,
+            Sent,
+            "spamhaus-pbl",
+        ),
+        (
+            "554 rejected using dbl.spamhaus.org",
+            None,
+            Sent,
+            "spamhaus-dbl",
+        ),
+        (
+            "554 blocked using b.barracudacentral.org",
+            None,
+            Sent,
+            "barracuda",
+        ),
+        ("554 blocked using bl.spamcop.net", None, Sent, "spamcop"),
+        (
+            "554 blocked using dnsbl-1.uceprotect.net",
+            None,
+            Sent,
+            "uceprotect-1",
+        ),
+        ("554 blocked using dnsbl.sorbs.net", None, Sent, "sorbs"),
+        (
+            "554 5.7.1 Blocked - see https://ipcheck.proofpoint.com/?ip=1",
+            None,
+            Received,
+            "proofpoint-ip-blocked",
+        ),
+        (
+            "550 Rejected by header based Anti-Spoofing policy",
+            Some("eu-smtp-inbound-1.mimecast.com"),
+            Received,
+            "mimecast-policy",
+        ),
+    ] {
+        assert_eq!(
+            pick(text, host, direction),
+            Some(want),
+            "{text:?} from {host:?}"
+        );
+    }
+}
+
+#[test]
+fn host_rules_never_apply_to_replies_we_sent() {
+    let rules = rules();
+    let client = Some(&b"mail-ed1-f54.google.com"[..]);
+    let text = b"554 5.7.1 <x@y.test>: Relay access denied";
+    let gmail_other = rules.find("gmail-other");
+    assert_eq!(
+        rules.classify(text, client, Direction::Received),
+        gmail_other
+    );
+    assert_eq!(rules.classify(text, client, Direction::Sent), None);
+    // Not even with a token: our 5.7.26 to a Google client is our own DMARC check.
+    assert_eq!(
+        rules.classify(b"550 5.7.26 DMARC failed", client, Direction::Sent),
+        None
+    );
+    // Mailbox rules recognised by token alone are about what providers told us, too.
+    assert_eq!(
+        rules.classify(b"421 4.7.0 [TSS04] deferred", None, Direction::Sent),
+        None
+    );
+    // Blocklist tokens count both ways.
+    let zen = rules.find("spamhaus-zen");
+    let reject =
+        b"554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using zen.spamhaus.org";
+    assert_eq!(rules.classify(reject, client, Direction::Sent), zen);
+    assert_eq!(rules.classify(reject, None, Direction::Received), zen);
+}
+
+/// Three rules of one provider, each recognised one way, and a blocklist.
+const PRECEDENCE: &str = r#"
+[[rule]]
+id = "host-only"
+provider = "P"
+kind = "mailbox"
+hosts = ["p.test"]
+meaning = "m"
+action = "a"
+url = "https://p.test/"
+[[rule.example]]
+text = "550 hello"
+host = "mx.p.test"
+
+[[rule]]
+id = "token-only"
+provider = "P"
+kind = "mailbox"
+tokens = ["XY12"]
+meaning = "m"
+action = "a"
+url = "https://p.test/"
+[[rule.example]]
+text = "550 XY12"
+
+[[rule]]
+id = "host-and-token"
+provider = "P"
+kind = "mailbox"
+hosts = ["p.test"]
+tokens = ["4.7.1"]
+meaning = "m"
+action = "a"
+url = "https://p.test/"
+[[rule.example]]
+text = "450 4.7.1 later"
+host = "mx.p.test"
+
+[[rule]]
+id = "tie-first"
+provider = "Q"
+kind = "mailbox"
+tokens = ["abc"]
+meaning = "m"
+action = "a"
+url = "https://q.test/"
+[[rule.example]]
+text = "550 abc"
+
+[[rule]]
+id = "tie-second"
+provider = "Q"
+kind = "mailbox"
+tokens = ["def"]
+meaning = "m"
+action = "a"
+url = "https://q.test/"
+[[rule.example]]
+text = "550 def"
+"#;
+
+#[test]
+fn the_most_specific_rule_wins() {
+    let rules = Rules::parse(PRECEDENCE).unwrap();
+    let pick = |text: &str, host: Option<&str>| {
+        rules
+            .classify(
+                text.as_bytes(),
+                host.map(str::as_bytes),
+                Direction::Received,
+            )
+            .map(|id| rules.get(id).id.clone())
+    };
+    let host = Some("MX.P.Test.");
+    assert_eq!(pick("550 nothing", host).as_deref(), Some("host-only"));
+    assert_eq!(pick("550 XY12", None).as_deref(), Some("token-only"));
+    // A token beats the host alone; host and token beat a token alone.
+    assert_eq!(pick("550 xy12", host).as_deref(), Some("token-only"));
+    assert_eq!(
+        pick("450 4.7.1 XY12", host).as_deref(),
+        Some("host-and-token")
+    );
+    // Without its host the host-and-token rule does not match at all.
+    assert_eq!(pick("450 4.7.1 later", None), None);
+    assert_eq!(pick("450 4.7.1 later", Some("p.test.evil")), None);
+    assert_eq!(pick("450 4.7.1 later", Some("notp.test")), None);
+    // Equal matches: the earlier rule, whichever token comes first in the text.
+    assert_eq!(pick("550 def abc", None).as_deref(), Some("tie-first"));
+    assert_eq!(pick("550 abc def", None).as_deref(), Some("tie-first"));
+    let all = rules.matches(b"450 4.7.1 XY12", Some(b"mx.p.test"), Direction::Received);
+    let order: Vec<&str> = all.iter().map(|m| rules.get(m.rule).id.as_str()).collect();
+    assert_eq!(order, ["host-and-token", "token-only", "host-only"]);
+}
+
+#[test]
+fn tokens_match_whole_words_in_any_case() {
+    let rules = rules();
+    let microsoft = Some(&b"x.mail.protection.outlook.com"[..]);
+    let pick = |text: &[u8], host| {
+        rules
+            .classify(text, host, Direction::Received)
+            .map(|id| rules.get(id).id.as_str())
+    };
+    assert_eq!(pick(b"550 5.7.606 x", microsoft), Some("ms-banned-ip"));
+    // 5.7.650 is outside the banned range; 15.7.606 and 5.7.6060 are other codes.
+    assert_eq!(pick(b"550 5.7.650 x", microsoft), Some("ms-other"));
+    assert_eq!(pick(b"550 15.7.606 x", microsoft), Some("ms-other"));
+    assert_eq!(pick(b"550 5.7.6060 x", microsoft), Some("ms-other"));
+    assert_eq!(pick(b"550 1.5.7.606 x", microsoft), Some("ms-other"));
+    // Multi-line replies put a dash before the code.
+    assert_eq!(pick(b"550-5.7.606 x", microsoft), Some("ms-banned-ip"));
+    assert_eq!(pick(b"421 4.7.0 [tss04] x", None), Some("yahoo-tss04"));
+    assert_eq!(pick(b"421 4.7.0 [TSS041] x", None), None);
+    assert_eq!(
+        pick(b"blocked using ZEN.SPAMHAUS.ORG", None),
+        Some("spamhaus-zen")
+    );
+    assert_eq!(
+        pick(b"blocked using key.zen.dq.spamhaus.net", None),
+        Some("spamhaus-zen")
+    );
+    // Not ZEN, but it still names Spamhaus.
+    assert_eq!(
+        pick(b"blocked using notzen.spamhaus.orgx", None),
+        Some("spamhaus-other")
+    );
+    assert_eq!(pick(b"blocked using spamhausx.test", None), None);
+    // A prefix token (`OFR_*`) wants no edge after it.
+    assert_eq!(pick(b"421 OFR_102 [102]", None), Some("orange-refused"));
+    assert_eq!(pick(b"421 XOFR_102", None), None);
+}
+
+#[test]
+fn ranges_expand_and_other_tokens_stay() {
+    let codes = expand_range("5.7.606-649").unwrap();
+    assert_eq!(codes.len(), 44);
+    assert_eq!(codes.first().map(String::as_str), Some("5.7.606"));
+    assert_eq!(codes.last().map(String::as_str), Some("5.7.649"));
+    for not_a_range in [
+        "sbl-xbl.spamhaus.org",
+        "dnsbl-1.uceprotect.net",
+        "5.7.9-5",
+        "5.7.50-40",
+        "x.7.1-2",
+    ] {
+        assert_eq!(expand_range(not_a_range), None, "{not_a_range}");
+    }
+}
+
+#[test]
+fn relay_hosts_of_postfix_and_exim_lines() {
+    for (line, want) in [
+        (
+            &b"Nov 24 12:05:23 mx1 postfix/smtp[1]: 8040: to=<a@gmail.test>, relay=gmail-smtp-in.l.google.com[142.250.1.26]:25, delay=1, dsn=4.7.28, status=deferred (host gmail-smtp-in.l.google.com[142.250.1.26] said: 421-4.7.28 x)"[..],
+            Some(&b"gmail-smtp-in.l.google.com"[..]),
+        ),
+        (
+            b"Nov 24 12:05:23 mx1 postfix/smtp[1]: 8040: to=<a@b.test>, relay=none, delay=1, status=deferred (connect to mx.b.test[192.0.2.1]:25: Connection timed out)",
+            None,
+        ),
+        (
+            b"Nov 24 12:05:23 mx1 postfix/smtp[1]: 8040: host mta5.am0.yahoodns.net[192.0.2.2] said: 421 4.7.0 [TSS04] x (in reply to MAIL FROM command)",
+            Some(b"mta5.am0.yahoodns.net"),
+        ),
+        (
+            b"Nov 24 12:05:23 mx1 postfix/smtp[1]: 8040: to=<a@b.test>, relay=127.0.0.1[127.0.0.1]:10024, status=sent (250 ok)",
+            None,
+        ),
+        (
+            b"Nov 24 12:05:23 mx1 postfix/smtpd[2]: NOQUEUE: reject: RCPT from mail-ed1-f54.google.com[209.85.208.54]: 554 5.7.1 denied; from=<a@b> to=<c@d>",
+            Some(b"mail-ed1-f54.google.com"),
+        ),
+        (
+            b"Nov 24 12:05:23 mx1 postfix/smtpd[2]: NOQUEUE: reject: RCPT from unknown[192.0.2.9]: 554 5.7.1 denied",
+            None,
+        ),
+        (
+            b"2026-11-24 12:05:23 1xVpHI-0007o9-2x ** a@outlook.test R=dnslookup T=remote_smtp H=example-test.mail.protection.outlook.com [52.101.1.1] X=TLS1.3: SMTP error from remote mail server after RCPT TO:<a@outlook.test>: 550 5.4.1 Recipient address rejected",
+            Some(b"example-test.mail.protection.outlook.com"),
+        ),
+        (
+            b"2026-11-24 12:05:23 H=(evil.google.com) [192.0.2.66] F=<a@b> rejected RCPT <c@d>: blocked using zen.spamhaus.org",
+            None,
+        ),
+        (b"", None),
+        (b" relay=", None),
+        (b" relay=\xff\xfe[", None),
+        (b"reject: from [", None),
+        (b" H=", None),
+    ] {
+        assert_eq!(relay_host(line), want, "{}", String::from_utf8_lossy(line));
+    }
+    let long = [b" relay=".as_slice(), &[b'a'; 300], b".test[1.2.3.4]:25"].concat();
+    assert_eq!(relay_host(&long), None);
+}
+
+fn parse(line: &[u8]) -> ParsedLine<'_> {
+    static PARSER: OnceLock<Parser> = OnceLock::new();
+    PARSER
+        .get_or_init(Parser::new)
+        .parse(line, &YearRule::fixed(2026))
+}
+
+#[test]
+fn problem_lines_are_classified_with_their_direction() {
+    let rules = rules();
+    let hit = |line: &[u8]| {
+        rules
+            .classify_line(&parse(line), line)
+            .map(|h| (rules.get(h.rule).id.as_str(), h.direction))
+    };
+    use Direction::{Received, Sent};
+    let gmail = b"Nov 24 12:05:23 mx1 postfix/smtp[29970]: 80403B82BD: to=<a@gmail.test>, relay=gmail-smtp-in.l.google.com[142.250.1.26]:25, delay=0.5, delays=0/0/0.2/0.3, dsn=4.7.28, status=deferred (host gmail-smtp-in.l.google.com[142.250.1.26] said: 421-4.7.28 [192.0.2.10] Gmail has detected an unusual rate of unsolicited mail. 421 4.7.28 https://support.google.com/mail/?p=UnsolicitedRateLimitError x.1 - gsmtp (in reply to end of DATA command))";
+    assert_eq!(hit(gmail), Some(("gmail-rate-limit", Received)));
+    // The enhanced code alone (the parser keeps it apart from the text) is enough.
+    let terse = b"Nov 24 12:05:23 mx1 postfix/smtp[29970]: 80403B82BD: to=<a@gmail.test>, relay=aspmx.l.google.com[142.250.1.26]:25, delay=0.5, delays=0/0/0.2/0.3, dsn=5.7.25, status=bounced (host aspmx.l.google.com[142.250.1.26] said: 550 5.7.25 no (in reply to end of DATA command))";
+    assert_eq!(hit(terse), Some(("gmail-ptr", Received)));
+    let reject = b"Nov 24 12:05:23 mx1 postfix/smtpd[2]: NOQUEUE: reject: RCPT from mail-ed1-f54.google.com[209.85.208.54]: 554 5.7.1 Service unavailable; Client host [209.85.208.54] blocked using zen.spamhaus.org; from=<a@b.test> to=<c@d.test> proto=ESMTP helo=<x>";
+    assert_eq!(hit(reject), Some(("spamhaus-zen", Sent)));
+    let own_reject = b"Nov 24 12:05:23 mx1 postfix/smtpd[2]: NOQUEUE: reject: RCPT from mail-ed1-f54.google.com[209.85.208.54]: 550 5.1.1 <c@d.test>: Recipient address rejected: User unknown; from=<a@b.test> to=<c@d.test> proto=ESMTP helo=<x>";
+    assert_eq!(hit(own_reject), None);
+    let exim = b"2026-11-24 12:05:23 1xVpHI-0007o9-2x ** a@outlook.test R=dnslookup T=remote_smtp H=example-test.mail.protection.outlook.com [52.101.1.1]: SMTP error from remote mail server after RCPT TO:<a@outlook.test>: 550 5.7.606 Access denied, banned sending IP [192.0.2.10].";
+    assert_eq!(hit(exim), Some(("ms-banned-ip", Received)));
+    let exim_reject = b"2026-11-24 12:05:23 H=(helo.test) [192.0.2.66] F=<a@b.test> rejected RCPT <c@d.test>: 192.0.2.66 is listed in bl.spamcop.net";
+    assert_eq!(hit(exim_reject), Some(("spamcop", Sent)));
+    let exim_auth = b"2026-11-24 12:05:23 dovecot_login authenticator failed for (x) [192.0.2.5]:5432: 535 Incorrect authentication data";
+    assert_eq!(direction_of(&parse(exim_auth), exim_auth), Sent);
+    let exim_client_auth = b"2026-11-24 12:05:23 plain_client authenticator failed H=smtp.office365.com [52.1.1.1] 535 5.7.139 Authentication unsuccessful";
+    assert_eq!(
+        direction_of(&parse(exim_client_auth), exim_client_auth),
+        Received
+    );
+}
+
+#[test]
+fn hostile_input_never_panics() {
+    let rules = rules();
+    let mut text = Vec::new();
+    for i in 0..5000u32 {
+        text.push((i.wrapping_mul(2_654_435_761) >> 13) as u8);
+    }
+    text.extend_from_slice(b" zen.spamhaus.org\xff");
+    for end in [0, 1, 17, 4999, text.len()] {
+        let part = &text[..end];
+        for direction in [Direction::Received, Direction::Sent] {
+            let _ = rules.matches(part, Some(part), direction);
+            let _ = rules.classify(part, Some(b"..."), direction);
+            let _ = rules.classify(part, Some(b""), direction);
+        }
+        let _ = relay_host(part);
+        let _ = rules.classify_line(&parse(part), part);
+    }
+    assert_eq!(
+        rules
+            .classify(&text, None, Direction::Sent)
+            .map(|id| rules.get(id).id.as_str()),
+        Some("spamhaus-zen")
+    );
+}
