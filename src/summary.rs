@@ -270,6 +270,15 @@ impl HostReply {
     }
 }
 
+/// A flagless host error as a line reports it: its reply, the fact it counts as, its problem
+/// reason and the provider rule that problem matched.
+type HostErrorNews<'a> = (
+    ReplyNews<'a>,
+    Fact,
+    Option<&'a [u8]>,
+    Option<crate::providers::Hit>,
+);
+
 /// A flagless Exim host-error line's reply: counted when read, taken back when an address
 /// line of the same message repeats its host and reply (one reply, one count).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -401,12 +410,7 @@ struct LineNews<'a> {
     receipt_hour: Option<(NaiveDate, u8)>,
     loopback: bool,
     /// A flagless host error (Exim): its reply, the fact it counts as, its problem reason.
-    host_error: Option<(
-        ReplyNews<'a>,
-        Fact,
-        Option<&'a [u8]>,
-        Option<crate::providers::Hit>,
-    )>,
+    host_error: Option<HostErrorNews<'a>>,
     /// An Exim address line (`=>`, `->`, `==`, `**`), and the host reply it gives.
     address_line: bool,
     address_reply: Option<ReplyNews<'a>>,
