@@ -105,13 +105,21 @@ pub type DiagnosticTable = Grouped<DiagnosticKey>;
 thread_local! {
     /// Normalised reasons by their text with `<...>` and `[...]` masked: most occurrences of
     /// a problem differ only there, so the regexes run once per problem and thread, not once
-    /// per line. Normalising is a pure function, so the cache never changes a result.
-    static REASONS: std::cell::RefCell<rustc_hash::FxHashMap<Vec<u8>, std::rc::Rc<str>>> =
+    /// per line. Normalising is a pure function, so the cache never changes a result. Beside
+    /// each reason: the provider words of the masked text, found once, for problem lines.
+    static REASONS: std::cell::RefCell<rustc_hash::FxHashMap<Vec<u8>, CachedReason>> =
         Default::default();
 }
 
-/// The normalised reason of a text, through the per-thread cache.
-fn cached_reason(text: &[u8]) -> std::rc::Rc<str> {
+/// A normalised reason and, once a problem line asked, the provider words outside brackets.
+type CachedReason = (
+    std::rc::Rc<str>,
+    Option<std::rc::Rc<crate::providers::Words>>,
+);
+
+/// The normalised reason of a text, through the per-thread cache, with the provider words
+/// of its masked text if `words` (see [`crate::providers::Rules::classify_line_with`]).
+fn cached_reason(text: &[u8], words: bool) -> CachedReason {
     thread_local! {
         /// The pre-masked text, in a buffer reused from line to line.
         static MASKED: std::cell::RefCell<Vec<u8>> = Default::default();
@@ -121,15 +129,19 @@ fn cached_reason(text: &[u8]) -> std::rc::Rc<str> {
         premask_into(text, &mut masked);
         REASONS.with(|cache| {
             let mut cache = cache.borrow_mut();
-            if let Some(reason) = cache.get(masked.as_slice()) {
-                return reason.clone();
+            let found = |masked: &[u8]| std::rc::Rc::new(crate::providers::rules().words(masked));
+            if let Some(cached) = cache.get_mut(masked.as_slice()) {
+                if words && cached.1.is_none() {
+                    cached.1 = Some(found(&masked));
+                }
+                return cached.clone();
             }
-            let reason: std::rc::Rc<str> = normalise(&masked).into();
+            let cached = (normalise(&masked).into(), words.then(|| found(&masked)));
             if cache.len() >= CACHE_LIMIT {
                 cache.clear();
             }
-            cache.insert(masked.clone(), reason.clone());
-            reason
+            cache.insert(masked.clone(), cached.clone());
+            cached
         })
     })
 }
@@ -143,7 +155,7 @@ fn premask(text: &[u8]) -> Vec<u8> {
 }
 
 /// [`premask`] into a buffer that is cleared first.
-fn premask_into(text: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn premask_into(text: &[u8], out: &mut Vec<u8>) {
     out.clear();
     let mut closing = None;
     for &b in text {
@@ -175,6 +187,7 @@ const CACHE_LIMIT: usize = 16_384;
 impl ProblemTable {
     /// Record a problem line; `raw` is the whole line, where the relay host is.
     pub fn record_line(&mut self, line: &ParsedLine<'_>, raw: &[u8]) {
+        let (reason, words) = cached_reason(line.reason.unwrap_or_default(), true);
         let key = ProblemKey {
             event: line.event,
             code: line.code,
@@ -184,11 +197,11 @@ impl ProblemTable {
                 line.dsn
             },
             stage: line.stage,
-            // Matched here, on problem lines only: the normaliser masks the very tokens
-            // (`[TSS04]`, hosts) that name a provider.
-            provider: crate::providers::rules().classify_line(line, raw),
+            // Matched here, on problem lines only, on the raw reply: the normaliser masks the
+            // very tokens (`[TSS04]`, hosts) that name a provider.
+            provider: crate::providers::rules().classify_line_with(line, raw, words.as_deref()),
         };
-        self.record(key, line.reason, line.party);
+        self.record_reason(key, &reason, line.party);
     }
 
     /// Whether a parsed line is a problem worth a row.
@@ -210,8 +223,12 @@ impl ProblemTable {
 impl<K: Ord> Grouped<K> {
     /// Count one text under a key, with who it concerned.
     pub fn record(&mut self, key: K, text: Option<&[u8]>, party: Option<&[u8]>) {
-        let reason = cached_reason(text.unwrap_or_default());
-        let reason: &str = &reason;
+        let (reason, _) = cached_reason(text.unwrap_or_default(), false);
+        self.record_reason(key, &reason, party);
+    }
+
+    /// Count one normalised reason under a key.
+    fn record_reason(&mut self, key: K, reason: &str, party: Option<&[u8]>) {
         let group = self.groups.entry(key).or_default();
         if let Some(total) = &mut group.capped {
             // Too many reasons already: only the total counts, so nothing to allocate.

@@ -96,15 +96,15 @@ pub struct ProviderRow {
 
 /// Sum the problem rows per provider, busiest first (ties by name, so the order is stable).
 pub fn by_provider(problems: &[ProblemRow]) -> Vec<ProviderRow> {
+    /// Lines and lines per code, of one rule.
     type RuleSums = (u64, BTreeMap<String, u64>);
-    let mut providers: BTreeMap<
-        &str,
-        (
-            Kind,
-            BTreeMap<String, u64>,
-            BTreeMap<(&str, Direction), RuleSums>,
-        ),
-    > = BTreeMap::new();
+    /// Kind, lines per event and per rule, of one provider.
+    type ProviderSums<'a> = (
+        Kind,
+        BTreeMap<String, u64>,
+        BTreeMap<(&'a str, Direction), RuleSums>,
+    );
+    let mut providers: BTreeMap<&str, ProviderSums<'_>> = BTreeMap::new();
     for p in problems {
         let Some(a) = &p.provider else { continue };
         let (_, events, by_rule) = providers
