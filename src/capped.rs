@@ -89,6 +89,88 @@ impl<K: Ord, V: CappedValue, const LIMIT: usize> Capped<K, V, LIMIT> {
     }
 }
 
+/// Which keys of one kind (enhanced codes, days, daemon names) a summary lists by name:
+/// every key while the whole input holds at most `LIMIT` of them, and past that none,
+/// each then counted under one "other" key.
+///
+/// As for [`Capped`], whether it collapses depends only on the union of all keys, never on
+/// threads, chunks or the order in which parts are added up.
+#[derive(Clone, Debug)]
+pub struct KeyLimit<K, const LIMIT: usize> {
+    seen: rustc_hash::FxHashSet<K>,
+    collapsed: bool,
+}
+
+impl<K, const LIMIT: usize> Default for KeyLimit<K, LIMIT> {
+    fn default() -> Self {
+        KeyLimit {
+            seen: Default::default(),
+            collapsed: false,
+        }
+    }
+}
+
+/// What [`KeyLimit::admit`] decided for a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admit {
+    /// Listed by name.
+    Listed,
+    /// Counted under the other key (the limit was passed before).
+    Other,
+    /// This key passed the limit: what was listed must now move to the other key.
+    Collapsed,
+}
+
+impl<K: std::hash::Hash + Eq, const LIMIT: usize> KeyLimit<K, LIMIT> {
+    /// Note a key (made with `owned` only when it is new).
+    pub fn admit<Q>(&mut self, key: &Q, owned: impl FnOnce(&Q) -> K) -> Admit
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        if self.collapsed {
+            return Admit::Other;
+        }
+        if self.seen.contains(key) {
+            return Admit::Listed;
+        }
+        self.seen.insert(owned(key));
+        if self.seen.len() > LIMIT {
+            self.collapse();
+            return Admit::Collapsed;
+        }
+        Admit::Listed
+    }
+
+    /// Whether keys are counted under the other key.
+    pub fn is_collapsed(&self) -> bool {
+        self.collapsed
+    }
+
+    /// Count every key under the other key from now on.
+    pub fn collapse(&mut self) {
+        self.collapsed = true;
+        self.seen = Default::default();
+    }
+
+    /// Add the keys of another part; true when this made the whole collapse.
+    pub fn add(&mut self, other: KeyLimit<K, LIMIT>) -> bool {
+        if self.collapsed {
+            return false;
+        }
+        if other.collapsed {
+            self.collapse();
+            return true;
+        }
+        self.seen.extend(other.seen);
+        if self.seen.len() > LIMIT {
+            self.collapse();
+            return true;
+        }
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +215,40 @@ mod tests {
         small.add(1, 5);
         small.add_all(one.clone());
         assert_eq!(small.capped, Some(LIMIT as u64 + 1 + 5));
+    }
+
+    #[test]
+    fn a_key_limit_collapses_exactly_when_the_union_is_too_large() {
+        type Days = KeyLimit<u32, 3>;
+        let admit_all = |keys: &[u32]| {
+            let mut limit = Days::default();
+            let answers: Vec<Admit> = keys.iter().map(|k| limit.admit(k, |k| *k)).collect();
+            (limit, answers)
+        };
+        let (whole, answers) = admit_all(&[1, 2, 1, 3, 4, 5]);
+        assert!(whole.is_collapsed());
+        assert_eq!(
+            answers,
+            [
+                Admit::Listed,
+                Admit::Listed,
+                Admit::Listed,
+                Admit::Listed,
+                Admit::Collapsed,
+                Admit::Other
+            ]
+        );
+        // Two parts of three keys each: together four, so the whole collapses...
+        let (mut left, _) = admit_all(&[1, 2, 3]);
+        assert!(left.add(admit_all(&[2, 3, 4]).0));
+        assert!(left.is_collapsed());
+        // ...but three keys in all do not, however they are split.
+        let (mut left, _) = admit_all(&[1, 2]);
+        assert!(!left.add(admit_all(&[2, 3]).0));
+        assert!(!left.is_collapsed());
+        // A collapsed part collapses the whole.
+        let (mut small, _) = admit_all(&[1]);
+        assert!(small.add(whole));
+        assert!(small.is_collapsed());
     }
 }

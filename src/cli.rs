@@ -28,7 +28,8 @@ Exit status:
   0  every input was read and held Postfix or Exim lines; the report was written
   1  a report was written, but some input could not be read (or only partly)
   2  usage error, nothing could be read, or the report could not be written
-  3  a report was written, but no line was a Postfix or Exim line (or the window kept none)";
+  3  a report was written, and a --fail-if threshold was exceeded
+  4  a report was written, but no line was a Postfix or Exim line (or the window kept none)";
 
 /// The version, and whether this binary was built for release (the speed figures hold only then).
 #[cfg(not(debug_assertions))]
@@ -61,11 +62,51 @@ enum Command {
         after_help = "Example:\n  smtplog merge mx1.json mx2.json --format csv --by code,day"
     )]
     Merge(MergeArgs),
+    /// Stream one record per reply or event line (NDJSON or CSV), for log engines.
+    #[command(
+        after_help = "Examples:\n  smtplog events /var/log/mail.log > events.ndjson\n  smtplog events --format csv --day yesterday /var/log/mail.log | clickhouse-client -q 'INSERT INTO smtp_events FORMAT CSVWithNames'\n  smtplog events --schema"
+    )]
+    Events(EventsArgs),
     /// Print the man page or a shell's completion script (for packagers).
     #[command(
         after_help = "Examples:\n  smtplog generate man > /usr/local/share/man/man1/smtplog.1\n  smtplog generate completions bash > /etc/bash_completion.d/smtplog"
     )]
     Generate(GenerateArgs),
+}
+
+#[derive(Args, Debug)]
+struct EventsArgs {
+    /// Print the JSON Schema of a record and exit.
+    #[arg(long, exclusive = true)]
+    schema: bool,
+
+    #[command(flatten)]
+    logs: Option<LogArgs>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = EventsFormat::Ndjson)]
+    format: EventsFormat,
+
+    /// Keep each reply text as written (escaped) instead of normalising it.
+    #[arg(long)]
+    raw: bool,
+
+    /// Write the records to FILE instead of standard output (same rules as report's -o).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// No notes; warnings and errors still appear.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// Formats of `events`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum EventsFormat {
+    /// One JSON object per line.
+    Ndjson,
+    /// CSV with a header row, for COPY / LOAD DATA.
+    Csv,
 }
 
 #[derive(Args, Debug)]
@@ -120,6 +161,9 @@ struct MergeArgs {
     reports: Vec<PathBuf>,
     #[command(flatten)]
     output: OutputArgs,
+    /// Keys each sender and recipient table keeps exactly, as for `report` (0: all).
+    #[arg(long, default_value_t = smtplog::parties::DEFAULT_MAX_DISTINCT, value_name = "N")]
+    max_distinct: usize,
 }
 
 /// Options shared by everything that prints a report.
@@ -167,6 +211,23 @@ struct OutputArgs {
     /// No progress bar and no notices; the report, warnings and errors still appear.
     #[arg(short, long)]
     quiet: bool,
+
+    /// Exit with status 3 (after writing the report) when EXPR holds: bounced>5%,
+    /// deferred>=200, 5xx>2%, code:421>100, enhanced:5.7.26>0, unrecognised>0. Repeatable.
+    ///
+    /// METRIC is an event (delivered, deferred, bounced, expired, rejected, reject_warning,
+    /// held, discarded, filtered), a reply class (2xx..5xx), code:NNN, enhanced:X.Y.Z, a line
+    /// kind (mail, other, unrecognised, overlong, malformed), replies or received; OP is
+    /// one of > >= < <=. A share (N%) of a delivery event is of delivery outcomes (delivered,
+    /// deferred, bounced, expired); of rejected, reject_warning, held or discarded, of the
+    /// messages offered (received + rejected); of a class or code, of all replies; of a line
+    /// kind, of all lines. Each threshold exceeded is one line on stderr, even with --quiet.
+    #[arg(long = "fail-if", value_name = "EXPR", value_parser = threshold)]
+    fail_if: Vec<smtplog::thresholds::Threshold>,
+
+    /// The report's time and window, for --format prom (set by the command, not an option).
+    #[arg(skip)]
+    times: report::prom::Times,
 }
 
 /// Output formats.
@@ -178,17 +239,26 @@ enum Format {
     Json,
     /// One CSV table, rows from `--by`.
     Csv,
+    /// Prometheus text metrics, for node_exporter's textfile collector.
+    Prom,
 }
 
 #[derive(Args, Debug)]
 struct ReportArgs {
+    #[command(flatten)]
+    logs: LogArgs,
+
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// The logs to read and how to read them (`report` and `events`).
+#[derive(Args, Debug)]
+struct LogArgs {
     /// Log files: syslog or Exim lines, or `journalctl -o json` / `-o export` output; plain,
     /// gzip, xz, bzip2 or zstd; all told apart by content. `-` reads standard input.
     #[arg(required = true, value_name = "LOG", value_parser = clap::value_parser!(OsString))]
     inputs: Vec<OsString>,
-
-    #[command(flatten)]
-    output: OutputArgs,
 
     /// Count only lines at or after this time: 2026-11-03, 2026-11-03T04:00, RFC 3339, today,
     /// yesterday, -24h, -7d.
@@ -216,7 +286,8 @@ struct ReportArgs {
     #[arg(long, value_delimiter = ',', value_name = "PORT,...", default_values_t = smtplog::parse::DEFAULT_FILTER_PORTS)]
     filter_ports: Vec<u16>,
 
-    /// Year for syslog timestamps without one (default: from each file's modification time).
+    /// Year of each file's first syslog timestamp without one; later lines roll over at New
+    /// Year (default: from each file's modification time).
     #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1970..=9999))]
     year: Option<i32>,
 
@@ -229,7 +300,8 @@ struct ReportArgs {
     chunk_size: usize,
 
     /// Senders, hosts, recipients and domains each table keeps exactly; past that it keeps a
-    /// reproducible sample and estimates the distinct count (memory stays bounded).
+    /// reproducible sample and estimates the distinct count (memory stays bounded). 0: keep
+    /// every key exactly, however many (memory then grows with them).
     #[arg(long, default_value_t = smtplog::parties::DEFAULT_MAX_DISTINCT, value_name = "N")]
     max_distinct: usize,
 }
@@ -240,8 +312,10 @@ pub enum Outcome {
     Complete,
     /// Some input could not be read (exit code 1).
     SomeInputsFailed,
-    /// Everything was read, but no line was a Postfix or Exim line in the window (exit code 3).
+    /// Everything was read, but no line was a Postfix or Exim line in the window (exit code 4).
     NoMailLines,
+    /// A `--fail-if` threshold was exceeded (exit code 3).
+    ThresholdExceeded,
 }
 
 /// Parse the arguments and run the command.
@@ -282,6 +356,7 @@ pub fn run() -> Result<Outcome> {
             Ok(Outcome::Complete)
         }
         Command::Merge(args) => run_merge(args),
+        Command::Events(args) => run_events(args),
         Command::Generate(args) => {
             use clap::CommandFactory;
             let mut out = io::BufWriter::new(io::stdout().lock());
@@ -319,8 +394,16 @@ fn table_dimension(by: &[Dimension]) -> Result<Option<Dimension>> {
 }
 
 fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> {
+    if args.format == Format::Prom {
+        if !args.by.is_empty() {
+            bail!("--by does not apply to --format prom (its labels are fixed and bounded)");
+        }
+        report::prom::write(&report, args.times, out)?;
+        return Ok(());
+    }
     if let Some(dim) = table_dimension(&args.by)? {
         match args.format {
+            Format::Prom => unreachable!("handled above"),
             Format::Json => report::json::write(&report, out)?,
             Format::Csv => report::csv::write_table(&report, dim, out)?,
             Format::Text => report::text::write_table(&report, dim, out)?,
@@ -328,11 +411,11 @@ fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> 
         return Ok(());
     }
     match args.format {
+        Format::Prom => unreachable!("handled above"),
         Format::Json => {
-            // Each table keeps the rows the text shows (--top each way); --top 0 keeps all,
-            // which `merge` needs to add tables up exactly.
+            // Every kept row, whatever --top (a display choice): `merge` needs complete
+            // tables to add them up exactly.
             let mut report = report;
-            report.parties.keep_top(args.top);
             if !args.by.is_empty() {
                 report = report.with_breakdown(&args.by);
             }
@@ -423,6 +506,27 @@ fn progress_bar(inputs: &[Input]) -> Progress {
     }
 }
 
+/// A `--fail-if` expression.
+fn threshold(text: &str) -> Result<smtplog::thresholds::Threshold, String> {
+    text.parse()
+        .map_err(|e: smtplog::thresholds::ThresholdError| e.to_string())
+}
+
+/// Say which thresholds a report exceeds (before it is rendered, which consumes it).
+fn exceeded(report: &Report, args: &OutputArgs) -> Vec<String> {
+    smtplog::thresholds::check(&args.fail_if, report)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// Print the thresholds exceeded, after the report is written.
+fn tell_exceeded(lines: &[String]) {
+    for line in lines {
+        eprintln!("smtplog: {}", escape_str(line));
+    }
+}
+
 /// A `--chunk-size` value: big enough to hold a byte, small enough that a few per thread fit.
 fn chunk_size(text: &str) -> Result<usize, String> {
     const MAX: usize = 64 << 20;
@@ -484,29 +588,42 @@ fn emit(report: Report, args: &OutputArgs) -> Result<()> {
 
 fn run_merge(args: MergeArgs) -> Result<Outcome> {
     table_dimension(&args.output.by)?;
-    let mut total = smtplog::summary::Summary::new();
+    let mut merger = report::merge::Merger::new(args.max_distinct);
+    // A bad report is named and left out; the others are still merged (exit status 1).
+    let mut refused = 0;
     for path in &args.reports {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let report = report::json::read(&text).with_context(|| {
-            format!(
-                "{} is not a report written by `smtplog report --format json`",
-                path.display()
-            )
-        })?;
-        total.add(
-            report::to_summary(&report)
-                .map_err(anyhow::Error::msg)
-                .with_context(|| format!("{}: bad facts", path.display()))?,
-        );
+        let merged = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))
+            .and_then(|text| {
+                merger
+                    .add_json(&text)
+                    .with_context(|| format!("cannot merge {}", path.display()))
+            });
+        if let Err(e) = merged {
+            eprintln!("smtplog: {}", escape_str(&format!("{e:#}")));
+            refused += 1;
+        }
     }
-    total.finish();
-    emit(Report::new(&total), &args.output)?;
-    Ok(Outcome::Complete)
+    if refused == args.reports.len() {
+        bail!("no report could be merged");
+    }
+    let report = Report::new(&merger.finish());
+    let over = exceeded(&report, &args.output);
+    let mut output = args.output.clone();
+    output.times.generated = chrono::Utc::now().timestamp();
+    emit(report, &output)?;
+    tell_exceeded(&over);
+    Ok(if refused > 0 {
+        Outcome::SomeInputsFailed
+    } else if !over.is_empty() {
+        Outcome::ThresholdExceeded
+    } else {
+        Outcome::Complete
+    })
 }
 
 /// The time window the options ask for.
-fn window_of(args: &ReportArgs) -> Result<Window> {
+fn window_of(args: &LogArgs) -> Result<Window> {
     let zone = Zone::parse(&args.tz).map_err(anyhow::Error::msg)?;
     let now = match &args.now {
         Some(text) => chrono::DateTime::parse_from_rfc3339(text)
@@ -535,15 +652,14 @@ fn window_of(args: &ReportArgs) -> Result<Window> {
     Ok(Window { since, until, zone })
 }
 
-fn run_report(args: ReportArgs) -> Result<Outcome> {
+/// The inputs and scan options the arguments ask for.
+fn scan_options(args: &LogArgs) -> Result<(Vec<Input>, ScanOptions)> {
     if args.inputs.iter().filter(|i| *i == "-").count() > 1 {
         bail!("standard input (-) can be given only once");
     }
     let inputs: Vec<Input> = args.inputs.iter().map(|a| Input::from_arg(a)).collect();
-    let window = window_of(&args)?;
-    table_dimension(&args.output.by)?;
     let options = ScanOptions {
-        window,
+        window: window_of(args)?,
         filter_ports: args.filter_ports.clone(),
         threads: args.threads,
         chunk_size: args.chunk_size,
@@ -551,6 +667,13 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
         years: args.year.map_or(YearSource::FileTime, YearSource::Fixed),
         ..ScanOptions::default()
     };
+    Ok((inputs, options))
+}
+
+fn run_report(args: ReportArgs) -> Result<Outcome> {
+    let (inputs, options) = scan_options(&args.logs)?;
+    let window = options.window;
+    table_dimension(&args.output.by)?;
     let progress =
         (!args.output.quiet && io::stderr().is_terminal()).then(|| progress_bar(&inputs));
     let options = ScanOptions {
@@ -604,13 +727,86 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
         );
     }
     let report = Report::new(&outcome.summary);
-    emit(report, &args.output)?;
+    let over = exceeded(&report, &args.output);
+    let mut output = args.output.clone();
+    output.times = report::prom::Times {
+        generated: chrono::Utc::now().timestamp(),
+        since: window.since.map(|t| t.timestamp()),
+        until: window.until.map(|t| t.timestamp()),
+    };
+    emit(report, &output)?;
+    tell_exceeded(&over);
     Ok(if !outcome.errors.is_empty() {
         Outcome::SomeInputsFailed
     } else if !has_mail {
         Outcome::NoMailLines
+    } else if !over.is_empty() {
+        Outcome::ThresholdExceeded
     } else {
         Outcome::Complete
+    })
+}
+
+fn run_events(args: EventsArgs) -> Result<Outcome> {
+    if args.schema {
+        let mut out = io::stdout().lock();
+        stdout_done(
+            out.write_all(smtplog::events::SCHEMA.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(Into::into),
+        )?;
+        return Ok(Outcome::Complete);
+    }
+    let Some(logs) = &args.logs else {
+        bail!("give the logs to read (or --schema)");
+    };
+    let (inputs, options) = scan_options(logs)?;
+    let events = smtplog::events::EventOptions {
+        format: match args.format {
+            EventsFormat::Ndjson => smtplog::events::EventFormat::Ndjson,
+            EventsFormat::Csv => smtplog::events::EventFormat::Csv,
+        },
+        raw: args.raw,
+    };
+    let outcome = match args.output.as_deref().filter(|p| p.as_os_str() != "-") {
+        Some(path) => {
+            let mut file =
+                io::BufWriter::with_capacity(1 << 20, smtplog::output::OutputFile::create(path)?);
+            let outcome =
+                scan::stream_events(&inputs, &options, events, &mut file).with_context(|| {
+                    format!("cannot write {}", escape_str(&path.display().to_string()))
+                })?;
+            file.into_inner()
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error()))?
+                .finish()?;
+            outcome
+        }
+        None => {
+            let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
+            let written = scan::stream_events(&inputs, &options, events, &mut out)
+                .and_then(|outcome| out.flush().map(|()| outcome));
+            match written {
+                Ok(outcome) => outcome,
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::Complete),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    if !args.quiet {
+        for notice in &outcome.notices {
+            eprintln!("smtplog: note: {}", escape_str(notice));
+        }
+    }
+    for error in &outcome.errors {
+        eprintln!("smtplog: {}", escape_str(&error.to_string()));
+    }
+    if outcome.errors.len() == inputs.len() {
+        bail!("no input could be read");
+    }
+    Ok(if outcome.errors.is_empty() {
+        Outcome::Complete
+    } else {
+        Outcome::SomeInputsFailed
     })
 }
 

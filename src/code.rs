@@ -131,10 +131,32 @@ impl EnhancedCode {
     pub fn detail(self) -> u16 {
         self.detail
     }
+
+    /// The code that stands for all the codes of a class that are not in the catalogue,
+    /// once a log held too many different ones to list (written `5.*.*`).
+    pub fn other(class: u8) -> Option<EnhancedCode> {
+        // Out of range for `new`, so no log line can spell it.
+        matches!(class, 2 | 4 | 5).then_some(EnhancedCode {
+            class,
+            subject: OTHER,
+            detail: OTHER,
+        })
+    }
+
+    /// Whether this is [`EnhancedCode::other`].
+    pub fn is_other(self) -> bool {
+        self.subject == OTHER
+    }
 }
+
+/// Subject and detail of [`EnhancedCode::other`].
+const OTHER: u16 = 1000;
 
 impl fmt::Display for EnhancedCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_other() {
+            return write!(f, "{}.*.*", self.class);
+        }
         write!(f, "{}.{}.{}", self.class, self.subject, self.detail)
     }
 }
@@ -142,6 +164,9 @@ impl fmt::Display for EnhancedCode {
 impl FromStr for EnhancedCode {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
+        if let [class, b'.', b'*', b'.', b'*'] = s.as_bytes() {
+            return EnhancedCode::other(class.wrapping_sub(b'0')).ok_or(());
+        }
         match parse_enhanced(s.as_bytes()) {
             Some((code, len)) if len == s.len() => Ok(code),
             _ => Err(()),
@@ -281,6 +306,16 @@ mod tests {
         );
         // An enhanced code right after a code that is not followed by a separator does not count.
         assert_eq!(reply("550 2.0.0.127.x"), Some((550, None)));
+    }
+
+    #[test]
+    fn the_other_code_reads_back_and_no_log_can_write_it() {
+        let other = EnhancedCode::other(5).unwrap();
+        assert_eq!(other.to_string(), "5.*.*");
+        assert_eq!("5.*.*".parse::<EnhancedCode>(), Ok(other));
+        assert!("3.*.*".parse::<EnhancedCode>().is_err());
+        assert!(parse_enhanced(b"5.*.*").is_none());
+        assert!(!EnhancedCode::new(5, 999, 999).unwrap().is_other());
     }
 
     #[test]

@@ -14,7 +14,8 @@ const EXTRA: &[(&str, &[&str])] = &[
             "0  every input was read, some line was a Postfix or Exim line, and the report was written.",
             "1  a report was written, but some input could not be read, or only partly (a truncated or corrupt compressed file); each is named on standard error.",
             "2  usage error (an unknown option, a value out of range), nothing could be read, or the report could not be written.",
-            "3  a report was written, but no line was a Postfix or Exim line, or the time window kept none (a wrong file, an empty log, a day without traffic).",
+            "3  a report was written, and a --fail-if threshold was exceeded; each is one line on standard error (also with --quiet).",
+            "4  a report was written, but no line was a Postfix or Exim line, or the time window kept none (a wrong file, an empty log, a day without traffic).",
         ],
     ),
     (

@@ -98,28 +98,91 @@ fn resolve(path: &Path) -> Result<Target, OutputError> {
 
 /// Write `bytes` to the file `path` names, by the rules of this module.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    match resolve(path)? {
-        Target::Special(target) => {
-            let mut file = OpenOptions::new()
-                .write(true)
-                .open(&target)
-                .map_err(|e| OutputError::io(path, "cannot open it", e))?;
-            file.write_all(bytes)
-                .and_then(|()| file.flush())
-                .map_err(|e| OutputError::io(path, "write failed", e))
+    let mut file = OutputFile::create(path)?;
+    file.write_all(bytes)
+        .map_err(|e| OutputError::io(path, "write failed", e))?;
+    file.finish()
+}
+
+/// A file being written by the rules of this module, for output too big to hold in memory:
+/// write to it, then [`OutputFile::finish`] puts it in place (a temporary file is removed
+/// if it is dropped unfinished, and the old file stays as it was).
+pub struct OutputFile {
+    path: PathBuf,
+    target: Destination,
+}
+
+enum Destination {
+    InPlace(fs::File),
+    Replacing(PathBuf, tempfile::NamedTempFile),
+}
+
+impl OutputFile {
+    /// Open the file `path` names for writing.
+    pub fn create(path: &Path) -> Result<OutputFile, OutputError> {
+        let target = match resolve(path)? {
+            Target::Special(target) => Destination::InPlace(
+                OpenOptions::new()
+                    .write(true)
+                    .open(&target)
+                    .map_err(|e| OutputError::io(path, "cannot open it", e))?,
+            ),
+            Target::New(target) => {
+                let tmp = temporary(path, &target, None)?;
+                Destination::Replacing(target, tmp)
+            }
+            Target::Regular(target, meta) => {
+                let tmp = temporary(path, &target, Some(&meta))?;
+                Destination::Replacing(target, tmp)
+            }
+        };
+        Ok(OutputFile {
+            path: path.to_path_buf(),
+            target,
+        })
+    }
+
+    /// Flush everything to disk and put the file in place.
+    pub fn finish(self) -> Result<(), OutputError> {
+        let path = self.path;
+        match self.target {
+            Destination::InPlace(mut file) => file
+                .flush()
+                .map_err(|e| OutputError::io(&path, "write failed", e)),
+            Destination::Replacing(target, mut tmp) => {
+                tmp.flush()
+                    .and_then(|()| tmp.as_file().sync_all())
+                    .map_err(|e| OutputError::io(&path, "write failed", e))?;
+                tmp.persist(&target)
+                    .map_err(|e| OutputError::io(&path, "cannot replace it", e.error))?;
+                Ok(())
+            }
         }
-        Target::New(target) => replace(path, &target, None, bytes),
-        Target::Regular(target, meta) => replace(path, &target, Some(&meta), bytes),
     }
 }
 
-/// Write a temporary file beside `target` and rename it over `target`.
-fn replace(
+impl Write for OutputFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.target {
+            Destination::InPlace(file) => file.write(buf),
+            Destination::Replacing(_, tmp) => tmp.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.target {
+            Destination::InPlace(file) => file.flush(),
+            Destination::Replacing(_, tmp) => tmp.flush(),
+        }
+    }
+}
+
+/// A temporary file beside `target`, with the mode (and owner) of the file it will replace.
+fn temporary(
     path: &Path,
     target: &Path,
     existing: Option<&fs::Metadata>,
-    bytes: &[u8],
-) -> Result<(), OutputError> {
+) -> Result<tempfile::NamedTempFile, OutputError> {
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -129,7 +192,7 @@ fn replace(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     // 0666 is masked by the umask at creation, as a shell's `>` would be.
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .permissions(Permissions::from_mode(0o666))
@@ -144,12 +207,7 @@ fn replace(
         file.set_permissions(Permissions::from_mode(meta.mode() & 0o7777))
             .map_err(|e| OutputError::io(path, "cannot keep its mode", e))?;
     }
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| OutputError::io(path, "write failed", e))?;
-    tmp.persist(target)
-        .map_err(|e| OutputError::io(path, "cannot replace it", e.error))?;
-    Ok(())
+    Ok(tmp)
 }
 
 #[cfg(test)]

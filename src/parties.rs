@@ -55,8 +55,8 @@ pub struct DomainTraffic {
     pub delayed: u64,
     /// Sum of delivery delays, ms.
     pub delay_sum_ms: u64,
-    /// Longest delay of a delivery or a deferral, ms.
-    pub delay_max_ms: u64,
+    /// Longest delay of a delivery or a deferral, ms; none when no line had a delay.
+    pub delay_max_ms: Option<u64>,
 }
 
 impl Stats for DomainTraffic {
@@ -122,6 +122,8 @@ pub struct Tally<S> {
     limit: usize,
     /// Built from reports that listed only some keys (`merge`): counts are lower bounds.
     partial: bool,
+    /// Distinct keys some report proved there were, listed or not (`merge`).
+    floor: u64,
 }
 
 impl<S> Default for Tally<S> {
@@ -133,6 +135,7 @@ impl<S> Default for Tally<S> {
             level: 0,
             limit: usize::MAX,
             partial: false,
+            floor: 0,
         }
     }
 }
@@ -173,9 +176,10 @@ impl<S: Stats> Tally<S> {
         self.entries.reserve(keys, |e| table_hash(e.hash));
     }
 
-    /// Set the number of keys kept exactly (sampling starts if there are more already).
+    /// Set the number of keys kept exactly (0: all, however many); sampling starts if
+    /// there are more already.
     pub fn set_limit(&mut self, limit: usize) {
-        self.limit = limit.max(1);
+        self.limit = if limit == 0 { usize::MAX } else { limit };
         self.shrink();
     }
 
@@ -205,9 +209,16 @@ impl<S: Stats> Tally<S> {
         self.update(key, |mine| mine.add(&stats));
     }
 
-    /// Say that the table lacks some keys (`merge` of reports that listed their top rows).
-    pub fn mark_partial(&mut self) {
+    /// Say that the table lacks some keys (`merge` of a report that did not list them all),
+    /// and how many distinct keys that report proved there were.
+    pub fn mark_partial(&mut self, proven: u64) {
         self.partial = true;
+        self.floor = self.floor.max(proven);
+    }
+
+    /// Distinct keys that some merged report proved there were (0 when none lacked keys).
+    pub fn floor(&self) -> u64 {
+        self.floor
     }
 
     /// Whether the table lacks some keys.
@@ -220,16 +231,18 @@ impl<S: Stats> Tally<S> {
         let level = self.level.max(other.level);
         if self.entries.is_empty() {
             // The first part: take it whole, keeping this table's settings.
-            let (limit, partial) = (self.limit, self.partial);
+            let (limit, partial, floor) = (self.limit, self.partial, self.floor);
             *self = other;
             self.limit = limit;
             self.partial |= partial;
+            self.floor = self.floor.max(floor);
             self.level = level;
             self.retain(|e| !e.stats.is_empty() && passes(e.hash, level));
             self.shrink();
             return;
         }
         self.partial |= other.partial;
+        self.floor = self.floor.max(other.floor);
         self.raise_level(level);
         for entry in other.entries {
             if entry.stats.is_empty() || !passes(entry.hash, level) {
@@ -265,10 +278,11 @@ impl<S: Stats> Tally<S> {
         self.compact_if_sparse();
     }
 
-    /// Distinct keys: exact, or estimated from the sample.
+    /// Distinct keys: exact, or estimated from the sample (never below what a merged
+    /// report proved).
     pub fn distinct(&self) -> Distinct {
         Distinct {
-            count: (self.entries.len() as u64) << self.level,
+            count: ((self.entries.len() as u64) << self.level).max(self.floor),
             exact: self.level == 0,
         }
     }
@@ -431,7 +445,7 @@ impl Parties {
         self.recipients.reserve(keys);
     }
 
-    /// Set how many keys each table keeps exactly.
+    /// Set how many keys each table keeps exactly (0: all).
     pub fn set_limit(&mut self, limit: usize) {
         self.senders.set_limit(limit);
         self.sender_domains.set_limit(limit);
@@ -493,7 +507,7 @@ impl Parties {
             if let Some(ms) = delay_ms {
                 d.delayed += 1;
                 d.delay_sum_ms = d.delay_sum_ms.saturating_add(ms);
-                d.delay_max_ms = d.delay_max_ms.max(ms);
+                d.delay_max_ms = d.delay_max_ms.max(Some(ms));
             }
         });
     }
@@ -519,7 +533,7 @@ impl Parties {
                 d.deferred += 1;
             }
             if let Some(ms) = delay_ms {
-                d.delay_max_ms = d.delay_max_ms.max(ms);
+                d.delay_max_ms = d.delay_max_ms.max(Some(ms));
             }
         });
     }
@@ -639,6 +653,19 @@ mod tests {
                 keys.iter().filter(|k| **k == n).count() as u64
             );
         }
+    }
+
+    #[test]
+    fn a_limit_of_zero_keeps_every_key_exactly() {
+        let t = tally_of((0..3000).chain(0..3000), 0);
+        assert_eq!(
+            t.distinct(),
+            Distinct {
+                count: 3000,
+                exact: true
+            }
+        );
+        assert!(t.rows().iter().all(|(_, s)| s.messages == 2));
     }
 
     #[test]

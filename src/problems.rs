@@ -105,21 +105,32 @@ pub type DiagnosticTable = Grouped<DiagnosticKey>;
 thread_local! {
     /// Normalised reasons by their text with `<...>` and `[...]` masked: most occurrences of
     /// a problem differ only there, so the regexes run once per problem and thread, not once
-    /// per line. Normalising is a pure function, so the cache never changes a result. Beside
-    /// each reason: the provider words of the masked text, found once, for problem lines.
-    static REASONS: std::cell::RefCell<rustc_hash::FxHashMap<Vec<u8>, CachedReason>> =
-        Default::default();
+    /// per line. Normalising is a pure function, so the cache never changes a result.
+    static REASONS: std::cell::RefCell<ReasonCache> = Default::default();
 }
 
-/// A normalised reason and, once a problem line asked, the provider words outside brackets.
+/// Normalised reasons by pre-masked text, and the bytes of text they keep. Beside each
+/// reason: once a problem line asked, the provider words of the pre-masked text.
+#[derive(Default)]
+struct ReasonCache {
+    reasons: rustc_hash::FxHashMap<Vec<u8>, CachedReason>,
+    bytes: usize,
+}
+
+/// A normalised reason and the provider words of its pre-masked text, if found yet.
 type CachedReason = (
     std::rc::Rc<str>,
     Option<std::rc::Rc<crate::providers::Words>>,
 );
 
-/// The normalised reason of a text, through the per-thread cache, with the provider words
-/// of its masked text if `words` (see [`crate::providers::Rules::classify_line_with`]).
-fn cached_reason(text: &[u8], words: bool) -> CachedReason {
+/// The normalised reason of a text, through the per-thread cache.
+pub fn cached_reason(text: &[u8]) -> std::rc::Rc<str> {
+    cached(text, false).0
+}
+
+/// [`cached_reason`], with the provider words of the pre-masked text if `words` (see
+/// [`crate::providers::Rules::classify_line_with`]).
+fn cached(text: &[u8], words: bool) -> CachedReason {
     thread_local! {
         /// The pre-masked text, in a buffer reused from line to line.
         static MASKED: std::cell::RefCell<Vec<u8>> = Default::default();
@@ -130,17 +141,21 @@ fn cached_reason(text: &[u8], words: bool) -> CachedReason {
         REASONS.with(|cache| {
             let mut cache = cache.borrow_mut();
             let found = |masked: &[u8]| std::rc::Rc::new(crate::providers::rules().words(masked));
-            if let Some(cached) = cache.get_mut(masked.as_slice()) {
+            if let Some(cached) = cache.reasons.get_mut(masked.as_slice()) {
                 if words && cached.1.is_none() {
                     cached.1 = Some(found(&masked));
                 }
                 return cached.clone();
             }
-            let cached = (normalise(&masked).into(), words.then(|| found(&masked)));
-            if cache.len() >= CACHE_LIMIT {
-                cache.clear();
+            let reason: std::rc::Rc<str> = normalise(&masked).into();
+            // Texts may be up to a line long (1 MiB): bound the bytes, not only the entries.
+            if cache.reasons.len() >= CACHE_LIMIT || cache.bytes + masked.len() > CACHE_BYTES {
+                cache.reasons.clear();
+                cache.bytes = 0;
             }
-            cache.insert(masked.clone(), cached.clone());
+            cache.bytes += masked.len() + reason.len();
+            let cached = (reason, words.then(|| found(&masked)));
+            cache.reasons.insert(masked.clone(), cached.clone());
             cached
         })
     })
@@ -179,29 +194,122 @@ pub(crate) fn premask_into(text: &[u8], out: &mut Vec<u8>) {
     if closing.is_some() {
         out.push(b'*');
     }
+    mask_id_words(out);
 }
 
-/// How many pre-masked reasons a table remembers before it starts over.
+/// Replace words that [`normalise`] masks to `*` anyway (queue ids, message ids, hex
+/// tokens: `4F1A2B3C4D`, `id=1xVpHI-0007o9-2x`) with `*`, so that the texts of one problem
+/// share a cache entry although every line names another id. Only words where masking
+/// first gives the same reason: at least 6 letters, digits, `_` or `-`, starting and ending
+/// with a letter or digit, holding a digit, alone between spaces or after `word=`.
+fn mask_id_words(text: &mut Vec<u8>) {
+    if !text.iter().any(u8::is_ascii_digit) {
+        return;
+    }
+    let mut out = Vec::with_capacity(text.len());
+    for (i, word) in text.split(|b| *b == b' ').enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        match id_part(word) {
+            Some(value) => {
+                out.extend_from_slice(&word[..value]);
+                out.push(b'*');
+            }
+            None => out.extend_from_slice(word),
+        }
+    }
+    *text = out;
+}
+
+/// Where the id that [`mask_id_words`] masks starts in a word (0, or after `word=`), if it
+/// masks one. The provider matcher scans these parts itself (`crate::providers`).
+pub(crate) fn id_part(word: &[u8]) -> Option<usize> {
+    fn masks(word: &[u8]) -> bool {
+        word.len() >= 6
+            && word[0].is_ascii_alphanumeric()
+            && word[word.len() - 1].is_ascii_alphanumeric()
+            && word.iter().any(u8::is_ascii_digit)
+            && word
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+    }
+    let value = match memchr::memchr(b'=', word) {
+        Some(eq) if word[..eq].iter().all(u8::is_ascii_alphabetic) && eq > 0 => eq + 1,
+        _ => 0,
+    };
+    masks(&word[value..]).then_some(value)
+}
+
+/// How many pre-masked reasons a thread remembers before it starts over.
 const CACHE_LIMIT: usize = 16_384;
 
+/// How many bytes of text a thread's reason cache holds before it starts over.
+const CACHE_BYTES: usize = 4 << 20;
+
+/// Bytes of text in this thread's reason cache (for tests).
+#[cfg(test)]
+fn cached_bytes() -> usize {
+    REASONS.with(|cache| cache.borrow().bytes)
+}
+
 impl ProblemTable {
-    /// Record a problem line; `raw` is the whole line, where the relay host is.
-    pub fn record_line(&mut self, line: &ParsedLine<'_>, raw: &[u8]) {
-        let (reason, words) = cached_reason(line.reason.unwrap_or_default(), true);
+    /// Record a problem line, whose enhanced code and dsn are counted under `enhanced` and
+    /// `dsn` (see [`crate::limits`]); `raw` is the whole line, where the relay host is.
+    pub fn record_line(
+        &mut self,
+        line: &ParsedLine<'_>,
+        raw: &[u8],
+        enhanced: Option<EnhancedCode>,
+        dsn: Option<EnhancedCode>,
+    ) -> Option<crate::providers::Hit> {
+        let status = if line.code.is_some() { enhanced } else { dsn };
+        let (reason, words) = cached(line.reason.unwrap_or_default(), true);
         let key = ProblemKey {
             event: line.event,
             code: line.code,
-            status: if line.code.is_some() {
-                line.enhanced
-            } else {
-                line.dsn
-            },
+            status,
             stage: line.stage,
             // Matched here, on problem lines only, on the raw reply: the normaliser masks the
             // very tokens (`[TSS04]`, hosts) that name a provider.
             provider: crate::providers::rules().classify_line_with(line, raw, words.as_deref()),
         };
-        self.record_reason(key, &reason, line.party);
+        // A group of collapsed codes keeps no examples (see `Summary::collapse_codes`).
+        let party = line
+            .party
+            .filter(|_| !status.is_some_and(EnhancedCode::is_other));
+        self.record_reason(key, &reason, party);
+        key.provider
+    }
+
+    /// Take back one count of a reply line with no event (an Exim host error that an
+    /// address line repeated). Its reason's row stays, at a lower count (even zero), so
+    /// that which groups collapse does not depend on when the take-back came.
+    pub fn take_back(
+        &mut self,
+        code: Option<ReplyCode>,
+        enhanced: Option<EnhancedCode>,
+        text: &[u8],
+        provider: Option<crate::providers::Hit>,
+    ) {
+        let key = ProblemKey {
+            event: None,
+            code,
+            status: enhanced,
+            stage: None,
+            provider,
+        };
+        let Some(group) = self.groups.get_mut(&key) else {
+            return;
+        };
+        let reason = cached_reason(text);
+        let stats = match &mut group.capped {
+            Some(total) => Some(total),
+            None => group.entries.get_mut(&*reason),
+        };
+        if let Some(stats) = stats {
+            stats.count = stats.count.saturating_sub(1);
+        }
     }
 
     /// Whether a parsed line is a problem worth a row.
@@ -223,7 +331,7 @@ impl ProblemTable {
 impl<K: Ord> Grouped<K> {
     /// Count one text under a key, with who it concerned.
     pub fn record(&mut self, key: K, text: Option<&[u8]>, party: Option<&[u8]>) {
-        let (reason, _) = cached_reason(text.unwrap_or_default(), false);
+        let reason = cached_reason(text.unwrap_or_default());
         self.record_reason(key, &reason, party);
     }
 
@@ -352,6 +460,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn masking_ids_first_gives_the_same_reason() {
+        for text in [
+            &b"Ok: queued as 4F1A2B3C4D"[..],
+            b"OK id=1xVpHI-0007o9-2x",
+            b"250 2.0.0 Ok: queued as 4F1A2B3C4D (in reply to end of DATA command)",
+            b"x 450-abc123 y",
+            b"450-abc123 y",
+            b"-abc123 abc123- _ab12 a1b2c3d4e5",
+            b"see https://x.test/abc123 and mx1.example.com abc123@x.test",
+            b"queued as ABC123 DT=123456s",
+            b"550 5.1.1 <user1234@x.test>: unknown [192.0.2.1] a\\nb123456",
+            b"token id=ab12 k9=abcdef1 =abcdef1 ID=ZZZ999 ID=ZZ999-",
+            b"ip 2001:db8::1 and 198.51.100.7:25 abc123:",
+        ] {
+            // The cache is keyed by the pre-masked text: it must normalise the same.
+            let pre = premask(text);
+            assert_eq!(
+                normalise(&pre),
+                normalise(text),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        let mut pre = Vec::new();
+        premask_into(b"Ok: queued as 4F1A2B3C4D", &mut pre);
+        assert_eq!(pre, b"Ok: queued as *");
+    }
+
+    #[test]
     fn one_problem_one_reason() {
         let a = normalise(b"<u550+p71@sink.test>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command))");
         let b = normalise(b"<bob@other.example>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command))");
@@ -395,6 +532,19 @@ mod tests {
             !hostile.chars().any(char::is_control) && hostile.contains("evil"),
             "{hostile}"
         );
+    }
+
+    #[test]
+    fn the_reason_cache_holds_a_bounded_number_of_bytes() {
+        // Long texts, each different: without a byte bound 24 of them would keep 6 MiB.
+        for i in 0..24u8 {
+            let mut text = vec![b'a' + i; 1 << 18];
+            text.push(b' ');
+            let reason = cached_reason(&text);
+            assert!(reason.chars().count() <= MAX_REASON_CHARS + 1);
+            assert!(cached_bytes() <= CACHE_BYTES, "{}", cached_bytes());
+        }
+        assert!(cached_bytes() > 0);
     }
 
     #[test]

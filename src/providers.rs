@@ -246,6 +246,8 @@ pub struct Rules {
     /// Tokens that are enhanced codes → (rule, token length): a problem line's code is
     /// looked up here instead of being scanned.
     codes: FxHashMap<EnhancedCode, Vec<(u16, u8)>>,
+    /// The most words (parts between spaces) any mark or token has.
+    max_words: usize,
 }
 
 /// The embedded rules, parsed and compiled once.
@@ -340,6 +342,17 @@ fn validate(rules: &[Rule]) -> Result<(), RulesError> {
                 || word.len() > usize::from(u8::MAX)
             {
                 return Err(invalid(rule, format!("bad word {word:?}")));
+            }
+        }
+        for word in rule.marks.iter().chain(&rule.tokens) {
+            // Ids in a reply are scanned apart from the words around them (see
+            // `masked_parts`), so a word of several may not hold one.
+            let id_inside = word.contains(' ')
+                && word
+                    .split(' ')
+                    .any(|w| crate::problems::id_part(w.as_bytes()).is_some());
+            if id_inside {
+                return Err(invalid(rule, format!("{word:?} holds an id-like word")));
             }
         }
         for host in &rule.hosts {
@@ -443,6 +456,11 @@ impl Rules {
             patterns,
             hosts,
             codes,
+            max_words: texts
+                .iter()
+                .map(|t| t.split(' ').count())
+                .max()
+                .unwrap_or(1),
         })
     }
 
@@ -475,7 +493,9 @@ impl Rules {
     /// Every rule that matches a reply, best first.
     pub fn matches(&self, text: &[u8], host: Option<&[u8]>, direction: Direction) -> Vec<Match> {
         let mut found = Vec::new();
-        self.each_match([text], &[], None, host, direction, |m| found.push(m));
+        self.each_match(Texts::Whole(text), &[], None, host, direction, |m| {
+            found.push(m)
+        });
         found.sort_by_key(|m| Reverse(m.rank()));
         found
     }
@@ -498,14 +518,14 @@ impl Rules {
         host: Option<&[u8]>,
         direction: Direction,
     ) -> Option<RuleId> {
-        self.best_in([text], &[], status, host, direction)
+        self.best_in(Texts::Whole(text), &[], status, host, direction)
     }
 
     /// [`Rules::best`] over several texts, with evidence found before (by an earlier scan of
     /// other parts of the reply).
-    fn best_in<'t>(
+    fn best_in(
         &self,
-        texts: impl IntoIterator<Item = &'t [u8]>,
+        texts: Texts<'_>,
         evidence: &[Evidence],
         status: Option<EnhancedCode>,
         host: Option<&[u8]>,
@@ -520,9 +540,9 @@ impl Rules {
         best.map(|m| m.rule)
     }
 
-    fn each_match<'t>(
+    fn each_match(
         &self,
-        texts: impl IntoIterator<Item = &'t [u8]>,
+        texts: Texts<'_>,
         evidence: &[Evidence],
         status: Option<EnhancedCode>,
         host: Option<&[u8]>,
@@ -545,8 +565,11 @@ impl Rules {
             Role::Token => seen.token(rule, len),
         };
         evidence.iter().copied().for_each(&mut note);
-        for text in texts {
-            self.scan(text, &mut note);
+        match texts {
+            Texts::Whole(text) => self.scan(text, &mut note),
+            Texts::Masked(text) => {
+                masked_parts(text, self.max_words, |part| self.scan(part, &mut note))
+            }
         }
         // Only the rules something pointed at; most problem replies point at none.
         for &index in seen.candidates() {
@@ -629,7 +652,8 @@ impl Rules {
 
     /// The rule of a problem line: its reply (codes and text), relay host and direction.
     /// The same as [`Rules::classify`] of [`reply_text_into`]'s text, without building it:
-    /// the enhanced code is looked up rather than scanned.
+    /// the enhanced code is looked up rather than scanned (and the pre-masked reason is
+    /// scanned apart from what the pre-mask hides, as the report does through its cache).
     pub fn classify_line(&self, line: &ParsedLine<'_>, raw: &[u8]) -> Option<Hit> {
         let mut masked = Vec::new();
         crate::problems::premask_into(line.reason.unwrap_or_default(), &mut masked);
@@ -644,10 +668,11 @@ impl Rules {
         Words(found.into_boxed_slice())
     }
 
-    /// [`Rules::classify_line`] with the words outside brackets already found (`outside`, from
-    /// the normaliser's per-problem cache, so that part is scanned once per problem, not per
-    /// line); only the insides of brackets are scanned here. Words never hold a bracket
-    /// (checked), so none spans the two parts. Without `outside` the whole text is scanned.
+    /// [`Rules::classify_line`] with the words of the pre-masked reason already found
+    /// (`outside`, from the normaliser's per-problem cache, so that part is scanned once per
+    /// problem, not per line); only what the pre-mask hides is scanned here
+    /// ([`masked_parts`]). No word spans the two parts: words hold no bracket and no id
+    /// inside a longer word (checked). Without `outside` the whole text is scanned.
     pub fn classify_line_with(
         &self,
         line: &ParsedLine<'_>,
@@ -664,14 +689,8 @@ impl Rules {
         let text = line.reason.unwrap_or_default();
         let status = line.enhanced.or(line.dsn);
         match outside {
-            Some(words) => self.best_in(
-                BracketInsides { text, at: 0 },
-                &words.0,
-                status,
-                host,
-                direction,
-            ),
-            None => self.best_in([text], &[], status, host, direction),
+            Some(words) => self.best_in(Texts::Masked(text), &words.0, status, host, direction),
+            None => self.best_in(Texts::Whole(text), &[], status, host, direction),
         }
         .map(|rule| Hit { rule, direction })
     }
@@ -681,33 +700,70 @@ impl Rules {
 /// token's length.
 type Evidence = (u16, Role, u8);
 
+/// What to scan of a reply text: all of it, or only what the pre-mask hides (the rest came
+/// from the cache).
+#[derive(Clone, Copy)]
+enum Texts<'t> {
+    Whole(&'t [u8]),
+    Masked(&'t [u8]),
+}
+
 /// The words of rules found in a text (see [`Rules::words`]).
 #[derive(Clone, Debug, Default)]
 pub struct Words(Box<[Evidence]>);
 
-/// The insides of a text's `[...]` and `<...>`, as [`crate::problems::premask_into`] drops
-/// them: from an opener to the next closer of its kind, or to the end.
-struct BracketInsides<'t> {
-    text: &'t [u8],
-    at: usize,
-}
-
-impl<'t> Iterator for BracketInsides<'t> {
-    type Item = &'t [u8];
-
-    fn next(&mut self) -> Option<&'t [u8]> {
-        let rest = self.text.get(self.at..)?;
-        let open = memchr::memchr2(b'[', b'<', rest)?;
-        let close = if rest[open] == b'[' { b']' } else { b'>' };
-        let inside = &rest[open + 1..];
-        match memchr::memchr(close, inside) {
+/// The parts of a text that [`crate::problems::premask_into`] masks, to be scanned apart
+/// from the rest (which [`Rules::words`] scans once per distinct masked text): the insides of
+/// `[...]` and `<...>` (from an opener to the next closer of its kind, or to the end), and
+/// around each id word it masks ([`crate::problems::id_part`]) a window of `span` words each
+/// way. Ids are glued to words (`554-Bad`), so a word of several (`Bad DNS PTR resource
+/// record`) may start or end in one: the window holds any such match whole.
+fn masked_parts(text: &[u8], span: usize, mut part: impl FnMut(&[u8])) {
+    let window = |from: usize, to: usize| {
+        let start = (0..span).fold(from, |at, _| {
+            at.checked_sub(1)
+                .and_then(|before| memchr::memrchr(b' ', &text[..before]))
+                .map_or(0, |space| space + 1)
+        });
+        let end = (0..span).fold(to, |at, _| {
+            text.get(at + 1..)
+                .and_then(|after| memchr::memchr(b' ', after))
+                .map_or(text.len(), |space| at + 1 + space)
+        });
+        (start, end.max(to))
+    };
+    // Words are split at spaces outside brackets; a word that holds a bracket is never an
+    // id (ids are letters, digits, `_` and `-`).
+    let (mut word, mut tainted, mut at) = (0, false, 0);
+    loop {
+        let next = memchr::memchr3(b' ', b'[', b'<', &text[at..]).map(|found| at + found);
+        let word_end = match next {
+            Some(i) if text[i] != b' ' => None,
+            Some(i) => Some(i),
+            None => Some(text.len()),
+        };
+        if let Some(end) = word_end {
+            if !tainted && crate::problems::id_part(&text[word..end]).is_some() {
+                let (from, to) = window(word, end);
+                part(&text[from..to]);
+            }
+            match next {
+                Some(i) => (word, tainted, at) = (i + 1, false, i + 1),
+                None => return,
+            }
+            continue;
+        }
+        let i = next.unwrap_or(text.len());
+        let close = if text[i] == b'[' { b']' } else { b'>' };
+        tainted = true;
+        match memchr::memchr(close, &text[i + 1..]) {
             Some(end) => {
-                self.at += open + 1 + end + 1;
-                Some(&inside[..end])
+                part(&text[i + 1..i + 1 + end]);
+                at = i + 1 + end + 1;
             }
             None => {
-                self.at = self.text.len();
-                Some(inside)
+                part(&text[i + 1..]);
+                return;
             }
         }
     }

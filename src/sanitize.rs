@@ -24,6 +24,14 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// [`escape_bytes`], without a copy when nothing needs escaping (most log text).
+pub fn escape_cow(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if !text.chars().any(|c| c == '\\' || is_unsafe(c)) => Cow::Borrowed(text),
+        _ => Cow::Owned(escape_bytes(bytes)),
+    }
+}
+
 /// Characters that are invisible or change how the rest of a line is shown: bidi controls
 /// (a U+202E can make `exe.txt` read `txt.exe`), zero-width and other format characters,
 /// line and paragraph separators, and Unicode tag characters.

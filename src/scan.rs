@@ -22,7 +22,7 @@ pub enum YearSource {
     /// From each file's modification time (stdin: now).
     #[default]
     FileTime,
-    /// One fixed year.
+    /// The year of each input's first syslog stamp (later lines roll over at New Year).
     Fixed(i32),
 }
 
@@ -108,9 +108,15 @@ impl FileStats {
 /// Most worker threads per core: more only adds start-up time and memory.
 pub const MAX_THREADS_PER_CORE: usize = 4;
 
-fn year_rule(source: YearSource, modified: Option<std::time::SystemTime>) -> YearRule {
+fn year_rule(source: YearSource, modified: Option<std::time::SystemTime>, head: &[u8]) -> YearRule {
     match (source, modified) {
-        (YearSource::Fixed(year), _) => YearRule::fixed(year),
+        // The year of the input's first undated line; later lines roll over at New Year.
+        (YearSource::Fixed(year), _) => input::lines(head)
+            .find_map(crate::stamp::classic_month_day)
+            .map_or_else(
+                || YearRule::fixed(year),
+                |(month, day, secs)| YearRule::starting(year, month, day, secs),
+            ),
         (YearSource::FileTime, Some(time)) => {
             YearRule::from_reference(DateTime::<Local>::from(time).naive_local())
         }
@@ -231,7 +237,7 @@ fn prepare(input: &Input, options: &ScanOptions, parser: &Parser) -> Result<Prep
     let (head, reader) =
         input::peek(opened.reader, PEEK_BYTES).map_err(|e| InputError::from_io(input, &e))?;
     opened.reader = reader;
-    let years = year_rule(options.years, opened.modified);
+    let years = year_rule(options.years, opened.modified, &head);
     let format = LogFormat::detect(&head);
     let zone = options.window.zone;
     let mut converter = journal::Converter::new(zone);
@@ -518,4 +524,131 @@ pub fn scan(inputs: &[Input], options: &ScanOptions) -> ScanOutcome {
         files,
         notices,
     }
+}
+
+/// What `events` read: the inputs that failed and what each gave.
+#[derive(Debug, Default)]
+pub struct EventsOutcome {
+    /// Inputs that could not be read to the end.
+    pub errors: Vec<InputError>,
+    /// Inputs read, in the order their records were written.
+    pub files: Vec<FileStats>,
+    /// Notes for the reader (an input given twice, fewer threads).
+    pub notices: Vec<String>,
+}
+
+/// Write the event records of `inputs` to `out`, in input order (inputs ordered as
+/// [`scan`] orders them), chunks made in parallel and written in turn.
+pub fn stream_events(
+    inputs: &[Input],
+    options: &ScanOptions,
+    events: crate::events::EventOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<EventsOutcome> {
+    use rayon::prelude::*;
+    let parser = Parser::with_filter_ports(options.filter_ports.clone());
+    let mut outcome = EventsOutcome::default();
+    let threads = thread_count(options.threads);
+    let pool = worker_pool(threads, &mut outcome.notices);
+    let mut prepared = Vec::new();
+    for input in inputs {
+        match prepare(input, options, &parser) {
+            Ok(p) => prepared.push(p),
+            Err(e) => outcome.errors.push(e),
+        }
+    }
+    prepared.sort_by_cached_key(|p| (p.first.is_none(), p.first, p.input.display_name()));
+    let mut seen = std::collections::BTreeSet::new();
+    prepared.retain(|p| {
+        let fresh = p.identity.is_none_or(|id| seen.insert(id));
+        if !fresh {
+            outcome.notices.push(format!(
+                "{} is a file given before; written once",
+                p.input.display_name()
+            ));
+        }
+        fresh
+    });
+    if events.format == crate::events::EventFormat::Csv {
+        crate::events::write_header(out)?;
+    }
+    // Chunks read before they are made into records at once: every worker busy, memory a
+    // few chunks.
+    let batch = threads.max(1) * 2;
+    for p in prepared {
+        let (name, compression, format, years) =
+            (p.input.display_name(), p.compression, p.format, p.years);
+        let mut opened = match p.opened {
+            Some(opened) => opened,
+            None => match input::open_counted(&p.input, options.progress.as_ref()) {
+                Ok(opened) => opened,
+                Err(e) => {
+                    outcome.errors.push(e);
+                    continue;
+                }
+            },
+        };
+        if format == LogFormat::JournalExport {
+            let entries = std::io::BufReader::with_capacity(256 << 10, opened.reader);
+            opened.reader = Box::new(ExportReader::new(
+                entries,
+                options.window.zone,
+                Arc::default(),
+            ));
+        }
+        let mut reader = ChunkReader::new(opened.reader, options.chunk_size);
+        let mut complete = true;
+        let mut done = false;
+        while !done {
+            let mut chunks = Vec::with_capacity(batch);
+            while chunks.len() < batch {
+                match reader.next_chunk() {
+                    Ok(Some(chunk)) => chunks.push(chunk),
+                    Ok(None) => {
+                        done = true;
+                        break;
+                    }
+                    Err(e) => {
+                        outcome.errors.push(InputError::from_io(&p.input, &e));
+                        complete = false;
+                        done = true;
+                        break;
+                    }
+                }
+            }
+            let make = |chunk: &input::Chunk| {
+                let mut bytes = Vec::with_capacity(chunk.data.len());
+                crate::events::write_chunk(
+                    &parser,
+                    &chunk.data,
+                    &years,
+                    &options.window,
+                    format,
+                    events,
+                    &mut bytes,
+                )
+                .map(|()| bytes)
+            };
+            let made: Vec<std::io::Result<Vec<u8>>> = match &pool {
+                Some(pool) => pool.install(|| chunks.par_iter().map(make).collect()),
+                None => chunks.iter().map(make).collect(),
+            };
+            for bytes in made {
+                out.write_all(&bytes?)?;
+            }
+            for chunk in chunks {
+                reader.recycle(chunk.data);
+            }
+        }
+        outcome.files.push(FileStats {
+            name,
+            compression,
+            format,
+            lines: 0,
+            mail_lines: 0,
+            outside_window: 0,
+            complete,
+        });
+    }
+    Ok(outcome)
 }

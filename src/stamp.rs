@@ -40,8 +40,6 @@ impl Stamp {
 /// December of the old year and January of the new one.
 #[derive(Clone, Copy, Debug)]
 pub struct YearRule {
-    /// The latest instant a line may have: the reference plus a day.
-    limit: NaiveDateTime,
     /// `limit` as (month, day, seconds), to choose the year without building dates.
     limit_key: (u32, u32, u32),
     /// Every date of the limit's year and the year before, by month and day: a table
@@ -63,13 +61,26 @@ impl YearRule {
             }
         }
         YearRule {
-            limit,
             limit_key: (
                 limit.month(),
                 limit.day(),
                 limit.num_seconds_from_midnight(),
             ),
             dates,
+        }
+    }
+
+    /// A log whose first line, dated `month`/`day` at `secs`, is in `year`; later lines
+    /// roll over into the next year at New Year, as with a file time.
+    pub fn starting(year: i32, month: u32, day: u32, secs: u32) -> YearRule {
+        // Lines may run a little backwards (several hosts, clock steps): a line up to three
+        // days before the first stays in `year` (the limit is a day past the reference).
+        let first = NaiveDate::from_ymd_opt(year, month, day)
+            .or_else(|| NaiveDate::from_ymd_opt(year, month, 28))
+            .and_then(|d| d.and_hms_opt(secs / 3600, (secs / 60) % 60, secs % 60));
+        match first.and_then(|f| f.checked_add_months(chrono::Months::new(12))) {
+            Some(next) => YearRule::from_reference(next - chrono::Duration::days(4)),
+            None => YearRule::fixed(year),
         }
     }
 
@@ -81,20 +92,15 @@ impl YearRule {
         YearRule::from_reference(reference)
     }
 
-    /// The date for a month and day without a year.
+    /// The date for a month and day without a year; none when the year the rule gives
+    /// has no such day (`Feb 29` of a common year is a bad stamp, not another year's date).
     pub fn date(&self, month: u32, day: u32, secs: u32) -> Option<NaiveDate> {
         let back = usize::from((month, day, secs) > self.limit_key);
-        let table = self.dates[back]
+        self.dates[back]
             .get(month.wrapping_sub(1) as usize)
             .and_then(|m| m.get(day as usize))
             .copied()
-            .flatten();
-        if table.is_some() {
-            return table;
-        }
-        let year = self.limit.year() - back as i32;
-        // Feb 29 needs a leap year: look back up to eight years.
-        (0..9).find_map(|back| NaiveDate::from_ymd_opt(year - back, month, day))
+            .flatten()
     }
 }
 
@@ -224,6 +230,32 @@ const MONTHS: [&[u8; 3]; 12] = [
 
 /// Classic syslog `Nov  3 04:12:55` (also `Nov 03`, `Nov 3`, `.123456` fractions): stamp and length.
 pub fn parse_classic(text: &[u8], years: &YearRule) -> Option<(Stamp, usize)> {
+    match parse_classic_shape(text, years)? {
+        (Some(stamp), len) => Some((stamp, len)),
+        (None, _) => None,
+    }
+}
+
+/// The month, day and seconds of a classic stamp, without giving it a year.
+pub fn classic_month_day(text: &[u8]) -> Option<(u32, u32, u32)> {
+    let (month, day, secs, _) = classic_fields(text)?;
+    Some((month, day, secs))
+}
+
+/// Like [`parse_classic`], but a stamp of the right shape whose date does not exist in
+/// the year the rule gives (`Feb 29`, `Apr 31`) is `(None, length)`.
+pub fn parse_classic_shape(text: &[u8], years: &YearRule) -> Option<(Option<Stamp>, usize)> {
+    let (month, day, secs, pos) = classic_fields(text)?;
+    let stamp = years.date(month, day, secs).map(|date| Stamp {
+        date,
+        secs,
+        offset: None,
+    });
+    Some((stamp, pos))
+}
+
+/// Month, day (1..=31), seconds and length of a classic stamp.
+fn classic_fields(text: &[u8]) -> Option<(u32, u32, u32, usize)> {
     if text.len() < 15 || text[3] != b' ' {
         return None;
     }
@@ -249,15 +281,7 @@ pub fn parse_classic(text: &[u8], years: &YearRule) -> Option<(Stamp, usize)> {
     let secs = time_of_day(text.get(pos..)?)?;
     pos += 8;
     pos += fraction(&text[pos..]);
-    let date = years.date(month, day, secs)?;
-    Some((
-        Stamp {
-            date,
-            secs,
-            offset: None,
-        },
-        pos,
-    ))
+    (1..=31).contains(&day).then_some((month, day, secs, pos))
 }
 
 #[cfg(test)]
@@ -303,9 +327,44 @@ mod tests {
     }
 
     #[test]
-    fn leap_day_finds_a_leap_year() {
-        let (s, _) = parse_classic(b"Feb 29 10:00:00 h", &YearRule::fixed(2026)).unwrap();
-        assert_eq!(s.date.to_string(), "2024-02-29");
+    fn leap_day_of_a_common_year_is_a_bad_stamp() {
+        let line = b"Feb 29 10:00:00 h";
+        assert!(parse_classic(line, &YearRule::fixed(2026)).is_none());
+        assert_eq!(
+            parse_classic_shape(line, &YearRule::fixed(2026)),
+            Some((None, 15))
+        );
+        let (s, _) = parse_classic(line, &YearRule::fixed(2028)).unwrap();
+        assert_eq!(s.date.to_string(), "2028-02-29");
+        assert!(parse_classic_shape(b"Feb 32 10:00:00 h", &YearRule::fixed(2028)).is_none());
+    }
+
+    #[test]
+    fn a_starting_year_is_the_first_lines_and_rolls_over() {
+        let years = YearRule::starting(2025, 12, 30, 3600);
+        let date = |line: &[u8]| parse_classic(line, &years).unwrap().0.date.to_string();
+        assert_eq!(date(b"Dec 30 01:00:00 h"), "2025-12-30");
+        // A little backwards stays in the year; after New Year, the next one.
+        assert_eq!(date(b"Dec 28 23:00:00 h"), "2025-12-28");
+        assert_eq!(date(b"Dec 31 23:59:59 h"), "2025-12-31");
+        assert_eq!(date(b"Jan  2 00:00:01 h"), "2026-01-02");
+        let years = YearRule::starting(2026, 3, 1, 0);
+        assert_eq!(
+            parse_classic(b"Mar  1 00:00:00 h", &years)
+                .unwrap()
+                .0
+                .date
+                .to_string(),
+            "2026-03-01"
+        );
+        assert_eq!(
+            parse_classic(b"Feb 20 00:00:00 h", &years)
+                .unwrap()
+                .0
+                .date
+                .to_string(),
+            "2027-02-20"
+        );
     }
 
     #[test]

@@ -254,7 +254,7 @@ fn merge_refuses_what_is_not_a_report() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "is not a report written by `smtplog report --format json`",
+            "bogus.json: not a report written by `smtplog report --format json`",
         ));
     smtplog()
         .args(["merge", "/nonexistent/a.json"])

@@ -134,8 +134,8 @@ fn merge_of_two_halves_equals_the_whole() {
         merged[per_message] = 0.into();
         whole[per_message] = 0.into();
     }
-    // Sender and recipient tables depend on messages too, and these reports list only their
-    // top rows; tests/sections.rs checks how they merge.
+    // Sender and recipient tables depend on messages too (a size in one half, a delivery in
+    // the other); tests/merge.rs checks that reports of separate logs add up to them exactly.
     merged["parties"] = Value::Null;
     whole["parties"] = Value::Null;
     assert_eq!(merged, whole);

@@ -35,7 +35,7 @@ fn empty_file() {
     std::fs::write(&f, b"").unwrap();
     let (code, r, stderr) = json_of(&[f.to_str().unwrap()]);
     // Still a report, but an empty input is not "all good" for a cron job.
-    assert_eq!(code, Some(3));
+    assert_eq!(code, Some(4));
     assert_eq!(r["lines"]["total"], 0);
     assert_eq!(r["replies"], 0);
     assert!(stderr.contains("empty.log: empty"), "{stderr}");

@@ -20,6 +20,12 @@ fn corpus_lines() -> Vec<Vec<u8>> {
         // Every 7th line keeps the pool varied and small.
         lines.extend(data.split(|b| *b == b'\n').step_by(7).map(<[u8]>::to_vec));
     }
+    // Whole: lines whose counts depend on other lines of their message (host errors and the
+    // address lines that repeat them, filter hand-offs and their copies).
+    for file in ["tracker/exim-mx-fallback.log", "tracker/postfix-amavis.log"] {
+        let data = std::fs::read(format!("{dir}{file}")).unwrap();
+        lines.extend(data.split(|b| *b == b'\n').map(<[u8]>::to_vec));
+    }
     lines.push(b"\x00\x01\xff\xfe binary".to_vec());
     lines.push(Vec::new());
     lines
@@ -98,5 +104,39 @@ proptest! {
             total.append(count(&c.data));
         }
         prop_assert_eq!(report_of(total).parties, report_of(whole).parties);
+    }
+}
+
+proptest! {
+    #[test]
+    fn messages_split_anywhere_count_the_same(
+        file in 0usize..2,
+        cuts in proptest::collection::vec(0usize..4000, 0..6),
+        drop in proptest::collection::vec(0usize..40, 0..4),
+    ) {
+        // Whole messages in order (host errors before the address lines that repeat them, a
+        // hand-off before or after its copy's lines), some lines dropped, cut anywhere.
+        let name = ["tracker/exim-mx-fallback.log", "tracker/postfix-amavis.log"][file];
+        let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/").to_string() + name).unwrap();
+        let data: Vec<u8> = text
+            .split_inclusive(|b| *b == b'\n')
+            .enumerate()
+            .filter(|(i, _)| !drop.contains(i))
+            .flat_map(|(_, line)| line.iter().copied())
+            .collect();
+        let whole = report_of(count(&data));
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (data.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut total = Summary::new();
+        let mut start = 0;
+        for cut in cuts.into_iter().chain([data.len()]) {
+            // Parts end at line ends, as the reader cuts them.
+            let end = data[cut..].iter().position(|b| *b == b'\n').map_or(data.len(), |p| cut + p + 1);
+            if end > start {
+                total.append(count(&data[start..end]));
+                start = end;
+            }
+        }
+        prop_assert_eq!(report_of(total), whole);
     }
 }

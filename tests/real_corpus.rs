@@ -20,7 +20,8 @@ fn postfix_counts() {
     let r = report_json(&[&path(POSTFIX)]);
     assert_eq!(
         r["lines"],
-        json!({"total": 3899, "mail": 3899, "other": 0, "unrecognised": 0, "overlong": 0, "outside_window": 0})
+        json!({"total": 3899, "mail": 3899, "other": 0, "unrecognised": 0, "overlong": 0, "malformed": 0, "outside_window": 0,
+            "debug": 306, "bad_stamps": 0})
     );
     // pflogsumm: 216 received; 402 queue ids (216 received + 186 bounces and notices made by Postfix).
     assert_eq!(
@@ -96,6 +97,8 @@ fn postfix_counts() {
         json!({"delivered": 281, "deferred": 380, "bounced": 80, "expired": 52,
         "rejected": 35, "reject_warning": 1, "held": 2, "discarded": 2, "filtered": 0})
     );
+    // The 4xx rejects (smtpd 450/451/452/454 and postscreen 450) asked the client to retry.
+    assert_eq!(r["rejected_temporary"], 7);
     assert_eq!(
         r["by_class"],
         json!({"2xx": 130, "3xx": 0, "4xx": 291, "5xx": 132})
@@ -135,8 +138,16 @@ fn exim_counts() {
     assert_eq!(
         r["by_event"],
         json!({"delivered": 281, "deferred": 551, "bounced": 84, "expired": 50,
-        "rejected": 42, "reject_warning": 0, "held": 0, "discarded": 0, "filtered": 0})
+        "rejected": 43, "reject_warning": 0, "held": 0, "discarded": 0, "filtered": 0})
     );
+    // The synchronization error (a client talking before the greeting) is the 43rd reject.
+    assert_eq!(r["no_code"]["by_event"]["rejected"], 23);
+    // `H=127.0.0.1 [127.0.0.1]:2999 Connection refused` and the like: hosts not reached.
+    assert_eq!(r["connections"]["exim connection failures"], 6);
+    // Every flagless host error with a code is repeated by an address line: counted there.
+    // Sending hosts by name, else address (the HELO is the client's claim): 127.0.0.20
+    // sent under two HELO names, which eximstats lists apart.
+    assert_eq!(r["parties"]["sending_hosts"]["distinct"], 4);
     assert_eq!(r["rejected_temporary"], 12);
     assert_eq!(
         table(&r, "by_code"),

@@ -167,10 +167,10 @@ fn dash_output_and_quiet_still_print_the_report() {
 // ---- failures that speak ----
 
 #[test]
-fn a_file_without_mail_lines_is_named_and_a_run_without_any_exits_3() {
+fn a_file_without_mail_lines_is_named_and_a_run_without_any_exits_4() {
     let readme = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md");
     let out = run(&report_args(&[], &[&readme]));
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(4));
     let err = stderr(&out);
     assert!(err.contains("README.md: no Postfix or Exim line"), "{err}");
     // With a real log beside it, the run is fine; the stray file is still named.
@@ -179,7 +179,7 @@ fn a_file_without_mail_lines_is_named_and_a_run_without_any_exits_3() {
     assert!(stderr(&out).contains("README.md: no Postfix or Exim line"));
     // A window that keeps no line.
     let out = run(&report_args(&["--day", "2001-01-01"], &[&sample()]));
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(4));
     assert!(
         stderr(&out).contains("the time window kept no line"),
         "{}",
@@ -187,7 +187,7 @@ fn a_file_without_mail_lines_is_named_and_a_run_without_any_exits_3() {
     );
     // --quiet keeps warnings: they come with a status that is not 0.
     let out = run(&report_args(&["--quiet"], &[&readme]));
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(4));
     assert!(stderr(&out).contains("README.md"));
 }
 

@@ -20,16 +20,93 @@ fn message_id_len(body: &[u8]) -> Option<usize> {
     None
 }
 
-/// `... SMTP error from remote mail server after RCPT TO:<a@b>: 550 5.1.1 ...`
+/// Where the first `: ` outside `<...>` starts: addresses are the sender's to choose and
+/// may hold one, Exim's own separators are never inside angle brackets.
+fn colon_outside_brackets(text: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i + 1 < text.len() {
+        match text[i] {
+            b'<' => i += memchr::memchr(b'>', &text[i..])?,
+            b':' if text[i + 1] == b' ' => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The address in the last `[...]` of `text`: the host Exim names before an error.
+fn last_bracketed(text: &[u8]) -> Option<&[u8]> {
+    let open = memchr::memrchr(b'[', text)?;
+    let len = memchr::memchr(b']', &text[open + 1..])?;
+    Some(&text[open + 1..open + 1 + len])
+}
+
+/// `... SMTP error from remote mail server after RCPT TO:<a@b>: 550 5.1.1 ...`, with the
+/// host before (`H=mx [ip]: SMTP error ...`) or, before Exim 4.8x, after the command
+/// (`... after RCPT TO:<a@b>: host mx [ip]: 550 ...`). Sets the reply and its host.
 fn take_smtp_error<'a>(f: &Finders, text: &'a [u8], out: &mut ParsedLine<'a>) -> bool {
     let Some(at) = f.exim_smtp_error.find(text) else {
         return false;
     };
     let after = &text[at + f.exim_smtp_error.needle().len()..];
-    match f.colon_space.find(after) {
-        Some(c) => out.take_reply(&after[c + 2..]),
-        None => false,
+    let Some(c) = colon_outside_brackets(after) else {
+        return false;
+    };
+    let reply = &after[c + 2..];
+    if let Some(host) = reply.strip_prefix(b"host ") {
+        // The old layout: the host's name and address, then the reply.
+        let Some(close) = memchr::memmem::find(host, b"]: ") else {
+            return false;
+        };
+        out.reply_host = last_bracketed(&host[..=close]);
+        return out.take_reply(&host[close + 3..]);
     }
+    out.reply_host = last_bracketed(&text[..at]);
+    out.take_reply(reply)
+}
+
+/// `H=mx.example.net [192.0.2.20]: SMTP error from remote mail server after ...: 421 ...`
+/// with no flag: one host of a message refused it (the next may take it). Its reply
+/// counts unless an address line of the message repeats it (see the message tracker).
+fn parse_host_error<'a>(f: &Finders, rest: &'a [u8], out: &mut ParsedLine<'a>) -> bool {
+    let Some(fields) = rest.strip_prefix(b"H=") else {
+        return false;
+    };
+    // The error must follow the host's own fields directly, not a word of some text.
+    let Some(c) = colon_outside_brackets(fields) else {
+        return false;
+    };
+    if !fields[c + 2..].starts_with(f.exim_smtp_error.needle()) {
+        return false;
+    }
+    take_smtp_error(f, rest, out) && out.reply_host.is_some()
+}
+
+/// `[H=]mx.example.org [192.0.2.7] Connection timed out` (refused, unreachable): a host of a
+/// message could not be reached. No reply; counted as a connection failure.
+fn is_connect_failure(rest: &[u8]) -> bool {
+    const ERRORS: [&[u8]; 5] = [
+        b"Connection timed out",
+        b"Connection refused",
+        b"Network is unreachable",
+        b"No route to host",
+        b"Connection reset by peer",
+    ];
+    let Some(close) = memchr::memchr(b']', rest) else {
+        return false;
+    };
+    let mut tail = &rest[close + 1..];
+    if let Some(port) = tail.strip_prefix(b":") {
+        tail = &port[port.iter().take_while(|b| b.is_ascii_digit()).count()..];
+    }
+    let is_host = |head: &[u8]| {
+        let head = head.strip_prefix(b"H=").unwrap_or(head);
+        let open = memchr::memrchr(b'[', head);
+        // `name [ip]` or `[ip]`: one word at most before the address.
+        open.is_some_and(|o| !head[..o.saturating_sub(1)].contains(&b' '))
+    };
+    tail.strip_prefix(b" ").is_some_and(|t| ERRORS.contains(&t)) && is_host(&rest[..=close])
 }
 
 /// `** addr ...: reason` or `== addr ... defer (-44) ...: SMTP error ...: 451 ...`: the
@@ -38,7 +115,7 @@ fn take_failure<'a>(f: &Finders, rest: &'a [u8], out: &mut ParsedLine<'a>) {
     let addr = &rest[3..];
     let end = addr.iter().position(|b| *b == b' ').unwrap_or(addr.len());
     out.party = Some(addr[..end].strip_suffix(b":").unwrap_or(&addr[..end]));
-    out.recipient = Some(recipient(addr));
+    out.recipient = recipient(addr);
     if !take_smtp_error(f, rest, out) {
         out.reason = f.colon_space.find(rest).map(|c| &rest[c + 2..]);
     }
@@ -46,19 +123,31 @@ fn take_failure<'a>(f: &Finders, rest: &'a [u8], out: &mut ParsedLine<'a>) {
 
 /// The recipient after a delivery flag: `ok@sink.test F=<..> ...`, or for a local delivery,
 /// a pipe or a file, the address it was for: `alice <alice@exim.test>`, `:blackhole: <b@x>`.
-fn recipient(addr: &[u8]) -> &[u8] {
+/// A pipe or file with no address (`|/usr/bin/procmail`, `/var/mail/x`) is a local
+/// delivery to no recipient, so none.
+fn recipient(addr: &[u8]) -> Option<&[u8]> {
     let end = addr.iter().position(|b| *b == b' ').unwrap_or(addr.len());
     let first = addr[..end].strip_suffix(b":").unwrap_or(&addr[..end]);
     if memchr::memchr(b'@', first).is_none() {
-        if let Some(original) = addr.get(end + 1..).and_then(|r| r.strip_prefix(b"<")) {
+        // `=> |/usr/bin/procmail (x@y.test) <x@y.test>`: a parenthesised parent may come first.
+        let mut tail = addr.get(end + 1..).unwrap_or_default();
+        if tail.starts_with(b"(") {
+            if let Some(close) = memchr::memchr(b')', tail) {
+                tail = tail.get(close + 2..).unwrap_or_default();
+            }
+        }
+        if let Some(original) = tail.strip_prefix(b"<") {
             if let Some(close) = memchr::memchr(b'>', original) {
                 if memchr::memchr(b'@', &original[..close]).is_some() {
-                    return &original[..close];
+                    return Some(&original[..close]);
                 }
             }
         }
+        if matches!(first.first(), Some(b'|' | b'/')) {
+            return None;
+        }
     }
-    first
+    Some(first)
 }
 
 /// The sending host of an arrival: `H=name (helo) [ip]:port` up to the closing bracket.
@@ -68,8 +157,38 @@ fn arrival_host(arrival: &[u8]) -> Option<&[u8]> {
     let fields = memchr::memmem::find(arrival, b" P=").map_or(arrival, |p| &arrival[..p]);
     let at = memchr::memmem::find(fields, b" H=")? + 3;
     let value = &fields[at..];
-    let close = memchr::memchr(b']', value)?;
-    Some(&value[..=close])
+    // `name (helo) [ip]:port`, `(helo) [ip]`, `[ip]`: the name when there is one (the helo
+    // is the client's claim, not a key), else the address in its brackets.
+    if !matches!(value.first(), Some(b'(' | b'[')) {
+        let end = value.iter().position(|b| *b == b' ').unwrap_or(value.len());
+        return Some(&value[..end]);
+    }
+    let open = memchr::memmem::find(value, b" [")
+        .map(|i| i + 1)
+        .filter(|_| value[0] == b'(')
+        .unwrap_or(0);
+    let close = memchr::memchr(b']', &value[open..])? + open;
+    Some(&value[open..=close])
+}
+
+/// Where Exim's own `rejected` word starts in a line of `KEY=value` fields: before the first
+/// `: ` (after it comes the ACL's message or a peer's reply, which may say anything),
+/// outside the client's `(helo)` and `<addresses>`.
+fn rejected_word(body: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'<' => i += memchr::memchr(b'>', &body[i..])?,
+            b'(' => i += memchr::memchr(b')', &body[i..])?,
+            b':' if body.get(i + 1) == Some(&b' ') => return None,
+            b'r' if (i == 0 || body[i - 1] == b' ') && body[i..].starts_with(b"rejected ") => {
+                return Some(i)
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Rejections: `rejected RCPT <a@b>: text`, `temporarily rejected MAIL <..>: 451 ...`,
@@ -88,9 +207,7 @@ fn parse_rejection<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) ->
         || body.starts_with(b"F=")
         || body.starts_with(b"temporarily rejected ")
     {
-        f.rejected
-            .find_iter(body)
-            .find(|&i| i == 0 || body[i - 1] == b' ')
+        rejected_word(body)
     } else {
         None
     };
@@ -117,6 +234,11 @@ fn parse_rejection<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) ->
         other => stage_of(other),
     };
     match f.colon_space.find(after) {
+        // `unqualified sender rejected: <x> H=...`: the words before the colon say what
+        // happened, and what follows is only who.
+        Some(c) if out.stage.is_none() && body.starts_with(b"unqualified ") => {
+            out.reason = Some(&body[..at + c]);
+        }
         Some(c) => {
             if !out.take_reply(&after[c + 2..]) {
                 out.reason = Some(&after[c + 2..]);
@@ -143,6 +265,38 @@ fn parse_auth_failure<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>)
         }
     }
     true
+}
+
+/// Exim ending a session for how the client spoke: `SMTP protocol synchronization error
+/// (...): rejected connection from H=[ip] ...` and `SMTP call from host [ip] dropped: too
+/// many syntax or protocol errors` (or unrecognized / nonmail commands). Rejections with no
+/// code in the log.
+fn parse_session_drop<'a>(body: &'a [u8], out: &mut ParsedLine<'a>) -> bool {
+    if body.starts_with(b"SMTP protocol synchronization error") {
+        out.event = Some(Event::Rejected);
+        let end = memchr::memmem::find(body, b": rejected ");
+        out.stage = end
+            .filter(|&e| body[e + 11..].starts_with(b"connection"))
+            .map(|_| "CONNECT");
+        out.reason = Some(&body[..end.unwrap_or(body.len())]);
+        out.party = between(body, b"H=", b' ')
+            .and_then(last_bracketed)
+            .or_else(|| between(body, b"[", b']'));
+        return true;
+    }
+    if let Some(call) = body.strip_prefix(b"SMTP call from ") {
+        let Some(at) = memchr::memmem::find(call, b" dropped: too many ") else {
+            return false;
+        };
+        out.event = Some(Event::Rejected);
+        let reason = &call[at + 1..];
+        // The last command (`(last command was "...")`) is the client's text.
+        let end = memchr::memmem::find(reason, b" (").unwrap_or(reason.len());
+        out.reason = Some(&reason[..end]);
+        out.party = last_bracketed(&call[..at]);
+        return true;
+    }
+    false
 }
 
 /// Exim's `1h2m3s` / `4s` / `0.342s` durations, in milliseconds.
@@ -224,7 +378,7 @@ fn is_info(f: &Finders, body: &[u8]) -> bool {
 
 /// Lines about a message (after its id) that carry nothing to count.
 fn is_message_info(f: &Finders, rest: &[u8]) -> bool {
-    const PREFIXES: [&[u8]; 28] = [
+    const PREFIXES: [&[u8]; 29] = [
         b"no recipients found in headers",
         b"qualify/rewrite: ",
         b"remote host address is the local host",
@@ -253,6 +407,7 @@ fn is_message_info(f: &Finders, rest: &[u8]) -> bool {
         b"SMTP ",
         b"DKIM: ",
         b"Remote host ",
+        b"Process failed ",
     ];
     PREFIXES.iter().any(|p| rest.starts_with(p))
         || rest.ends_with(b": error ignored")
@@ -290,6 +445,9 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
             }
             return true;
         }
+        if parse_session_drop(body, out) {
+            return true;
+        }
         // `SMTP connection from [ip]:port (TCP/IP connection count = 1)`, not `... closed by QUIT`.
         if body.starts_with(b"SMTP connection from ")
             && memchr::memrchr(b'(', body)
@@ -322,7 +480,7 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
     }
     if rest.starts_with(b"=> ") || rest.starts_with(b"-> ") {
         out.event = Some(Event::Delivered);
-        out.recipient = Some(recipient(&rest[3..]));
+        out.recipient = recipient(&rest[3..]);
         // `QT=1s` comes near the end of the line, after the fields others choose.
         out.delay_ms = f
             .queue_time_rev
@@ -356,8 +514,13 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
         out.finishes_message = true;
         return true;
     }
-    // `H=host [ip]: SMTP error from remote mail server ...` without a flag: Exim repeats
-    // this host error on the `==`/`**` line of each address, which is where it counts.
+    if parse_host_error(f, rest, out) {
+        return true;
+    }
+    if is_connect_failure(rest) {
+        out.counter = Some(Counter::EximConnectFailed);
+        return true;
+    }
     if parse_rejection(f, rest, out) || parse_auth_failure(f, rest, out) {
         return true;
     }

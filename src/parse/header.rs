@@ -1,6 +1,6 @@
 //! The front of a line: timestamp, host, program tag.
 
-use crate::stamp::{parse_classic, parse_exim, parse_rfc3339, Stamp, YearRule};
+use crate::stamp::{parse_classic_shape, parse_exim, parse_rfc3339, Stamp, YearRule};
 
 /// Which program wrote the line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +25,8 @@ pub struct Header<'a> {
     pub source: Source<'a>,
     /// What the program wrote, after the tag (for Exim, after its own timestamp and pid).
     pub body: &'a [u8],
+    /// A classic syslog stamp whose date does not exist (`Feb 29` of a common year).
+    pub bad_stamp: bool,
 }
 
 /// Split `host tag[pid]: body` (the text after a syslog timestamp).
@@ -61,6 +63,10 @@ fn source_of(program: &[u8]) -> Source<'_> {
                 daemon: &program[slash + 1..],
             };
         }
+        // `postfix[3281]: fatal: ...` from `postfix start` and friends: the command itself.
+        if program == b"postfix" {
+            return Source::Postfix { daemon: program };
+        }
     }
     if program == b"exim" || program.starts_with(b"exim4") {
         return Source::Exim;
@@ -93,18 +99,21 @@ fn from_syslog<'a>(stamp: Option<Stamp>, program: &'a [u8], body: &'a [u8]) -> H
                     stamp: stamp.or(Some(inner)),
                     source,
                     body: exim_after_stamp(&body[len..]),
+                    bad_stamp: false,
                 };
             }
             Header {
                 stamp,
                 source,
                 body: exim_after_stamp(body),
+                bad_stamp: false,
             }
         }
         _ => Header {
             stamp,
             source,
             body,
+            bad_stamp: false,
         },
     }
 }
@@ -115,6 +124,7 @@ pub fn split_header<'a>(line: &'a [u8], years: &YearRule) -> Header<'a> {
         stamp,
         source: Source::Other,
         body: line,
+        bad_stamp: false,
     };
     let Some(&first) = line.first() else {
         return other(None);
@@ -138,16 +148,19 @@ pub fn split_header<'a>(line: &'a [u8], years: &YearRule) -> Header<'a> {
                 stamp: Some(stamp),
                 source: Source::Exim,
                 body: exim_after_stamp(rest),
+                bad_stamp: false,
             };
         }
         return other(None);
     }
     if first.is_ascii_uppercase() {
-        if let Some((stamp, len)) = parse_classic(line, years) {
-            return match syslog_tag(&line[len..]) {
-                Some((program, body)) => from_syslog(Some(stamp), program, body),
-                None => other(Some(stamp)),
+        if let Some((stamp, len)) = parse_classic_shape(line, years) {
+            let mut header = match syslog_tag(&line[len..]) {
+                Some((program, body)) => from_syslog(stamp, program, body),
+                None => other(stamp),
             };
+            header.bad_stamp = stamp.is_none();
+            return header;
         }
     }
     // `mail.example.com exim[3751842]: 2021-07-17 23:20:49 ...`: host first, no syslog stamp.

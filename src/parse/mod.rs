@@ -150,6 +150,9 @@ pub enum Counter {
     PostscreenHangup,
     /// Exim `SMTP connection from`.
     EximConnect,
+    /// Exim could not reach a host of a message (`mx [ip] Connection timed out`, refused,
+    /// unreachable): a connection failure with no reply.
+    EximConnectFailed,
 }
 
 impl Counter {
@@ -164,11 +167,12 @@ impl Counter {
             Counter::PostscreenDnsbl => "postscreen DNSBL listed",
             Counter::PostscreenHangup => "postscreen HANGUP",
             Counter::EximConnect => "exim SMTP connections",
+            Counter::EximConnectFailed => "exim connection failures",
         }
     }
 
     /// All counters, in report order.
-    pub const ALL: [Counter; 8] = [
+    pub const ALL: [Counter; 9] = [
         Counter::SmtpdConnect,
         Counter::PostscreenConnect,
         Counter::PostscreenPassNew,
@@ -177,6 +181,7 @@ impl Counter {
         Counter::PostscreenDnsbl,
         Counter::PostscreenHangup,
         Counter::EximConnect,
+        Counter::EximConnectFailed,
     ];
 }
 
@@ -256,6 +261,17 @@ pub struct ParsedLine<'a> {
     pub recipient: Option<&'a [u8]>,
     /// A postscreen DNSBL rank or a dnsblog listing.
     pub dnsbl: Option<Dnsbl<'a>>,
+    /// The address of the remote host whose reply an Exim host-error or address line
+    /// gives (`H=mx [192.0.2.20]: SMTP error ...`), to tell repeats of one reply apart.
+    pub reply_host: Option<&'a [u8]>,
+    /// For a content filter's hand-off: the queue id of the copy the filter re-injected
+    /// (`... 250 2.0.0 Ok: queued as 4F1A2B3C4D)`), which is not a new arrival.
+    pub queued_as: Option<&'a [u8]>,
+    /// A verbose (`-v`) or debug trace line: understood, counted only as debug.
+    pub debug: bool,
+    /// The line has a timestamp of the classic shape whose date does not exist
+    /// (`Feb 29` in a year without one, `Apr 31`): counted, its stamp unknown.
+    pub bad_stamp: bool,
 }
 
 impl<'a> ParsedLine<'a> {
@@ -284,6 +300,10 @@ impl<'a> ParsedLine<'a> {
             client: None,
             recipient: None,
             dnsbl: None,
+            reply_host: None,
+            queued_as: None,
+            debug: false,
+            bad_stamp: false,
         }
     }
 
@@ -405,7 +425,6 @@ pub(crate) struct Finders {
     pub refused_to_talk: memmem::Finder<'static>,
     pub exim_smtp_error: memmem::Finder<'static>,
     pub exim_reply_field: memmem::Finder<'static>,
-    pub rejected: memmem::Finder<'static>,
     pub from_fields: memmem::Finder<'static>,
     pub field_separator: memmem::Finder<'static>,
     pub colon_space: memmem::Finder<'static>,
@@ -421,8 +440,9 @@ pub(crate) struct Finders {
 }
 
 /// Ports on the loopback address where content filters listen by convention: amavis 10024
-/// (and its return path 10025), clamsmtp and dspam setups 10025–10026.
-pub const DEFAULT_FILTER_PORTS: [u16; 3] = [10024, 10025, 10026];
+/// (and its return path 10025), clamsmtp and dspam setups 10025–10026, and Zimbra's amavis
+/// listeners 10030 and 10032.
+pub const DEFAULT_FILTER_PORTS: [u16; 5] = [10024, 10025, 10026, 10030, 10032];
 
 /// The line parser. Build once, share across threads (`&Parser` is `Sync`).
 pub struct Parser {
@@ -456,7 +476,6 @@ impl Parser {
                 refused_to_talk: memmem::Finder::new(b" refused to talk to me: "),
                 exim_smtp_error: memmem::Finder::new(b"SMTP error from remote mail server after "),
                 exim_reply_field: memmem::Finder::new(b" C=\""),
-                rejected: memmem::Finder::new(b"rejected "),
                 from_fields: memmem::Finder::new(b"; from=<"),
                 field_separator: memmem::Finder::new(b"; "),
                 colon_space: memmem::Finder::new(b": "),
@@ -483,17 +502,20 @@ impl Parser {
         match header.source {
             Source::Postfix { daemon } => {
                 let mut parsed = ParsedLine::new(LineKind::Mail(Mta::Postfix), header.stamp);
+                parsed.bad_stamp = header.bad_stamp;
                 parsed.program = daemon;
                 if !postfix::parse(&self.finders, daemon, header.body, &mut parsed) {
                     parsed.kind = LineKind::Unrecognised(Mta::Postfix);
                 }
                 if parsed.event == Some(Event::Delivered) && self.is_filter_relay(header.body) {
                     parsed.event = Some(Event::Filtered);
+                    parsed.queued_as = parsed.reason.and_then(postfix::queued_as);
                 }
                 parsed
             }
             Source::Exim => {
                 let mut parsed = ParsedLine::new(LineKind::Mail(Mta::Exim), header.stamp);
+                parsed.bad_stamp = header.bad_stamp;
                 parsed.program = b"exim";
                 if !exim::parse(&self.finders, header.body, &mut parsed) {
                     parsed.kind = LineKind::Unrecognised(Mta::Exim);
@@ -525,14 +547,34 @@ impl Parser {
     }
 }
 
-/// Lines of verbose/debug logging (`debug_peer_list`, `-v`): understood, never counted.
+/// Lines that only verbose logging (`-v`) writes, whatever the daemon.
+fn is_verbose_trace(body: &[u8]) -> bool {
+    const PREFIXES: [&[u8]; 10] = [
+        b"> ",
+        b"< ",
+        b">>> ",
+        b"send attr ",
+        b"input attribute ",
+        b"done incoming queue scan",
+        b"done deferred queue scan",
+        b"connect to subsystem ",
+        b"private/",
+        b"public/",
+    ];
+    PREFIXES.iter().any(|p| body.starts_with(p)) || {
+        // `smtp socket: wanted attribute: request`: a stream's attribute trace.
+        let word = body
+            .iter()
+            .take(64)
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'/' | b'-'))
+            .count();
+        word > 0 && body[word..].starts_with(b" socket: ")
+    }
+}
+
+/// Lines of verbose/debug logging (`debug_peer_list`, `-v`): understood, counted as debug.
 fn is_debug_trace(body: &[u8]) -> bool {
-    if body.starts_with(b"> ")
-        || body.starts_with(b"< ")
-        || body.starts_with(b">>> ")
-        || body.starts_with(b"send attr ")
-        || body.starts_with(b"input attribute ")
-    {
+    if is_verbose_trace(body) {
         return true;
     }
     // `name: ...` where name is a C identifier or a socket path: Postfix's msg_info traces.
@@ -544,8 +586,6 @@ fn is_debug_trace(body: &[u8]) -> bool {
         && body.get(word_len) == Some(&b':')
         && (body.get(word_len + 1) == Some(&b' ') || body.len() == word_len + 1)
         && word_len >= 3
-        || body.starts_with(b"private/")
-        || body.starts_with(b"public/")
 }
 
 /// Lines every Postfix daemon may write that carry no reply: diagnostics (counted by
@@ -568,7 +608,11 @@ fn is_common_diagnostic<'a>(body: &'a [u8], out: &mut ParsedLine<'a>) -> bool {
         b"statistics: ",
         b"using backwards-compatible default setting",
     ];
-    QUIET.iter().any(|p| body.starts_with(p)) || is_debug_trace(body)
+    if QUIET.iter().any(|p| body.starts_with(p)) {
+        return true;
+    }
+    out.debug = is_debug_trace(body);
+    out.debug
 }
 
 #[cfg(test)]

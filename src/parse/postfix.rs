@@ -19,6 +19,14 @@ fn is_queue_id(word: &[u8]) -> bool {
     short || long
 }
 
+/// The queue id after the last `queued as ` of a reply: the filter's re-injected copy.
+pub(super) fn queued_as(reply: &[u8]) -> Option<&[u8]> {
+    let at = memchr::memmem::rfind(reply, b"queued as ")? + 10;
+    let id = &reply[at..];
+    let len = id.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+    Some(&id[..len]).filter(|id| is_queue_id(id))
+}
+
 /// Split `QUEUEID: rest` or `NOQUEUE: rest`; the id is `None` for NOQUEUE.
 fn split_queue_id(body: &[u8]) -> (Option<&[u8]>, &[u8]) {
     let window = &body[..body.len().min(24)];
@@ -200,7 +208,11 @@ fn parse_action<'a>(f: &Finders, rest: &'a [u8], out: &mut ParsedLine<'a>) -> bo
         if let Some(after) = rest.strip_prefix(prefix) {
             out.event = event;
             match event {
-                Some(Event::Rejected) => parse_reject(f, after, out),
+                Some(Event::Rejected) => {
+                    parse_reject(f, after, out);
+                    // A 4xx reject asks the client to try again: a temporary rejection.
+                    out.temporary = out.code.is_some_and(|c| c.value() / 100 == 4);
+                }
                 // A reject_warning's code was never sent: it is not a reply. Its text and
                 // client still say what would have been refused.
                 Some(Event::RejectWarning) => {
@@ -238,7 +250,7 @@ fn parse_action<'a>(f: &Finders, rest: &'a [u8], out: &mut ParsedLine<'a>) -> bo
 
 /// smtpd and postscreen lines that carry no reply.
 fn is_smtpd_info(rest: &[u8]) -> bool {
-    const PREFIXES: [&[u8]; 36] = [
+    const PREFIXES: [&[u8]; 37] = [
         b"connect from ",
         b"disconnect from ",
         b"lost connection after ",
@@ -275,6 +287,7 @@ fn is_smtpd_info(rest: &[u8]) -> bool {
         b"table ",
         b"DATA without valid RCPT",
         b"BDAT without valid RCPT",
+        b"discarding EHLO keywords: ",
     ];
     PREFIXES.iter().any(|p| rest.starts_with(p))
 }
@@ -372,6 +385,12 @@ pub(super) fn parse<'a>(
 ) -> bool {
     let (queue_id, rest) = split_queue_id(body);
     out.message_id = queue_id;
+    // A verbose trace that the smtp client's own shapes would take for one of theirs;
+    // the other traces fall through to `is_common_diagnostic`.
+    if rest.starts_with(b"connect to subsystem ") {
+        out.debug = true;
+        return true;
+    }
     if is_delivery_agent(daemon) {
         if let Some(status_at) = find_delivery_status(f, rest) {
             parse_status(f, rest, status_at, out);

@@ -242,6 +242,78 @@ fn smtpd_reject_shapes() {
 }
 
 #[test]
+fn postfix_4xx_rejects_are_temporary() {
+    for (line, temporary) in [
+        (format!("{PF}/smtpd[30]: NOQUEUE: reject: RCPT from grey.test[198.51.100.61]: 450 4.7.1 <v@here.test>: Recipient address rejected: try again soon; from=<s@grey.test> to=<v@here.test> proto=ESMTP helo=<grey.test>"), true),
+        (format!("{PF}/postscreen[31]: NOQUEUE: reject: RCPT from [198.51.100.62]:40122: 450 4.3.2 Service currently unavailable; from=<s@t.test>, to=<v@here.test>, proto=ESMTP, helo=<t.test>"), true),
+        (format!("{PF}/smtpd[30]: NOQUEUE: reject: RCPT from far.test[198.51.100.63]: 554 5.7.1 <v@here.test>: Relay access denied; from=<s@far.test> to=<v@x.test> proto=ESMTP helo=<far.test>"), false),
+    ] {
+        let p = full(&line);
+        assert_eq!((p.event, p.temporary), (Some(Event::Rejected), temporary), "{line}");
+    }
+}
+
+#[test]
+fn postfix_verbose_lines_are_debug_and_known() {
+    for body in [
+        "qmgr[40]: done incoming queue scan",
+        "smtp[41]: connect to subsystem private/rewrite",
+        "smtp[41]: smtp socket: wanted attribute: request",
+        "cleanup[42]: private/rewrite socket: wanted attribute: flags",
+        "smtpd[43]: match_hostname: smtpd_client_event_limit_exceptions: host.test ~? 127.0.0.0/8",
+    ] {
+        let text = format!("{PF}/{body}");
+        let p = full(&text);
+        assert_eq!(
+            (p.kind, p.debug),
+            (LineKind::Mail(Mta::Postfix), true),
+            "{body}"
+        );
+    }
+    // Ordinary lines are not debug.
+    let text =
+        format!("{PF}/smtp[41]: connect to mx.far.test[198.51.100.7]:25: Connection refused");
+    let p = full(&text);
+    assert!(!p.debug);
+    check(
+        &format!("{PF}/smtpd[43]: discarding EHLO keywords: 8BITMIME STARTTLS"),
+        None,
+        None,
+        None,
+        None,
+    );
+    let p = full("Nov 24 12:05:23 mx1 postfix[3281]: fatal: open /etc/postfix/main.cf: No such file or directory");
+    assert_eq!(
+        (p.kind, p.severity, p.program),
+        (
+            LineKind::Mail(Mta::Postfix),
+            Some(Severity::Fatal),
+            &b"postfix"[..]
+        )
+    );
+}
+
+#[test]
+fn zimbra_filter_ports_are_hand_offs() {
+    for port in [10024, 10026, 10030, 10032] {
+        let line = format!("{PF}/smtp[11]: 4QxR7y2Lm9z3tB: to=<c@d.test>, relay=127.0.0.1[127.0.0.1]:{port}, delay=0.3, delays=0.1/0/0/0.2, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 4QxR7z0Abc)");
+        assert_eq!(full(&line).event, Some(Event::Filtered), "{port}");
+    }
+}
+
+#[test]
+fn a_date_that_does_not_exist_is_a_bad_stamp() {
+    let line = "Feb 29 12:05:23 mx1 postfix/smtpd[30]: connect from a.test[198.51.100.1]";
+    let p = full(line);
+    assert_eq!(
+        (p.kind, p.stamp, p.bad_stamp),
+        (LineKind::Mail(Mta::Postfix), None, true)
+    );
+    let p = Parser::new().parse(line.as_bytes(), &YearRule::fixed(2028));
+    assert!(p.stamp.is_some() && !p.bad_stamp);
+}
+
+#[test]
 fn milter_and_warning_shapes() {
     check(&format!("{PF}/smtpd[31]: 1D8CC1CA0A7F: milter-reject: DATA from out.ex.test[192.0.2.151]: 550 5.7.1 Command rejected; from=<s@ex.test> to=<h@here.test> proto=ESMTP helo=<out.ex.test>"),
         Some("rejected"), Some(550), Some("5.7.1"), None);
@@ -577,12 +649,107 @@ fn exim_deferrals() {
 }
 
 #[test]
-fn exim_host_error_without_flag_is_not_counted_twice() {
-    // Exim repeats it on the `==` line that follows.
+fn exim_host_error_without_flag_is_a_reply_of_its_host() {
+    // One MX refused; whether an address line repeats it is the message tracker's to say.
+    let line = format!("{EX} 1wQzXc-000777-Kp H=mx2.relay.test [203.0.113.20]: SMTP error from remote mail server after initial connection: 421 4.7.0 Slow down please");
+    check(&line, None, Some(421), Some("4.7.0"), None);
+    assert_eq!(full(&line).reply_host, Some(&b"203.0.113.20"[..]));
     check(&format!("{EX} 10HmbA-000000005vi-0000 H=127.0.0.1 [127.0.0.1]: SMTP error from remote mail server after pipelined MAIL FROM:<C@test.ex>: 451 Temp error"),
-        None, None, None, None);
+        None, Some(451), None, None);
+    // Not a reply code: no reply, still a known shape.
     check(&format!("{EX} 10HmaX-000000005vi-0000 H=127.0.0.1 [127.0.0.1]: SMTP error from remote mail server after end of data: 850 NONSENSE"),
         None, None, None, None);
+    // The marker inside other text is not a host error.
+    let text = format!("{EX} 1wQzXc-000777-Kp H=mx2.relay.test [203.0.113.20]: SMTP timeout after RCPT TO:<a: SMTP error from remote mail server after x: 550 no>: Connection timed out");
+    let p = full(&text);
+    assert_eq!((p.code, p.reply_host), (None, None));
+    // The address line of the same shape names its host too.
+    let line = format!("{EX} 1wQzXc-000777-Kp == ned@far.test R=dnslookup T=remote_smtp defer (-45) H=mx2.relay.test [203.0.113.20]: SMTP error from remote mail server after initial connection: 421 4.7.0 Slow down please");
+    assert_eq!(full(&line).reply_host, Some(&b"203.0.113.20"[..]));
+}
+
+#[test]
+fn exim_old_layout_puts_the_host_after_the_command() {
+    let line = format!("{EX} 1wQzXd-000778-Lq ** kim@far.test R=dnslookup T=remote_smtp: SMTP error from remote mail server after RCPT TO:<kim@far.test>: host mx.far.test [198.51.100.77]: 550 5.1.1 no such mailbox here");
+    check(&line, Some("bounced"), Some(550), Some("5.1.1"), None);
+    let p = full(&line);
+    assert_eq!(p.reply_host, Some(&b"198.51.100.77"[..]));
+    assert_eq!(p.reason, Some(&b"no such mailbox here"[..]));
+    check(&format!("{EX} 1wQzXd-000778-Lq == kim@far.test R=dnslookup T=remote_smtp defer (-44): SMTP error from remote mail server after RCPT TO:<kim@far.test>: host mx.far.test [198.51.100.77]: 451 4.3.0 try later"),
+        Some("deferred"), Some(451), Some("4.3.0"), None);
+}
+
+#[test]
+fn exim_events_come_from_structure_not_reply_words() {
+    // A sender-verify answer whose text says "rejected": a 550 reply, not a reject event.
+    check(&format!("{EX} sender verify fail for <pat@elsewhere.test>: response to \"RCPT TO:<pat@elsewhere.test>\" from mx.elsewhere.test [198.51.100.9] was: 550 5.7.1 Mailbox rejected by policy"),
+        None, Some(550), Some("5.7.1"), None);
+    check(&format!("{EX} H=(w.test) [198.51.100.3] U=root sender verify fail for <pat@elsewhere.test>: response to \"RCPT TO:<pat@elsewhere.test>\" was: 550 5.7.1 you are rejected here"),
+        None, Some(550), Some("5.7.1"), None);
+    // A HELO or address holding the word is the client's, not Exim's.
+    check(&format!("{EX} H=(rejected) [198.51.100.3] F=<rejected x@y.test> sender verify fail for <a@b.test>: rejected by peer"),
+        None, None, None, None);
+    check(&format!("{EX} H=(x.test) [198.51.100.3] F=<q@y.test> rejected RCPT <r@here.test>: rejected because we can"),
+        Some("rejected"), None, None, None);
+}
+
+#[test]
+fn exim_session_drops_are_rejections() {
+    for body in [
+        "SMTP protocol synchronization error (input sent without waiting for greeting): rejected connection from H=[198.51.100.44] input=\"EHLO x\"",
+        "SMTP protocol synchronization error (next input sent too soon: pipelining was not advertised): rejected \"EHLO y\" H=(y) [198.51.100.45]:5011 next input=\"QUIT\"",
+        "SMTP call from bad.test [198.51.100.46]:50600 dropped: too many syntax or protocol errors (last command was \"\\x16\\x03\",  C=EHLO)",
+        "SMTP call from (z) [198.51.100.47] dropped: too many unrecognized commands (last command was \"GET / HTTP/1.0\")",
+    ] {
+        let text = format!("{EX} {body}");
+        let p = full(&text);
+        assert_eq!((p.kind, p.event, p.code), (LineKind::Mail(Mta::Exim), Some(Event::Rejected), None), "{body}");
+        assert!(p.party.is_some_and(|a| a.starts_with(b"198.51.100.4")), "{body}");
+    }
+    let text = format!("{EX} SMTP protocol synchronization error (input sent without waiting for greeting): rejected connection from H=[198.51.100.44] input=\"EHLO x\"");
+    let p = full(&text);
+    assert_eq!(p.stage, Some("CONNECT"));
+    assert_eq!(
+        p.reason,
+        Some(&b"SMTP protocol synchronization error (input sent without waiting for greeting)"[..])
+    );
+    let text = format!("{EX} SMTP call from (z) [198.51.100.47] dropped: too many unrecognized commands (last command was \"x\")");
+    let p = full(&text);
+    assert_eq!(
+        p.reason,
+        Some(&b"dropped: too many unrecognized commands"[..])
+    );
+}
+
+#[test]
+fn exim_connection_failures_without_a_flag() {
+    for tail in [
+        "mx.far.test [198.51.100.7] Connection timed out",
+        "H=mx.far.test [198.51.100.7] Connection refused",
+        "mx.far.test [198.51.100.7]:25 Network is unreachable",
+        "H=[2001:db8::7] No route to host",
+    ] {
+        let text = format!("{EX} 1wQzXe-000779-Mr {tail}");
+        let p = full(&text);
+        assert_eq!(
+            (p.kind, p.code, p.counter),
+            (
+                LineKind::Mail(Mta::Exim),
+                None,
+                Some(Counter::EximConnectFailed)
+            ),
+            "{tail}"
+        );
+    }
+    check(&format!("{EX} 1wQzXe-000779-Mr Process failed (1) when writing error message to root@here.test (frozen)"), None, None, None, None);
+    // Two words before the address are not a host.
+    assert_eq!(
+        got(&format!(
+            "{EX} 1wQzXe-000779-Mr some text [198.51.100.7] Connection refused"
+        ))
+        .kind,
+        "unrecognised"
+    );
 }
 
 #[test]
@@ -619,6 +786,13 @@ fn exim_rejections() {
         None,
         None,
     );
+    // The words before the address say what happened; they are the reason.
+    for what in ["sender", "recipient"] {
+        let line =
+            format!("{EX} unqualified {what} rejected: <loc> H=(h.test) [198.51.100.5]:41000");
+        let reason = format!("unqualified {what} rejected");
+        assert_eq!(full(&line).reason, Some(reason.as_bytes()));
+    }
     check(&format!("{EX} 1VxPit-000MMd-U4 F=<u@ex.test> H=l.test [192.0.2.40] P=smtp rejected by local_scan(): Rejected: hits=7.5 required=5.0"),
         Some("rejected"), None, None, None);
     let line = format!("{EX} H=(c.test) [127.0.0.1]:35457 temporarily rejected MAIL <g@later.test>: 450 4.7.1 Sender temporarily rejected, try again later");
@@ -652,8 +826,6 @@ fn exim_info_lines() {
         "Start queue run: pid=29903",
         "exim 4.96 daemon started: pid=29901, -q15s, listening for SMTP on [127.0.0.1]:2526",
         "[18643] no MAIL in SMTP connection from h.ex.test (S) [192.0.2.2]:1418 I=[192.0.2.6]:25 D=2m42s C=QUIT",
-        "SMTP protocol synchronization error (input sent without waiting for greeting): rejected connection from H=[192.0.2.34] input=\"GET / HTTP/1.1\\r\\n\"",
-        "SMTP call from x.ex.test [192.0.2.109] dropped: too many syntax or protocol errors (last command was \"\\300\\024\",  C=EHLO)",
         "SMTP syntax error in \"FOOBAR\" H=(d.test) [127.0.0.77]:43789 unrecognized command",
         "H=(o.test) [127.0.0.20]:60521 incomplete transaction (RSET) from <s@o.test>",
         "1VxPit-000MMd-U4 SA: Action: flagged as Spam but accepted: score=8.2 required=5.0 (scanned in 6/6 secs)",
@@ -815,7 +987,16 @@ fn senders_hosts_and_recipients() {
     // Exim arrivals: sender and `H=` up to the address; a local one has no host.
     assert_eq!(
         who("2026-11-24 12:05:40 1xVpHI-0007o9-2x <= carol@partner.test H=mail.partner.test (helo.partner.test) [198.51.100.4]:41000 P=esmtps S=1377 T=\"H=spoof\" for x@y.test"),
-        (s("carol@partner.test"), s("mail.partner.test (helo.partner.test) [198.51.100.4]"), None)
+        (s("carol@partner.test"), s("mail.partner.test"), None)
+    );
+    // No name: the address, not the client's HELO (a bracketed literal here).
+    assert_eq!(
+        who("2026-11-24 12:05:40 1xVpHI-0007o9-2x <= carol@partner.test H=([198.51.100.4]) [198.51.100.4]:41000 P=esmtp S=13"),
+        (s("carol@partner.test"), s("[198.51.100.4]"), None)
+    );
+    assert_eq!(
+        who("2026-11-24 12:05:40 1xVpHI-0007o9-2x <= carol@partner.test H=[198.51.100.4]:41000 P=esmtp S=13"),
+        (s("carol@partner.test"), s("[198.51.100.4]"), None)
     );
     assert_eq!(
         who("2026-11-24 12:05:40 1xVpHI-0007o9-2x <= root@mx.test U=root P=local S=380 T=\"H=[1.2.3.4] spoof\""),
@@ -834,4 +1015,29 @@ fn senders_hosts_and_recipients() {
         who("2026-11-24 12:05:41 1xVpHJ-0007oD-0P == erin@sink.test R=dnslookup T=remote_smtp defer (-44) H=mx.sink.test [192.0.2.1]: SMTP error from remote mail server after RCPT TO:<erin@sink.test>: 451 4.7.1 Greylisted"),
         (None, None, s("erin@sink.test"))
     );
+    // A pipe or file: a local delivery, to no recipient (or domain) unless an address is given.
+    for (line, expect) in [
+        ("=> |/usr/bin/procmail R=userforward T=address_pipe", None),
+        ("=> /var/mail/kim R=userforward T=address_file", None),
+        (
+            "=> |/usr/bin/procmail (kim@here.test) <kim@here.test> R=userforward T=address_pipe",
+            s("kim@here.test"),
+        ),
+        (
+            "=> /var/mail/kim <kim@here.test> R=userforward T=address_file",
+            s("kim@here.test"),
+        ),
+    ] {
+        let p = full_owned(&format!("2026-11-24 12:05:41 1xVpHJ-0007oD-0P {line}"));
+        assert_eq!((p.0, p.1), (Some(Event::Delivered), expect), "{line}");
+    }
+}
+
+/// Event and recipient of a line.
+fn full_owned(line: &str) -> (Option<Event>, Option<String>) {
+    let p = full(line);
+    (
+        p.event,
+        p.recipient.map(|r| String::from_utf8_lossy(r).into_owned()),
+    )
 }

@@ -201,7 +201,7 @@ fn write_party<W: Write>(
                     &row.deferred.to_string(),
                     &row.bounced.to_string(),
                     &row.avg_delay_ms.map(seconds).unwrap_or_default(),
-                    &seconds(row.max_delay_ms),
+                    &row.max_delay_ms.map(seconds).unwrap_or_default(),
                 ])?;
             }
         }

@@ -5,7 +5,9 @@
 pub mod blocklists;
 pub mod csv;
 pub mod json;
+pub mod merge;
 pub mod parties;
+pub mod prom;
 pub mod providers;
 pub mod text;
 
@@ -41,6 +43,12 @@ pub struct LinesOut {
     /// Lines skipped because they fell outside `--since`/`--until` (not in `total`).
     #[serde(default)]
     pub outside_window: u64,
+    /// Verbose/debug trace lines (part of `mail`).
+    #[serde(default)]
+    pub debug: u64,
+    /// Lines whose syslog stamp names a date that does not exist (`Feb 29` of a common year).
+    #[serde(default)]
+    pub bad_stamps: u64,
 }
 
 /// Counts per reply class.
@@ -342,6 +350,11 @@ pub struct Report {
     /// Bytes of the messages received (Postfix qmgr `size=`, Exim `S=`).
     #[serde(default)]
     pub bytes_received: u64,
+    /// How `messages`, `deferred_messages` and the bytes were counted: `estimated` when
+    /// message ids were forgotten while their message was open (more in flight than the
+    /// tracker keeps), so a message may be counted twice.
+    #[serde(default)]
+    pub messages_accuracy: parties::Accuracy,
     /// Bytes delivered: the message's size for every delivered line.
     #[serde(default)]
     pub bytes_delivered: u64,
@@ -394,9 +407,63 @@ pub struct Report {
     /// Traffic per sender, sending host, recipient and domain.
     #[serde(default)]
     pub parties: parties::PartiesOut,
+    /// Which kinds of keys were too many to list by name (see [`crate::limits`]).
+    #[serde(default)]
+    pub limits: LimitsOut,
     /// The `--by` breakdown, when one was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakdown: Option<Breakdown>,
+}
+
+/// The title of the `5.*.*` rows.
+pub const OTHER_CODES_TITLE: &str = "(codes outside the catalogue: too many different to list)";
+
+/// A day as reports write it: `2026-11-24`, or [`crate::limits::OTHER_DAY_TEXT`].
+pub fn day_text(day: NaiveDate) -> String {
+    if day == crate::limits::OTHER_DAY {
+        crate::limits::OTHER_DAY_TEXT.to_string()
+    } else {
+        day.to_string()
+    }
+}
+
+/// Which kinds of keys were too many to list by name: their counts are then under one
+/// key each (`5.*.*`, `all days`, `(other daemons)`), and only the totals are exact.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitsOut {
+    /// More than [`crate::limits::MAX_OTHER_CODES`] enhanced codes outside the catalogue:
+    /// those count as `2.*.*`, `4.*.*` and `5.*.*`.
+    #[serde(default)]
+    pub enhanced_codes: bool,
+    /// More than [`crate::limits::MAX_DAYS`] days: every day counts as `all days`.
+    #[serde(default)]
+    pub days: bool,
+    /// More than [`crate::limits::MAX_OTHER_DAEMONS`] daemon names besides Postfix's own:
+    /// those count as `(other daemons)` in the diagnostics.
+    #[serde(default)]
+    pub daemons: bool,
+    /// More than [`crate::limits::MAX_FACTS`] different facts: 1, codes outside the
+    /// catalogue collapsed (as `enhanced_codes`); 2, days too (as `days`); 3, the facts leave
+    /// out the hour too (per-hour events, `--by hour`); 4, the enhanced code and dsn too.
+    /// 0: nothing left out.
+    #[serde(default)]
+    pub facts_level: u8,
+}
+
+impl LimitsOut {
+    fn new(reached: crate::limits::Reached, facts_level: u8) -> LimitsOut {
+        LimitsOut {
+            enhanced_codes: reached.codes,
+            days: reached.days,
+            daemons: reached.daemons,
+            facts_level,
+        }
+    }
+
+    /// Whether any limit was reached.
+    pub fn any(&self) -> bool {
+        self.enhanced_codes || self.days || self.daemons || self.facts_level > 0
+    }
 }
 
 /// A `--by` breakdown: the dimensions and one row per group.
@@ -451,7 +518,7 @@ impl Report {
         let mut rejected_temporary = 0;
         let mut replies = 0;
         let day_row = |day: NaiveDate| DayRow {
-            day: day.to_string(),
+            day: day_text(day),
             lines: 0,
             replies: 0,
             by_class: ClassCounts::default(),
@@ -549,8 +616,11 @@ impl Report {
                 EnhancedRow {
                     code: code.to_string(),
                     count,
-                    title: entry
-                        .map_or_else(|| "(not in the catalogue)".to_string(), |e| e.title.clone()),
+                    title: match entry {
+                        _ if code.is_other() => OTHER_CODES_TITLE.to_string(),
+                        Some(e) => e.title.clone(),
+                        None => "(not in the catalogue)".to_string(),
+                    },
                     advice: entry.map_or_else(String::new, |e| e.advice.clone()),
                 }
             })
@@ -574,6 +644,8 @@ impl Report {
                 unrecognised: summary.lines.unrecognised,
                 overlong: summary.overlong_lines,
                 malformed: summary.malformed_entries,
+                debug: summary.lines.debug,
+                bad_stamps: summary.lines.bad_stamps,
                 outside_window: summary.outside_window,
             },
             messages: totals.messages,
@@ -582,6 +654,11 @@ impl Report {
             deferred_messages: totals.deferred_messages,
             bytes_received: totals.bytes_received,
             bytes_delivered: totals.bytes_delivered,
+            messages_accuracy: if totals.approximate {
+                parties::Accuracy::Estimated
+            } else {
+                parties::Accuracy::Exact
+            },
             replies,
             by_code: code_rows,
             by_class,
@@ -599,7 +676,7 @@ impl Report {
             facts: facts
                 .into_iter()
                 .map(|(f, &count)| FactRow {
-                    day: f.day.map(|d| d.to_string()),
+                    day: f.day.map(day_text),
                     hour: f.hour,
                     mta: f.mta,
                     event: f.event,
@@ -638,12 +715,13 @@ impl Report {
             }
             .into_iter()
             .map(|((day, hour), count)| ReceivedRow {
-                day: day.to_string(),
+                day: day_text(*day),
                 hour: *hour,
                 count: *count,
             })
             .collect(),
             parties: parties::PartiesOut::new(&summary.parties),
+            limits: LimitsOut::new(summary.limits_reached(), summary.fact_level()),
             breakdown: None,
         }
     }
@@ -896,40 +974,60 @@ pub fn group(report: &Report, dims: &[Dimension]) -> Vec<GroupRow> {
         .collect()
 }
 
-/// Rebuild a summary from a saved report, so that reports can be added up (`smtplog merge`).
-pub fn to_summary(report: &Report) -> Result<Summary, String> {
-    fn date(text: &str) -> Result<NaiveDate, String> {
-        text.parse().map_err(|_| format!("bad day {text:?}"))
-    }
-    fn reply(code: Option<u16>) -> Result<Option<ReplyCode>, String> {
-        code.map(|c| ReplyCode::new(c).ok_or_else(|| format!("bad code {c}")))
+/// A saved report's counts as a summary, so that reports can be added up (`smtplog merge`,
+/// through [`merge::Merger`], which checks the report first). No limit is applied yet.
+fn load(report: &Report) -> Result<Summary, merge::MergeError> {
+    use merge::MergeError;
+    let invalid = |what: &'static str, value: String| MergeError::Invalid { what, value };
+    let date = |text: &str| -> Result<NaiveDate, MergeError> {
+        if text == crate::limits::OTHER_DAY_TEXT {
+            return Ok(crate::limits::OTHER_DAY);
+        }
+        text.parse()
+            .map_err(|_| invalid("day", format!("{text:?}")))
+    };
+    let hour = |hour: u8| -> Result<u8, MergeError> {
+        if hour < 24 {
+            Ok(hour)
+        } else {
+            Err(invalid("hour", hour.to_string()))
+        }
+    };
+    let reply = |code: Option<u16>| -> Result<Option<ReplyCode>, MergeError> {
+        code.map(|c| ReplyCode::new(c).ok_or_else(|| invalid("reply code", c.to_string())))
             .transpose()
-    }
-    fn enhanced(text: &Option<String>) -> Result<Option<EnhancedCode>, String> {
+    };
+    let enhanced = |text: &Option<String>| -> Result<Option<EnhancedCode>, MergeError> {
         text.as_deref()
-            .map(|t| t.parse().map_err(|_| format!("bad enhanced code {t:?}")))
+            .map(|t| {
+                t.parse()
+                    .map_err(|_| invalid("enhanced code", format!("{t:?}")))
+            })
             .transpose()
-    }
+    };
     let mut summary = Summary::new();
     summary.lines.total = report.lines.total;
     summary.lines.mail = report.lines.mail;
     summary.lines.other = report.lines.other;
     summary.lines.unrecognised = report.lines.unrecognised;
+    summary.lines.debug = report.lines.debug;
+    summary.lines.bad_stamps = report.lines.bad_stamps;
     summary.overlong_lines = report.lines.overlong;
     summary.malformed_entries = report.lines.malformed;
     summary.outside_window = report.lines.outside_window;
     summary.received = report.received;
     summary.forwarded = report.forwarded;
     for row in &report.received_by_hour {
-        summary
+        *summary
             .received_by_hour
-            .insert((date(&row.day)?, row.hour), row.count);
+            .entry((date(&row.day)?, hour(row.hour)?))
+            .or_insert(0) += row.count;
     }
     for (name, n) in &report.connections {
         let counter = crate::parse::Counter::ALL
             .into_iter()
             .find(|c| c.name() == name)
-            .ok_or_else(|| format!("unknown counter {name:?}"))?;
+            .ok_or_else(|| invalid("connection counter", format!("{name:?}")))?;
         summary.counters[counter as usize] = *n;
     }
     summary.blocklists = report.blocklists.to_blocklists();
@@ -939,7 +1037,7 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
                 .delays
                 .buckets
                 .get_mut(*bucket)
-                .ok_or_else(|| format!("bad delay bucket {bucket}"))? += n;
+                .ok_or_else(|| invalid("delay bucket", bucket.to_string()))? += n;
         }
         summary.delays.count = d.count;
         summary.delays.sum_ms = d.sum_ms;
@@ -967,16 +1065,18 @@ pub fn to_summary(report: &Report) -> Result<Summary, String> {
         bytes_received: report.bytes_received,
         bytes_delivered: report.bytes_delivered,
         deferred_messages: report.deferred_messages,
+        approximate: report.messages_accuracy != parties::Accuracy::Exact,
     });
     for day in &report.by_day {
+        let key = date(&day.day)?;
         if day.lines > 0 {
-            summary.lines_by_day.insert(date(&day.day)?, day.lines);
+            *summary.lines_by_day.entry(key).or_insert(0) += day.lines;
         }
     }
     for row in &report.facts {
         let fact = Fact {
             day: row.day.as_deref().map(date).transpose()?,
-            hour: row.hour,
+            hour: row.hour.map(hour).transpose()?,
             mta: row.mta,
             event: row.event,
             code: reply(row.code)?,

@@ -43,8 +43,9 @@ pub struct DomainRow {
     pub bounced: u64,
     /// Mean delay of the deliveries, ms.
     pub avg_delay_ms: Option<u64>,
-    /// Longest delay of a delivery or deferral, ms.
-    pub max_delay_ms: u64,
+    /// Longest delay of a delivery or deferral, ms; none (JSON `null`) when no line of the
+    /// domain had a delay, which is unknown, not zero.
+    pub max_delay_ms: Option<u64>,
     /// Deliveries with a delay, and their sum (for `merge`).
     #[serde(default)]
     pub delayed: u64,
@@ -147,7 +148,8 @@ fn domain_table(tally: &Tally<DomainTraffic>) -> Table<DomainRow> {
     // Domains delivered to, as pflogsumm counts them; the rows also list domains that
     // only saw deferrals or bounces.
     let delivered_to = rows.iter().filter(|r| r.delivered > 0).count() as u64;
-    table(delivered_to * tally.scale(), accuracy(tally), rows)
+    let distinct = (delivered_to * tally.scale()).max(tally.floor());
+    table(distinct, accuracy(tally), rows)
 }
 
 impl PartiesOut {
@@ -173,37 +175,17 @@ impl PartiesOut {
         ]
     }
 
-    /// Keep the rows a `--top n` report shows: the top `n` by messages and the top `n`
-    /// by bytes (0: all).
-    pub fn keep_top(&mut self, n: usize) {
-        fn keep<R: Clone>(table: &mut Table<R>, n: usize, bytes: impl Fn(&R) -> u64) {
-            if n == 0 || table.rows.len() <= n {
-                return;
-            }
-            let mut by_bytes: Vec<usize> = (0..table.rows.len()).collect();
-            // Stable: ties keep the busiest-first order.
-            by_bytes.sort_by_key(|&i| std::cmp::Reverse(bytes(&table.rows[i])));
-            let mut wanted = vec![false; table.rows.len()];
-            for i in (0..n).chain(by_bytes.into_iter().take(n)) {
-                wanted[i] = true;
-            }
-            let mut i = 0;
-            table.rows.retain(|_| {
-                i += 1;
-                wanted[i - 1]
-            });
-            table.complete = false;
-        }
-        keep(&mut self.senders, n, |r| r.bytes);
-        keep(&mut self.sender_domains, n, |r| r.bytes);
-        keep(&mut self.sending_hosts, n, |r| r.bytes);
-        keep(&mut self.recipients, n, |r| r.bytes);
-        keep(&mut self.recipient_domains, n, |r| r.bytes);
-    }
-
     /// Load the tables of a saved report into `parties` (for `merge`): complete tables add
-    /// up exactly; the others make the merged table a lower bound.
+    /// up exactly; the others make the merged table a lower bound, never below the distinct
+    /// keys that report proved.
     pub fn load_into(&self, parties: &mut Parties) {
+        fn proven<R>(table: &Table<R>) -> u64 {
+            match table.accuracy {
+                Accuracy::Exact | Accuracy::AtLeast => table.distinct,
+                // A sample's rows are real keys; its estimate proves nothing.
+                Accuracy::Estimated => table.rows.len() as u64,
+            }
+        }
         fn load(table: &Table<TrafficRow>, tally: &mut Tally<Traffic>) {
             for row in &table.rows {
                 tally.load(
@@ -215,14 +197,15 @@ impl PartiesOut {
                 );
             }
             if !table.complete {
-                tally.mark_partial();
+                tally.mark_partial(proven(table));
             }
         }
         load(&self.senders, &mut parties.senders);
         load(&self.sender_domains, &mut parties.sender_domains);
         load(&self.sending_hosts, &mut parties.clients);
         load(&self.recipients, &mut parties.recipients);
-        for row in &self.recipient_domains.rows {
+        let domains = &self.recipient_domains;
+        for row in &domains.rows {
             parties.recipient_domains.load(
                 &unescape(&row.domain),
                 DomainTraffic {
@@ -236,8 +219,14 @@ impl PartiesOut {
                 },
             );
         }
-        if !self.recipient_domains.complete {
-            parties.recipient_domains.mark_partial();
+        if !domains.complete {
+            let proven = match domains.accuracy {
+                Accuracy::Exact | Accuracy::AtLeast => domains.distinct,
+                Accuracy::Estimated => {
+                    domains.rows.iter().filter(|r| r.delivered > 0).count() as u64
+                }
+            };
+            parties.recipient_domains.mark_partial(proven);
         }
     }
 }

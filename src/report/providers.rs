@@ -42,17 +42,21 @@ pub fn advice(hit: Hit) -> ProviderAdvice {
     }
 }
 
-/// The match a saved report names, for `merge`.
-pub fn hit_of(advice: &ProviderAdvice) -> Result<Hit, String> {
+/// The match a saved report names, for `merge`: the rule must be one this build knows, for
+/// replies in that direction.
+pub fn hit_of(advice: &ProviderAdvice) -> Result<Hit, super::merge::MergeError> {
+    let invalid = |why: &str| super::merge::MergeError::Invalid {
+        what: "provider rule",
+        value: format!("{:?} ({why})", advice.rule),
+    };
     let rule = rules()
         .find(&advice.rule)
-        .ok_or_else(|| format!("unknown provider rule {:?}", advice.rule))?;
+        .ok_or_else(|| invalid("unknown provider rule"))?;
     if !rules().get(rule).applies_to(advice.direction) {
-        return Err(format!(
-            "provider rule {:?} does not apply to {} replies",
-            advice.rule,
+        return Err(invalid(&format!(
+            "does not apply to {} replies",
             advice.direction.name()
-        ));
+        )));
     }
     Ok(Hit {
         rule,

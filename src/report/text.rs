@@ -47,8 +47,18 @@ fn hourly(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if report.by_hour.is_empty() {
         return Ok(());
     }
-    let days = report.by_day.len().max(1) as u64;
-    let title = if days > 1 {
+    // Days past the limit are one row: their number is not known, so no average.
+    let days = if report.limits.days {
+        1
+    } else {
+        report.by_day.len().max(1) as u64
+    };
+    let title = if report.limits.days {
+        format!(
+            "Per-hour traffic (totals of more than {} days)",
+            crate::limits::MAX_DAYS
+        )
+    } else if days > 1 {
         format!("Per-hour traffic (daily average over {days} days)")
     } else {
         "Per-hour traffic".to_string()
@@ -183,7 +193,7 @@ fn recipient_domains(report: &Report, top: usize, out: &mut dyn Write) -> io::Re
             row.deferred,
             row.bounced,
             row.avg_delay_ms.map_or_else(|| "-".to_string(), duration),
-            duration(row.max_delay_ms),
+            row.max_delay_ms.map_or_else(|| "-".to_string(), duration),
             escape_str(&row.domain)
         )?;
     }
@@ -451,6 +461,54 @@ fn providers(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
     Ok(())
 }
 
+/// Say which kinds of keys were too many to list, and where their counts went.
+fn limits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    use crate::limits::{
+        MAX_DAYS, MAX_FACTS, MAX_OTHER_CODES, MAX_OTHER_DAEMONS, OTHER_DAEMONS, OTHER_DAY_TEXT,
+    };
+    let l = &report.limits;
+    // Why: the limit of the kind itself, or too many combinations in the facts (levels 1, 2).
+    let why = |kinds: String, level: u8| {
+        if l.facts_level >= level {
+            format!("{kinds}, or more than {MAX_FACTS} combinations of day, hour and codes")
+        } else {
+            kinds
+        }
+    };
+    if l.enhanced_codes {
+        let why = why(format!("more than {MAX_OTHER_CODES} of them"), 1);
+        writeln!(
+            out,
+            "Limit: enhanced codes outside the catalogue are counted as 2.*.*, 4.*.* and 5.*.* ({why})"
+        )?;
+    }
+    if l.days {
+        let why = why(format!("more than {MAX_DAYS} different days"), 2);
+        writeln!(
+            out,
+            "Limit: every day is counted as \"{OTHER_DAY_TEXT}\" ({why})"
+        )?;
+    }
+    if l.facts_level >= 3 {
+        let left_out = if l.facts_level == 3 {
+            "hours (per-hour events, --by hour)"
+        } else {
+            "hours, enhanced codes and dsn values"
+        };
+        writeln!(
+            out,
+            "Limit: more than {MAX_FACTS} combinations of day, hour and codes; the counts leave out {left_out}"
+        )?;
+    }
+    if l.daemons {
+        writeln!(
+            out,
+            "Limit: daemon names besides Postfix's own are counted as {OTHER_DAEMONS} (more than {MAX_OTHER_DAEMONS} of them)"
+        )?;
+    }
+    Ok(())
+}
+
 fn rule(out: &mut dyn Write, title: &str) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "{title}")?;
@@ -507,21 +565,45 @@ pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io:
             l.outside_window
         )?;
     }
+    if l.debug > 0 {
+        writeln!(out, "  {} debug lines (verbose logging)", l.debug)?;
+    }
+    if l.bad_stamps > 0 {
+        writeln!(
+            out,
+            "  {} lines have a date that does not exist (such as Feb 29 of a common year); counted without a date",
+            l.bad_stamps
+        )?;
+    }
+    // Like the tables' estimates: a `~` before each figure the tracker could not keep exact.
+    let approx = if report.messages_accuracy == Accuracy::Exact {
+        ""
+    } else {
+        "~"
+    };
     writeln!(
         out,
-        "Messages: {}   Received: {}   Replies: {}",
+        "Messages: {approx}{}   Received: {}   Replies: {}",
         report.messages, report.received, report.replies
     )?;
     if report.bytes_received > 0 || report.deferred_messages > 0 {
         writeln!(
             out,
-            "Bytes received: {}   Bytes delivered: {}   Messages deferred: {} ({} deferrals)",
+            "Bytes received: {approx}{}   Bytes delivered: {approx}{}   Messages deferred: {approx}{} ({} deferrals)",
             bytes(report.bytes_received),
             bytes(report.bytes_delivered),
             report.deferred_messages,
             report.by_event.deferred
         )?;
     }
+    if !approx.is_empty() {
+        writeln!(
+            out,
+            "  (~ estimated: more message ids were in flight than are kept; ids silent for {} lines were forgotten, so a message may count twice)",
+            crate::summary::MAX_SILENT_LINES
+        )?;
+    }
+    limits(report, out)?;
     if options.problems_first {
         problems(report, options, out)?;
         providers(report, options, out)?;
