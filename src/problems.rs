@@ -110,11 +110,14 @@ thread_local! {
 }
 
 /// Normalised reasons by pre-masked text, and the bytes of text they keep. Beside each
-/// reason: once a problem line asked, the provider words of the pre-masked text.
+/// reason, once a problem line asked: the provider words of the pre-masked text.
 #[derive(Default)]
 struct ReasonCache {
     reasons: rustc_hash::FxHashMap<Vec<u8>, CachedReason>,
     bytes: usize,
+    /// The last text looked up and what it gave: a problem line looks its reason up twice
+    /// (provider words, then the reason), and comparing is cheaper than masking and hashing.
+    last: (Vec<u8>, Option<CachedReason>),
 }
 
 /// A normalised reason and the provider words of its pre-masked text, if found yet.
@@ -128,22 +131,39 @@ pub fn cached_reason(text: &[u8]) -> std::rc::Rc<str> {
     cached(text, false).0
 }
 
-/// [`cached_reason`], with the provider words of the pre-masked text if `words` (see
-/// [`crate::providers::Rules::classify_line_with`]).
+/// The provider words of a text's pre-masked form, found once per distinct masked text
+/// (see [`crate::providers::Rules::classify_line_with`]).
+pub(crate) fn cached_words(text: &[u8]) -> std::rc::Rc<crate::providers::Words> {
+    cached(text, true).1.unwrap_or_default()
+}
+
+/// [`cached_reason`], with the provider words if `words`.
 fn cached(text: &[u8], words: bool) -> CachedReason {
     thread_local! {
         /// The pre-masked text, in a buffer reused from line to line.
         static MASKED: std::cell::RefCell<Vec<u8>> = Default::default();
     }
-    MASKED.with(|masked| {
+    let wanted = |c: &CachedReason| !words || c.1.is_some();
+    let last = REASONS.with(|cache| {
+        let cache = cache.borrow();
+        match &cache.last {
+            (seen, Some(c)) if seen.as_slice() == text && wanted(c) => Some(c.clone()),
+            _ => None,
+        }
+    });
+    if let Some(c) = last {
+        return c;
+    }
+    let found = MASKED.with(|masked| {
         let mut masked = masked.borrow_mut();
         premask_into(text, &mut masked);
         REASONS.with(|cache| {
             let mut cache = cache.borrow_mut();
-            let found = |masked: &[u8]| std::rc::Rc::new(crate::providers::rules().words(masked));
+            let words_of =
+                |masked: &[u8]| std::rc::Rc::new(crate::providers::rules().words(masked));
             if let Some(cached) = cache.reasons.get_mut(masked.as_slice()) {
                 if words && cached.1.is_none() {
-                    cached.1 = Some(found(&masked));
+                    cached.1 = Some(words_of(&masked));
                 }
                 return cached.clone();
             }
@@ -154,11 +174,18 @@ fn cached(text: &[u8], words: bool) -> CachedReason {
                 cache.bytes = 0;
             }
             cache.bytes += masked.len() + reason.len();
-            let cached = (reason, words.then(|| found(&masked)));
+            let cached = (reason, words.then(|| words_of(&masked)));
             cache.reasons.insert(masked.clone(), cached.clone());
             cached
         })
-    })
+    });
+    REASONS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        cache.last.0.clear();
+        cache.last.0.extend_from_slice(text);
+        cache.last.1 = Some(found.clone());
+    });
+    found
 }
 
 /// Replace the insides of `<...>` and `[...]` with `*`: a cheap first pass before [`normalise`].
@@ -255,31 +282,27 @@ fn cached_bytes() -> usize {
 
 impl ProblemTable {
     /// Record a problem line, whose enhanced code and dsn are counted under `enhanced` and
-    /// `dsn` (see [`crate::limits`]); `raw` is the whole line, where the relay host is.
+    /// `dsn` (see [`crate::limits`]), and the provider rule its reply matched.
     pub fn record_line(
         &mut self,
         line: &ParsedLine<'_>,
-        raw: &[u8],
         enhanced: Option<EnhancedCode>,
         dsn: Option<EnhancedCode>,
-    ) -> Option<crate::providers::Hit> {
+        provider: Option<crate::providers::Hit>,
+    ) {
         let status = if line.code.is_some() { enhanced } else { dsn };
-        let (reason, words) = cached(line.reason.unwrap_or_default(), true);
         let key = ProblemKey {
             event: line.event,
             code: line.code,
             status,
             stage: line.stage,
-            // Matched here, on problem lines only, on the raw reply: the normaliser masks the
-            // very tokens (`[TSS04]`, hosts) that name a provider.
-            provider: crate::providers::rules().classify_line_with(line, raw, words.as_deref()),
+            provider,
         };
         // A group of collapsed codes keeps no examples (see `Summary::collapse_codes`).
         let party = line
             .party
             .filter(|_| !status.is_some_and(EnhancedCode::is_other));
-        self.record_reason(key, &reason, party);
-        key.provider
+        self.record(key, line.reason, party);
     }
 
     /// Take back one count of a reply line with no event (an Exim host error that an
@@ -289,8 +312,8 @@ impl ProblemTable {
         &mut self,
         code: Option<ReplyCode>,
         enhanced: Option<EnhancedCode>,
-        text: &[u8],
         provider: Option<crate::providers::Hit>,
+        text: &[u8],
     ) {
         let key = ProblemKey {
             event: None,
@@ -332,11 +355,7 @@ impl<K: Ord> Grouped<K> {
     /// Count one text under a key, with who it concerned.
     pub fn record(&mut self, key: K, text: Option<&[u8]>, party: Option<&[u8]>) {
         let reason = cached_reason(text.unwrap_or_default());
-        self.record_reason(key, &reason, party);
-    }
-
-    /// Count one normalised reason under a key.
-    fn record_reason(&mut self, key: K, reason: &str, party: Option<&[u8]>) {
+        let reason: &str = &reason;
         let group = self.groups.entry(key).or_default();
         if let Some(total) = &mut group.capped {
             // Too many reasons already: only the total counts, so nothing to allocate.

@@ -654,10 +654,12 @@ impl Rules {
     /// The same as [`Rules::classify`] of [`reply_text_into`]'s text, without building it:
     /// the enhanced code is looked up rather than scanned (and the pre-masked reason is
     /// scanned apart from what the pre-mask hides, as the report does through its cache).
+    ///
+    /// The words of the pre-masked reason come from the problem normaliser's per-thread
+    /// cache, so they are found once per distinct problem text, not once per line.
     pub fn classify_line(&self, line: &ParsedLine<'_>, raw: &[u8]) -> Option<Hit> {
-        let mut masked = Vec::new();
-        crate::problems::premask_into(line.reason.unwrap_or_default(), &mut masked);
-        self.classify_line_with(line, raw, Some(&self.words(&masked)))
+        let words = crate::problems::cached_words(line.reason.unwrap_or_default());
+        self.classify_line_with(line, raw, Some(&words))
     }
 
     /// The words of a reason with the insides of its `[...]` and `<...>` masked (as the
@@ -669,8 +671,7 @@ impl Rules {
     }
 
     /// [`Rules::classify_line`] with the words of the pre-masked reason already found
-    /// (`outside`, from the normaliser's per-problem cache, so that part is scanned once per
-    /// problem, not per line); only what the pre-mask hides is scanned here
+    /// (`outside`, see [`Rules::words`]); only what the pre-mask hides is scanned here
     /// ([`masked_parts`]). No word spans the two parts: words hold no bracket and no id
     /// inside a longer word (checked). Without `outside` the whole text is scanned.
     pub fn classify_line_with(

@@ -270,18 +270,26 @@ impl HostReply {
     }
 }
 
+/// A flagless host error as a line reports it: its reply, the fact it counts as, its problem
+/// reason and the provider rule that problem matched.
+type HostErrorNews<'a> = (
+    ReplyNews<'a>,
+    Fact,
+    Option<&'a [u8]>,
+    Option<crate::providers::Hit>,
+);
+
 /// A flagless Exim host-error line's reply: counted when read, taken back when an address
 /// line of the same message repeats its host and reply (one reply, one count).
-/// A problem line's reason and provider rule.
-type ProblemNews<'a> = (&'a [u8], Option<crate::providers::Hit>);
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct HostError {
     reply: HostReply,
     /// The fact it was counted as.
     pub(crate) fact: Fact,
-    /// Its reason and provider rule, when it was counted as a problem too.
-    pub(crate) problem: Option<(Box<[u8]>, Option<crate::providers::Hit>)>,
+    /// Its reason, when it was counted as a problem too.
+    pub(crate) problem: Option<Box<[u8]>>,
+    /// The provider rule its problem row matched.
+    pub(crate) provider: Option<crate::providers::Hit>,
 }
 
 /// A message's host errors and address lines (Exim), as one run of its lines saw them.
@@ -402,7 +410,7 @@ struct LineNews<'a> {
     receipt_hour: Option<(NaiveDate, u8)>,
     loopback: bool,
     /// A flagless host error (Exim): its reply, the fact it counts as, its problem reason.
-    host_error: Option<(ReplyNews<'a>, Fact, Option<ProblemNews<'a>>)>,
+    host_error: Option<HostErrorNews<'a>>,
     /// An Exim address line (`=>`, `->`, `==`, `**`), and the host reply it gives.
     address_line: bool,
     address_reply: Option<ReplyNews<'a>>,
@@ -659,11 +667,12 @@ impl Pending {
         if news.address_line {
             self.attempts.address_line(news.address_reply, backs);
         }
-        if let Some((reply, fact, problem)) = news.host_error {
+        if let Some((reply, fact, problem, provider)) = news.host_error {
             self.attempts.host_error(HostError {
                 reply: HostReply::new(reply),
                 fact,
-                problem: problem.map(|(reason, hit)| (reason.into(), hit)),
+                problem: problem.map(Into::into),
+                provider,
             });
         }
         counted
@@ -1158,6 +1167,13 @@ impl Summary {
             temporary: line.temporary,
         });
         let is_problem = ProblemTable::is_problem(line);
+        // Matched on problem lines only, on the raw line: the normaliser masks the very
+        // tokens (`[TSS04]`, hosts) that name a provider.
+        let provider = if is_problem {
+            crate::providers::rules().classify_line(line, raw)
+        } else {
+            None
+        };
         let mut receipt_counts = line.received;
         if let Some(id) = line.message_id {
             let receipt_hour = if line.received {
@@ -1176,12 +1192,8 @@ impl Summary {
                 if line.event.is_some() {
                     address_reply = Some(reply);
                 } else {
-                    // With its provider rule, to take back from the same group.
-                    let problem = is_problem.then(|| {
-                        let hit = crate::providers::rules().classify_line(line, raw);
-                        (line.reason.unwrap_or_default(), hit)
-                    });
-                    host_error = Some((reply, fact, problem));
+                    let problem = is_problem.then(|| line.reason.unwrap_or_default());
+                    host_error = Some((reply, fact, problem, provider));
                 }
             }
             let news = LineNews {
@@ -1280,7 +1292,7 @@ impl Summary {
             let enhanced = line.enhanced.map(|c| self.code_key(c));
             let dsn = line.dsn.map(|c| self.code_key(c));
             if is_problem {
-                self.problems.record_line(line, raw, enhanced, dsn);
+                self.problems.record_line(line, enhanced, dsn, provider);
             }
             if let Some(fact) = fact {
                 let raw = fact.at_level(self.fact_level);
@@ -1332,10 +1344,10 @@ impl Summary {
                             self.facts.remove(&fact);
                         }
                     }
-                    if let Some((reason, provider)) = error.problem {
+                    if let Some(reason) = error.problem {
                         let enhanced = error.fact.enhanced.map(|c| self.counted_code(c));
                         self.problems
-                            .take_back(error.fact.code, enhanced, &reason, provider);
+                            .take_back(error.fact.code, enhanced, error.provider, &reason);
                     }
                 }
                 TakeBack::Arrival(sender, client, size) => {

@@ -1095,7 +1095,12 @@ fn load(report: &Report) -> Result<Summary, merge::MergeError> {
                 .stage
                 .as_deref()
                 .and_then(|s| crate::parse::stage_of(s.as_bytes())),
-            provider: row.provider.as_ref().map(providers::hit_of).transpose()?,
+            provider: row
+                .provider
+                .as_ref()
+                .map(providers::hit_of)
+                .transpose()
+                .map_err(|e| invalid("provider rule", e))?,
         };
         let group = summary.problems.groups.entry(key).or_default();
         let stats = crate::problems::ReasonStats {

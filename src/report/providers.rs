@@ -42,21 +42,17 @@ pub fn advice(hit: Hit) -> ProviderAdvice {
     }
 }
 
-/// The match a saved report names, for `merge`: the rule must be one this build knows, for
-/// replies in that direction.
-pub fn hit_of(advice: &ProviderAdvice) -> Result<Hit, super::merge::MergeError> {
-    let invalid = |why: &str| super::merge::MergeError::Invalid {
-        what: "provider rule",
-        value: format!("{:?} ({why})", advice.rule),
-    };
+/// The match a saved report names, for `merge`.
+pub fn hit_of(advice: &ProviderAdvice) -> Result<Hit, String> {
     let rule = rules()
         .find(&advice.rule)
-        .ok_or_else(|| invalid("unknown provider rule"))?;
+        .ok_or_else(|| format!("unknown provider rule {:?}", advice.rule))?;
     if !rules().get(rule).applies_to(advice.direction) {
-        return Err(invalid(&format!(
-            "does not apply to {} replies",
+        return Err(format!(
+            "provider rule {:?} does not apply to {} replies",
+            advice.rule,
             advice.direction.name()
-        )));
+        ));
     }
     Ok(Hit {
         rule,
@@ -100,9 +96,7 @@ pub struct ProviderRow {
 
 /// Sum the problem rows per provider, busiest first (ties by name, so the order is stable).
 pub fn by_provider(problems: &[ProblemRow]) -> Vec<ProviderRow> {
-    /// Lines and lines per code, of one rule.
     type RuleSums = (u64, BTreeMap<String, u64>);
-    /// Kind, lines per event and per rule, of one provider.
     type ProviderSums<'a> = (
         Kind,
         BTreeMap<String, u64>,

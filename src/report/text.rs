@@ -426,41 +426,6 @@ fn problems(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::
     Ok(())
 }
 
-/// Problems summed per provider or blocklist, each rule with what to do.
-fn providers(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
-    if report.providers.is_empty() {
-        return Ok(());
-    }
-    rule(out, "Problems by provider and blocklist")?;
-    for p in limit(&report.providers, options.detail) {
-        let events: Vec<String> = p.events.iter().map(|(e, n)| format!("{e} {n}")).collect();
-        writeln!(
-            out,
-            "  {:>7}  {} ({}): {}",
-            p.count,
-            p.provider,
-            p.kind.name(),
-            events.join(", ")
-        )?;
-        for r in &p.rules {
-            writeln!(
-                out,
-                "  {:>7}    {:>7}  {} ({}, {})",
-                "",
-                r.count,
-                r.rule,
-                r.codes.join(" "),
-                r.direction.name()
-            )?;
-            writeln!(out, "  {:>7}             {}", "", r.meaning)?;
-            writeln!(out, "  {:>7}             do: {}", "", r.action)?;
-            writeln!(out, "  {:>7}             see: {}", "", r.url)?;
-        }
-    }
-    more_rows(out, report.providers.len(), options.detail)?;
-    Ok(())
-}
-
 /// Say which kinds of keys were too many to list, and where their counts went.
 fn limits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     use crate::limits::{
@@ -506,6 +471,41 @@ fn limits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             "Limit: daemon names besides Postfix's own are counted as {OTHER_DAEMONS} (more than {MAX_OTHER_DAEMONS} of them)"
         )?;
     }
+    Ok(())
+}
+
+/// Problems summed per provider or blocklist, each rule with what to do.
+fn providers(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    if report.providers.is_empty() {
+        return Ok(());
+    }
+    rule(out, "Problems by provider and blocklist")?;
+    for p in limit(&report.providers, options.detail) {
+        let events: Vec<String> = p.events.iter().map(|(e, n)| format!("{e} {n}")).collect();
+        writeln!(
+            out,
+            "  {:>7}  {} ({}): {}",
+            p.count,
+            p.provider,
+            p.kind.name(),
+            events.join(", ")
+        )?;
+        for r in &p.rules {
+            writeln!(
+                out,
+                "  {:>7}    {:>7}  {} ({}, {})",
+                "",
+                r.count,
+                r.rule,
+                r.codes.join(" "),
+                r.direction.name()
+            )?;
+            writeln!(out, "  {:>7}             {}", "", r.meaning)?;
+            writeln!(out, "  {:>7}             do: {}", "", r.action)?;
+            writeln!(out, "  {:>7}             see: {}", "", r.url)?;
+        }
+    }
+    more_rows(out, report.providers.len(), options.detail)?;
     Ok(())
 }
 
