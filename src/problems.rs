@@ -109,26 +109,63 @@ thread_local! {
     static REASONS: std::cell::RefCell<ReasonCache> = Default::default();
 }
 
-/// Normalised reasons by pre-masked text, and the bytes of text they keep.
+/// Normalised reasons by pre-masked text, and the bytes of text they keep. Beside each
+/// reason, once a problem line asked: the provider words of the pre-masked text.
 #[derive(Default)]
 struct ReasonCache {
-    reasons: rustc_hash::FxHashMap<Vec<u8>, std::rc::Rc<str>>,
+    reasons: rustc_hash::FxHashMap<Vec<u8>, CachedReason>,
     bytes: usize,
+    /// The last text looked up and what it gave: a problem line looks its reason up twice
+    /// (provider words, then the reason), and comparing is cheaper than masking and hashing.
+    last: (Vec<u8>, Option<CachedReason>),
 }
+
+/// A normalised reason and the provider words of its pre-masked text, if found yet.
+type CachedReason = (
+    std::rc::Rc<str>,
+    Option<std::rc::Rc<crate::providers::Words>>,
+);
 
 /// The normalised reason of a text, through the per-thread cache.
 pub fn cached_reason(text: &[u8]) -> std::rc::Rc<str> {
+    cached(text, false).0
+}
+
+/// The provider words of a text's pre-masked form, found once per distinct masked text
+/// (see [`crate::providers::Rules::classify_line_with`]).
+pub(crate) fn cached_words(text: &[u8]) -> std::rc::Rc<crate::providers::Words> {
+    cached(text, true).1.unwrap_or_default()
+}
+
+/// [`cached_reason`], with the provider words if `words`.
+fn cached(text: &[u8], words: bool) -> CachedReason {
     thread_local! {
         /// The pre-masked text, in a buffer reused from line to line.
         static MASKED: std::cell::RefCell<Vec<u8>> = Default::default();
     }
-    MASKED.with(|masked| {
+    let wanted = |c: &CachedReason| !words || c.1.is_some();
+    let last = REASONS.with(|cache| {
+        let cache = cache.borrow();
+        match &cache.last {
+            (seen, Some(c)) if seen.as_slice() == text && wanted(c) => Some(c.clone()),
+            _ => None,
+        }
+    });
+    if let Some(c) = last {
+        return c;
+    }
+    let found = MASKED.with(|masked| {
         let mut masked = masked.borrow_mut();
         premask_into(text, &mut masked);
         REASONS.with(|cache| {
             let mut cache = cache.borrow_mut();
-            if let Some(reason) = cache.reasons.get(masked.as_slice()) {
-                return reason.clone();
+            let words_of =
+                |masked: &[u8]| std::rc::Rc::new(crate::providers::rules().words(masked));
+            if let Some(cached) = cache.reasons.get_mut(masked.as_slice()) {
+                if words && cached.1.is_none() {
+                    cached.1 = Some(words_of(&masked));
+                }
+                return cached.clone();
             }
             let reason: std::rc::Rc<str> = normalise(&masked).into();
             // Texts may be up to a line long (1 MiB): bound the bytes, not only the entries.
@@ -137,10 +174,18 @@ pub fn cached_reason(text: &[u8]) -> std::rc::Rc<str> {
                 cache.bytes = 0;
             }
             cache.bytes += masked.len() + reason.len();
-            cache.reasons.insert(masked.clone(), reason.clone());
-            reason
+            let cached = (reason, words.then(|| words_of(&masked)));
+            cache.reasons.insert(masked.clone(), cached.clone());
+            cached
         })
-    })
+    });
+    REASONS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        cache.last.0.clear();
+        cache.last.0.extend_from_slice(text);
+        cache.last.1 = Some(found.clone());
+    });
+    found
 }
 
 /// Replace the insides of `<...>` and `[...]` with `*`: a cheap first pass before [`normalise`].
@@ -152,7 +197,7 @@ fn premask(text: &[u8]) -> Vec<u8> {
 }
 
 /// [`premask`] into a buffer that is cleared first.
-fn premask_into(text: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn premask_into(text: &[u8], out: &mut Vec<u8>) {
     out.clear();
     let mut closing = None;
     for &b in text {
@@ -185,6 +230,28 @@ fn premask_into(text: &[u8], out: &mut Vec<u8>) {
 /// first gives the same reason: at least 6 letters, digits, `_` or `-`, starting and ending
 /// with a letter or digit, holding a digit, alone between spaces or after `word=`.
 fn mask_id_words(text: &mut Vec<u8>) {
+    if !text.iter().any(u8::is_ascii_digit) {
+        return;
+    }
+    let mut out = Vec::with_capacity(text.len());
+    for (i, word) in text.split(|b| *b == b' ').enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        match id_part(word) {
+            Some(value) => {
+                out.extend_from_slice(&word[..value]);
+                out.push(b'*');
+            }
+            None => out.extend_from_slice(word),
+        }
+    }
+    *text = out;
+}
+
+/// Where the id that [`mask_id_words`] masks starts in a word (0, or after `word=`), if it
+/// masks one. The provider matcher scans these parts itself (`crate::providers`).
+pub(crate) fn id_part(word: &[u8]) -> Option<usize> {
     fn masks(word: &[u8]) -> bool {
         word.len() >= 6
             && word[0].is_ascii_alphanumeric()
@@ -194,26 +261,11 @@ fn mask_id_words(text: &mut Vec<u8>) {
                 .iter()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
     }
-    if !text.iter().any(u8::is_ascii_digit) {
-        return;
-    }
-    let mut out = Vec::with_capacity(text.len());
-    for (i, word) in text.split(|b| *b == b' ').enumerate() {
-        if i > 0 {
-            out.push(b' ');
-        }
-        let value = match memchr::memchr(b'=', word) {
-            Some(eq) if word[..eq].iter().all(u8::is_ascii_alphabetic) && eq > 0 => eq + 1,
-            _ => 0,
-        };
-        if masks(&word[value..]) {
-            out.extend_from_slice(&word[..value]);
-            out.push(b'*');
-        } else {
-            out.extend_from_slice(word);
-        }
-    }
-    *text = out;
+    let value = match memchr::memchr(b'=', word) {
+        Some(eq) if word[..eq].iter().all(u8::is_ascii_alphabetic) && eq > 0 => eq + 1,
+        _ => 0,
+    };
+    masks(&word[value..]).then_some(value)
 }
 
 /// How many pre-masked reasons a thread remembers before it starts over.

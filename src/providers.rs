@@ -6,8 +6,9 @@
 //! and by its relay host (one hash lookup per label). Only problem lines are matched, so
 //! ordinary lines never pay for it.
 
+use crate::code::EnhancedCode;
 use crate::parse::{Event, ParsedLine};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use memchr::memmem;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -225,7 +226,8 @@ enum Role {
 /// One distinct pattern of the automaton, and the rules that use it.
 #[derive(Debug)]
 struct Pattern {
-    len: usize,
+    /// Length in bytes, at most 255 (checked when the rules are parsed).
+    len: u8,
     /// A token written `word*`: no word edge wanted after it.
     prefix: bool,
     /// Starts with a digit: a dot before it means it is the tail of a longer code.
@@ -241,6 +243,11 @@ pub struct Rules {
     patterns: Vec<Pattern>,
     /// Host suffix (lower case) → rules that name it.
     hosts: FxHashMap<Box<[u8]>, Vec<u16>>,
+    /// Tokens that are enhanced codes → (rule, token length): a problem line's code is
+    /// looked up here instead of being scanned.
+    codes: FxHashMap<EnhancedCode, Vec<(u16, u8)>>,
+    /// The most words (parts between spaces) any mark or token has.
+    max_words: usize,
 }
 
 /// The embedded rules, parsed and compiled once.
@@ -329,8 +336,23 @@ fn validate(rules: &[Rule]) -> Result<(), RulesError> {
             _ => {}
         }
         for word in rule.hosts.iter().chain(&rule.marks).chain(&rule.tokens) {
-            if word.trim().is_empty() || word.trim() != word || word.contains('\n') {
+            if word.trim().is_empty()
+                || word.trim() != word
+                || word.contains(['\n', '[', ']', '<', '>'])
+                || word.len() > usize::from(u8::MAX)
+            {
                 return Err(invalid(rule, format!("bad word {word:?}")));
+            }
+        }
+        for word in rule.marks.iter().chain(&rule.tokens) {
+            // Ids in a reply are scanned apart from the words around them (see
+            // `masked_parts`), so a word of several may not hold one.
+            let id_inside = word.contains(' ')
+                && word
+                    .split(' ')
+                    .any(|w| crate::problems::id_part(w.as_bytes()).is_some());
+            if id_inside {
+                return Err(invalid(rule, format!("{word:?} holds an id-like word")));
             }
         }
         for host in &rule.hosts {
@@ -340,7 +362,7 @@ fn validate(rules: &[Rule]) -> Result<(), RulesError> {
                         .bytes()
                         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             });
-            if !ok {
+            if !ok || !host.contains('.') {
                 return Err(invalid(rule, format!("bad host suffix {host:?}")));
             }
         }
@@ -371,6 +393,7 @@ impl Rules {
         let mut texts: Vec<String> = Vec::new();
         let mut patterns: Vec<Pattern> = Vec::new();
         let mut hosts: FxHashMap<Box<[u8]>, Vec<u16>> = FxHashMap::default();
+        let mut codes: FxHashMap<EnhancedCode, Vec<(u16, u8)>> = FxHashMap::default();
         for (index, rule) in file.rule.iter().enumerate() {
             let index = index as u16;
             for host in &rule.hosts {
@@ -387,6 +410,14 @@ impl Rules {
             for (word, role) in words {
                 let expanded = expand_range(word).unwrap_or_else(|| vec![word.clone()]);
                 for word in expanded {
+                    let code = crate::code::parse_enhanced(word.as_bytes())
+                        .filter(|&(_, len)| len == word.len() && role == Role::Token);
+                    if let Some((code, len)) = code {
+                        let uses = codes.entry(code).or_default();
+                        if !uses.iter().any(|&(r, _)| r == index) {
+                            uses.push((index, len as u8));
+                        }
+                    }
                     let (body, prefix) = match word.strip_suffix('*') {
                         Some(body) if !body.is_empty() => (body.to_string(), true),
                         _ => (word, false),
@@ -398,7 +429,7 @@ impl Rules {
                     );
                     let at = *by_text.entry(key).or_insert_with(|| {
                         patterns.push(Pattern {
-                            len: body.len(),
+                            len: u8::try_from(body.len()).unwrap_or(u8::MAX),
                             prefix,
                             digit_start: body.as_bytes()[0].is_ascii_digit(),
                             uses: Vec::new(),
@@ -412,15 +443,24 @@ impl Rules {
                 }
             }
         }
+        // A DFA: a few instructions per byte; the default would pick an NFA for this many
+        // patterns, which costs several times more on every problem line.
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&texts)?;
         Ok(Rules {
             rules: file.rule,
             automaton,
             patterns,
             hosts,
+            codes,
+            max_words: texts
+                .iter()
+                .map(|t| t.split(' ').count())
+                .max()
+                .unwrap_or(1),
         })
     }
 
@@ -453,7 +493,9 @@ impl Rules {
     /// Every rule that matches a reply, best first.
     pub fn matches(&self, text: &[u8], host: Option<&[u8]>, direction: Direction) -> Vec<Match> {
         let mut found = Vec::new();
-        self.each_match(text, host, direction, |m| found.push(m));
+        self.each_match(Texts::Whole(text), &[], None, host, direction, |m| {
+            found.push(m)
+        });
         found.sort_by_key(|m| Reverse(m.rank()));
         found
     }
@@ -465,8 +507,32 @@ impl Rules {
         host: Option<&[u8]>,
         direction: Direction,
     ) -> Option<RuleId> {
+        self.best(text, None, host, direction)
+    }
+
+    /// The best rule for a reply text whose enhanced code is given apart (`status`).
+    fn best(
+        &self,
+        text: &[u8],
+        status: Option<EnhancedCode>,
+        host: Option<&[u8]>,
+        direction: Direction,
+    ) -> Option<RuleId> {
+        self.best_in(Texts::Whole(text), &[], status, host, direction)
+    }
+
+    /// [`Rules::best`] over several texts, with evidence found before (by an earlier scan of
+    /// other parts of the reply).
+    fn best_in(
+        &self,
+        texts: Texts<'_>,
+        evidence: &[Evidence],
+        status: Option<EnhancedCode>,
+        host: Option<&[u8]>,
+        direction: Direction,
+    ) -> Option<RuleId> {
         let mut best: Option<Match> = None;
-        self.each_match(text, host, direction, |m| {
+        self.each_match(texts, evidence, status, host, direction, |m| {
             if best.is_none_or(|b| m.rank() > b.rank()) {
                 best = Some(m);
             }
@@ -476,104 +542,312 @@ impl Rules {
 
     fn each_match(
         &self,
-        text: &[u8],
+        texts: Texts<'_>,
+        evidence: &[Evidence],
+        status: Option<EnhancedCode>,
         host: Option<&[u8]>,
         direction: Direction,
         mut found: impl FnMut(Match),
     ) {
-        // Per rule: whether its provider was recognised, and its longest token (0: none).
-        let mut recognised = [false; MAX_RULES];
-        let mut token_len = [0usize; MAX_RULES];
+        let mut seen = Seen::new();
+        if let Some(uses) = status.and_then(|s| self.codes.get(&s)) {
+            for &(rule, len) in uses {
+                seen.token(rule, len);
+            }
+        }
         if direction == Direction::Received {
             if let Some(host) = host {
-                self.mark_hosts(host, &mut recognised);
+                self.mark_hosts(host, &mut seen);
             }
         }
-        for m in self.automaton.find_overlapping_iter(text) {
-            let pattern = &self.patterns[m.pattern().as_usize()];
-            if !at_word_edges(text, m.start(), m.end(), pattern) {
-                continue;
-            }
-            for &(rule, role) in &pattern.uses {
-                let rule = usize::from(rule);
-                match role {
-                    Role::Mark => recognised[rule] = true,
-                    Role::Token => token_len[rule] = token_len[rule].max(pattern.len),
-                }
+        let mut note = |(rule, role, len): Evidence| match role {
+            Role::Mark => seen.recognise(rule),
+            Role::Token => seen.token(rule, len),
+        };
+        evidence.iter().copied().for_each(&mut note);
+        match texts {
+            Texts::Whole(text) => self.scan(text, &mut note),
+            Texts::Masked(text) => {
+                masked_parts(text, self.max_words, |part| self.scan(part, &mut note))
             }
         }
-        for (index, rule) in self.rules.iter().enumerate() {
+        // Only the rules something pointed at; most problem replies point at none.
+        for &index in seen.candidates() {
+            let index = usize::from(index);
+            let rule = &self.rules[index];
             if !rule.applies_to(direction) {
                 continue;
             }
-            let token = token_len[index] > 0;
+            let (recognised, token_len) = seen.state(index);
+            let token = token_len > 0;
             let specificity = match (rule.needs_provider(), rule.tokens.is_empty()) {
-                (true, false) if recognised[index] && token => Specificity::ProviderAndToken,
-                (true, true) if recognised[index] => Specificity::Provider,
+                (true, false) if recognised && token => Specificity::ProviderAndToken,
+                (true, true) if recognised => Specificity::Provider,
                 (false, false) if token => Specificity::Token,
                 _ => continue,
             };
             found(Match {
                 rule: RuleId(index as u16),
                 specificity,
-                token_len: token_len[index],
+                token_len: usize::from(token_len),
             });
         }
     }
 
-    /// Mark the rules whose host suffix ends the host (at a label edge, any case).
-    fn mark_hosts(&self, host: &[u8], recognised: &mut [bool; MAX_RULES]) {
-        let host = host.strip_suffix(b".").unwrap_or(host);
-        if host.is_empty() || host.len() > MAX_HOST {
-            return;
-        }
-        let mut lower = [0u8; MAX_HOST];
-        let lower = &mut lower[..host.len()];
-        for (l, h) in lower.iter_mut().zip(host) {
-            *l = h.to_ascii_lowercase();
-        }
-        let mut start = 0;
-        loop {
-            if let Some(rules) = self.hosts.get(&lower[start..]) {
-                for &rule in rules {
-                    recognised[usize::from(rule)] = true;
-                }
+    /// Every mark and token in a text, as (rule, role, token length).
+    ///
+    /// Leftmost-longest, one match at a time: a word inside a longer one that matched
+    /// (`spamhaus` in `zen.spamhaus.org`) does not count again. A match that fails its word
+    /// edges gives way to whatever starts after its first byte.
+    fn scan(&self, text: &[u8], mut note: impl FnMut(Evidence)) {
+        let mut at = 0;
+        while at < text.len() {
+            let Some(m) = self
+                .automaton
+                .find(aho_corasick::Input::new(text).range(at..))
+            else {
+                break;
+            };
+            let pattern = &self.patterns[m.pattern().as_usize()];
+            if !at_word_edges(text, m.start(), m.end(), pattern) {
+                at = m.start() + 1;
+                continue;
             }
-            match memchr::memchr(b'.', &lower[start..]) {
-                Some(dot) => start += dot + 1,
-                None => break,
+            at = m.end();
+            for &(rule, role) in &pattern.uses {
+                note((rule, role, pattern.len));
             }
         }
     }
 
-    /// The rule of a problem line: its reply (codes and text), relay host and direction.
-    pub fn classify_line(&self, line: &ParsedLine<'_>, raw: &[u8]) -> Option<Hit> {
-        thread_local! {
-            /// The reply text with its codes in front, in a buffer reused from line to line.
-            static REPLY: std::cell::RefCell<Vec<u8>> = Default::default();
+    /// Mark the rules whose host suffix ends the host (at a label edge, any case); whether
+    /// any was.
+    fn mark_hosts(&self, host: &[u8], seen: &mut Seen) {
+        let host = host.strip_suffix(b".").unwrap_or(host);
+        if host.is_empty() || host.len() > MAX_HOST {
+            return;
         }
+        let mut buffer = [0u8; MAX_HOST];
+        let lower: &[u8] = if host.iter().any(u8::is_ascii_uppercase) {
+            let lower = &mut buffer[..host.len()];
+            for (l, h) in lower.iter_mut().zip(host) {
+                *l = h.to_ascii_lowercase();
+            }
+            lower
+        } else {
+            host
+        };
+        // Every suffix in the file has two labels or more (checked): the last label alone
+        // (`com`) is never looked up.
+        let mut start = 0;
+        while let Some(dot) = memchr::memchr(b'.', &lower[start..]) {
+            if let Some(rules) = self.hosts.get(&lower[start..]) {
+                for &rule in rules {
+                    seen.recognise(rule);
+                }
+            }
+            start += dot + 1;
+        }
+    }
+
+    /// The rule of a problem line: its reply (codes and text), relay host and direction.
+    /// The same as [`Rules::classify`] of [`reply_text_into`]'s text, without building it:
+    /// the enhanced code is looked up rather than scanned (and the pre-masked reason is
+    /// scanned apart from what the pre-mask hides, as the report does through its cache).
+    ///
+    /// The words of the pre-masked reason come from the problem normaliser's per-thread
+    /// cache, so they are found once per distinct problem text, not once per line.
+    pub fn classify_line(&self, line: &ParsedLine<'_>, raw: &[u8]) -> Option<Hit> {
+        let words = crate::problems::cached_words(line.reason.unwrap_or_default());
+        self.classify_line_with(line, raw, Some(&words))
+    }
+
+    /// The words of a reason with the insides of its `[...]` and `<...>` masked (as the
+    /// problem normaliser masks them), for [`Rules::classify_line_with`].
+    pub fn words(&self, masked: &[u8]) -> Words {
+        let mut found = Vec::new();
+        self.scan(masked, |e| found.push(e));
+        Words(found.into_boxed_slice())
+    }
+
+    /// [`Rules::classify_line`] with the words of the pre-masked reason already found
+    /// (`outside`, see [`Rules::words`]); only what the pre-mask hides is scanned here
+    /// ([`masked_parts`]). No word spans the two parts: words hold no bracket and no id
+    /// inside a longer word (checked). Without `outside` the whole text is scanned.
+    pub fn classify_line_with(
+        &self,
+        line: &ParsedLine<'_>,
+        raw: &[u8],
+        outside: Option<&Words>,
+    ) -> Option<Hit> {
         let direction = direction_of(line, raw);
-        let host = relay_host(raw);
-        REPLY
-            .with(|reply| {
-                let mut reply = reply.borrow_mut();
-                reply_text_into(line, &mut reply);
-                self.classify(&reply, host, direction)
-            })
-            .map(|rule| Hit { rule, direction })
+        let exim = line.kind == crate::parse::LineKind::Mail(crate::parse::Mta::Exim);
+        let host = if exim {
+            exim_host(raw)
+        } else {
+            postfix_host(raw)
+        };
+        let text = line.reason.unwrap_or_default();
+        let status = line.enhanced.or(line.dsn);
+        match outside {
+            Some(words) => self.best_in(Texts::Masked(text), &words.0, status, host, direction),
+            None => self.best_in(Texts::Whole(text), &[], status, host, direction),
+        }
+        .map(|rule| Hit { rule, direction })
+    }
+}
+
+/// A word of a rule found in a reply: the rule, whether it was a mark or a token, and the
+/// token's length.
+type Evidence = (u16, Role, u8);
+
+/// What to scan of a reply text: all of it, or only what the pre-mask hides (the rest came
+/// from the cache).
+#[derive(Clone, Copy)]
+enum Texts<'t> {
+    Whole(&'t [u8]),
+    Masked(&'t [u8]),
+}
+
+/// The words of rules found in a text (see [`Rules::words`]).
+#[derive(Clone, Debug, Default)]
+pub struct Words(Box<[Evidence]>);
+
+/// The parts of a text that [`crate::problems::premask_into`] masks, to be scanned apart
+/// from the rest (which [`Rules::words`] scans once per distinct masked text): the insides of
+/// `[...]` and `<...>` (from an opener to the next closer of its kind, or to the end), and
+/// around each id word it masks ([`crate::problems::id_part`]) a window of `span` words each
+/// way. Ids are glued to words (`554-Bad`), so a word of several (`Bad DNS PTR resource
+/// record`) may start or end in one: the window holds any such match whole.
+fn masked_parts(text: &[u8], span: usize, mut part: impl FnMut(&[u8])) {
+    let window = |from: usize, to: usize| {
+        let start = (0..span).fold(from, |at, _| {
+            at.checked_sub(1)
+                .and_then(|before| memchr::memrchr(b' ', &text[..before]))
+                .map_or(0, |space| space + 1)
+        });
+        let end = (0..span).fold(to, |at, _| {
+            text.get(at + 1..)
+                .and_then(|after| memchr::memchr(b' ', after))
+                .map_or(text.len(), |space| at + 1 + space)
+        });
+        (start, end.max(to))
+    };
+    // Words are split at spaces outside brackets; a word that holds a bracket is never an
+    // id (ids are letters, digits, `_` and `-`).
+    let (mut word, mut tainted, mut at) = (0, false, 0);
+    loop {
+        let next = memchr::memchr3(b' ', b'[', b'<', &text[at..]).map(|found| at + found);
+        let word_end = match next {
+            Some(i) if text[i] != b' ' => None,
+            Some(i) => Some(i),
+            None => Some(text.len()),
+        };
+        if let Some(end) = word_end {
+            if !tainted && crate::problems::id_part(&text[word..end]).is_some() {
+                let (from, to) = window(word, end);
+                part(&text[from..to]);
+            }
+            match next {
+                Some(i) => (word, tainted, at) = (i + 1, false, i + 1),
+                None => return,
+            }
+            continue;
+        }
+        let i = next.unwrap_or(text.len());
+        let close = if text[i] == b'[' { b']' } else { b'>' };
+        tainted = true;
+        match memchr::memchr(close, &text[i + 1..]) {
+            Some(end) => {
+                part(&text[i + 1..i + 1 + end]);
+                at = i + 1 + end + 1;
+            }
+            None => {
+                part(&text[i + 1..]);
+                return;
+            }
+        }
+    }
+}
+
+/// What one reply pointed at, per rule, on the stack: provider recognised, longest token,
+/// and the rules touched in the order they were first touched.
+struct Seen {
+    recognised: [bool; MAX_RULES],
+    token_len: [u8; MAX_RULES],
+    touched: [u8; MAX_RULES],
+    count: usize,
+}
+
+impl Seen {
+    fn new() -> Seen {
+        Seen {
+            recognised: [false; MAX_RULES],
+            token_len: [0; MAX_RULES],
+            touched: [0; MAX_RULES],
+            count: 0,
+        }
+    }
+
+    fn touch(&mut self, rule: usize) {
+        if !self.recognised[rule] && self.token_len[rule] == 0 {
+            // `MAX_RULES` is 256 and rules are checked to fit, so the index fits a byte.
+            self.touched[self.count] = rule as u8;
+            self.count += 1;
+        }
+    }
+
+    fn recognise(&mut self, rule: u16) {
+        let rule = usize::from(rule);
+        self.touch(rule);
+        self.recognised[rule] = true;
+    }
+
+    fn token(&mut self, rule: u16, len: u8) {
+        let rule = usize::from(rule);
+        self.touch(rule);
+        self.token_len[rule] = self.token_len[rule].max(len.max(1));
+    }
+
+    fn candidates(&self) -> &[u8] {
+        &self.touched[..self.count]
+    }
+
+    fn state(&self, rule: usize) -> (bool, u8) {
+        (self.recognised[rule], self.token_len[rule])
     }
 }
 
 /// The reply a parsed line carries, as a reply text: code, enhanced code (or dsn), text.
 /// The parser keeps the codes apart from the text, and tokens such as `4.7.28` are codes.
 pub fn reply_text_into(line: &ParsedLine<'_>, out: &mut Vec<u8>) {
-    use std::io::Write as _;
+    // Digits by hand: this runs on every problem line, and `write!` costs more than the match.
+    fn number(n: u16, out: &mut Vec<u8>) {
+        let mut digits = [0u8; 5];
+        let mut at = digits.len();
+        let mut n = n;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(&digits[at..]);
+    }
     out.clear();
     if let Some(code) = line.code {
-        let _ = write!(out, "{} ", code.value());
+        number(code.value(), out);
+        out.push(b' ');
     }
     if let Some(status) = line.enhanced.or(line.dsn) {
-        let _ = write!(out, "{status} ");
+        number(u16::from(status.class()), out);
+        out.push(b'.');
+        number(status.subject(), out);
+        out.push(b'.');
+        number(status.detail(), out);
+        out.push(b' ');
     }
     out.extend_from_slice(line.reason.unwrap_or_default());
 }
@@ -619,46 +893,86 @@ pub fn direction_of(line: &ParsedLine<'_>, raw: &[u8]) -> Direction {
 /// `reject: RCPT from HOST[ip]:`, and Exim ` H=HOST [ip]`. A bare IP, `none`, `unknown` and
 /// Exim's unverified `(helo)` names are not host names.
 pub fn relay_host(line: &[u8]) -> Option<&[u8]> {
+    postfix_host(line).or_else(|| exim_host(line))
+}
+
+/// The host of a Postfix line; the searches run one after the other, only as far as needed.
+fn postfix_host(line: &[u8]) -> Option<&[u8]> {
     let name_before_bracket = |at: usize| -> Option<&[u8]> {
         let rest = &line[at..];
         let end = rest
             .iter()
             .position(|&b| matches!(b, b'[' | b',' | b' ' | b')'))?;
-        (rest[end] == b'[').then(|| &rest[..end])
+        (rest[end] == b'[')
+            .then(|| &rest[..end])
+            .filter(|h| is_host_name(h))
     };
-    let candidates = [
-        memmem::find(line, b" relay=").map(|i| i + 7),
-        memmem::find(line, b"(host ").map(|i| i + 6),
-        memmem::find(line, b": host ").map(|i| i + 7),
-    ];
-    for at in candidates.into_iter().flatten() {
-        if let Some(host) = name_before_bracket(at).filter(|h| is_host_name(h)) {
-            return Some(host);
-        }
-    }
-    if let Some(at) = memmem::find(line, b" H=") {
-        let rest = &line[at + 3..];
-        let end = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
-        let host = &rest[..end];
-        if is_host_name(host) {
-            return Some(host);
-        }
-        return None;
-    }
-    let at = memmem::find(line, b"reject: ")?;
-    let from = memmem::find(&line[at..], b" from ")? + at + 6;
-    name_before_bracket(from).filter(|h| is_host_name(h))
+    let f = finders();
+    f.relay
+        .find(line)
+        .and_then(|i| name_before_bracket(i + 7))
+        .or_else(|| {
+            f.paren_host
+                .find(line)
+                .and_then(|i| name_before_bracket(i + 6))
+        })
+        .or_else(|| {
+            f.colon_host
+                .find(line)
+                .and_then(|i| name_before_bracket(i + 7))
+        })
+        .or_else(|| {
+            let at = f.reject.find(line)?;
+            let from = f.from.find(&line[at..])? + at + 6;
+            name_before_bracket(from)
+        })
 }
 
-/// A DNS name with at least one dot, not an address or a placeholder.
+/// The host of an Exim line (` H=HOST [ip]`).
+fn exim_host(line: &[u8]) -> Option<&[u8]> {
+    let at = finders().exim_host.find(line)?;
+    let rest = &line[at + 3..];
+    let end = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|h| is_host_name(h))
+}
+
+/// Searchers for [`relay_host`], built once: building one costs more than a search.
+struct HostFinders {
+    relay: memmem::Finder<'static>,
+    paren_host: memmem::Finder<'static>,
+    colon_host: memmem::Finder<'static>,
+    exim_host: memmem::Finder<'static>,
+    reject: memmem::Finder<'static>,
+    from: memmem::Finder<'static>,
+}
+
+fn finders() -> &'static HostFinders {
+    static FINDERS: OnceLock<HostFinders> = OnceLock::new();
+    FINDERS.get_or_init(|| HostFinders {
+        relay: memmem::Finder::new(b" relay="),
+        paren_host: memmem::Finder::new(b"(host "),
+        colon_host: memmem::Finder::new(b": host "),
+        exim_host: memmem::Finder::new(b" H="),
+        reject: memmem::Finder::new(b"reject: "),
+        from: memmem::Finder::new(b" from "),
+    })
+}
+
+/// A DNS name with at least one dot and one letter, not an address or a placeholder.
 fn is_host_name(host: &[u8]) -> bool {
-    host.len() <= MAX_HOST
-        && memchr::memchr(b'.', host).is_some()
-        && host
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-        && host.iter().any(|b| b.is_ascii_alphabetic())
-        && !host.starts_with(b".")
+    if host.len() > MAX_HOST || host.first().is_none_or(|&b| b == b'.') {
+        return false;
+    }
+    let (mut dot, mut letter) = (false, false);
+    for &b in host {
+        match b {
+            b'.' => dot = true,
+            b'-' | b'_' | b'0'..=b'9' => {}
+            b if b.is_ascii_alphabetic() => letter = true,
+            _ => return false,
+        }
+    }
+    dot && letter
 }
 
 #[cfg(test)]

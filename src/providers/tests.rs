@@ -643,3 +643,53 @@ fn hostile_input_never_panics() {
         Some("spamhaus-zen")
     );
 }
+
+#[test]
+fn classify_line_agrees_with_matching_the_whole_reply_text() {
+    // classify_line looks the enhanced code up and scans less text; the answer must be the
+    // same as for the reply text `explain --line` shows.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/providers.log");
+    let log = std::fs::read(path).unwrap();
+    let rules = rules();
+    let mut named = 0;
+    for raw in log.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let line = parse(raw);
+        let mut reply = Vec::new();
+        reply_text_into(&line, &mut reply);
+        let direction = direction_of(&line, raw);
+        let whole = rules.classify(&reply, relay_host(raw), direction);
+        let hit = rules.classify_line(&line, raw);
+        assert_eq!(
+            hit.map(|h| h.rule),
+            whole,
+            "{}",
+            String::from_utf8_lossy(raw)
+        );
+        named += usize::from(hit.is_some());
+    }
+    assert_eq!(
+        named,
+        rules.all().iter().map(|r| r.examples.len()).sum::<usize>()
+    );
+    // Words in and around brackets, unclosed brackets, the trailer given twice.
+    let odd: [&[u8]; 9] = [
+        b"Nov 24 12:05:23 mx1 postfix/smtp[1]: 8040: to=<a@b.test>, relay=mx00.emig.gmx.net[192.0.2.1]:25, dsn=5.0.0, status=bounced (host mx00.emig.gmx.net[192.0.2.1] said: 554 Nemesis ESMTP 554-Bad DNS PTR resource record-2x4y6z (in reply to RCPT TO command))",
+        b"Nov 24 12:05:23 mx1 postfix/smtp[1]: 8040: to=<a@b.test>, relay=mx1.comcast.net[192.0.2.1]:25, dsn=5.0.0, status=bounced (host mx1.comcast.net[192.0.2.1] said: 554 see BL000001 id=1xVpHI-0007o9-2x (in reply to RCPT TO command))",
+        b"Nov 24 12:05:23 mx1 postfix/smtp[1]: 8040: to=<a@b.test>, relay=smtp-in.orange.fr[192.0.2.1]:25, dsn=4.0.0, status=deferred (host smtp-in.orange.fr[192.0.2.1] said: 421 mwinf5c15 ME OFR_999 [999] (in reply to RCPT TO command))",
+        b"Nov 24 12:05:23 mx1 postfix/smtp[1]: 8040: to=<a@b.test>, relay=mx.b.test[192.0.2.1]:25, dsn=4.7.0, status=deferred (host mx.b.test[192.0.2.1] said: 421 4.7.0 [TSS04]x[TSS04 <zen.spamhaus.org> unclosed [PH01 (in reply to RCPT TO command))",
+        b"Nov 24 12:05:23 mx1 postfix/smtp[1]: 8040: to=<a@b.test>, relay=mx.b.test[192.0.2.1]:25, dsn=4.7.0, status=deferred (host mx.b.test[192.0.2.1] said: 421 4.7.0 x[[S3150]]y <a<b>TSS04> 5.7.606[ (in reply to RCPT TO command))",
+        b"Nov 24 12:05:23 mx1 postfix/smtp[1]: 8040: to=<a@b.test>, relay=mx.b.test[192.0.2.1]:25, dsn=5.7.1, status=bounced (host mx.b.test[192.0.2.1] said: 550 5.7.1 TSS04[1] [2]TSS04 dnsbl-1.uceprotect.net]x (in reply to RCPT TO command))",
+        b"Nov 24 12:05:23 mx1 postfix/smtp[1]: 8040: to=<a@b.test>, relay=x.mail.protection.outlook.com[192.0.2.1]:25, dsn=5.7.1, status=bounced (host x.mail.protection.outlook.com[192.0.2.1] said: 550 5.7.1 [5.7.606] blocked using Customer Block list (in reply to RCPT TO command))",
+        b"Nov 24 12:05:23 mx1 postfix/smtp[1]: 8040: to=<a@b.test>, relay=x.mail.protection.outlook.com[192.0.2.1]:25, dsn=5.7.1, status=bounced (host x.mail.protection.outlook.com[192.0.2.1] said: 550 5.7.1 [5.7.606] blocked using Customer Block list (in reply to RCPT TO command)) (in reply to [TSS04])",
+        b"2026-11-24 12:05:23 1xVpHI-0007o9-2x ** a@b.test R=dnslookup T=remote_smtp H=mx.b.test [192.0.2.1]: SMTP error from remote mail server after RCPT TO:<a@b.test>: 550 [sbl-xbl.spamhaus.org] x",
+    ];
+    for raw in odd {
+        let line = parse(raw);
+        let mut reply = Vec::new();
+        reply_text_into(&line, &mut reply);
+        let whole = rules.classify(&reply, relay_host(raw), direction_of(&line, raw));
+        let hit = rules.classify_line(&line, raw).map(|h| h.rule);
+        assert_eq!(hit, whole, "{}", String::from_utf8_lossy(raw));
+        assert!(whole.is_some(), "{}", String::from_utf8_lossy(raw));
+    }
+}
