@@ -506,6 +506,18 @@ fn progress_bar(inputs: &[Input]) -> Progress {
     }
 }
 
+/// Print a scan's notes (unless `quiet`) and the inputs it could not read.
+fn tell(notices: &[String], errors: &[smtplog::input::InputError], quiet: bool) {
+    if !quiet {
+        for notice in notices {
+            eprintln!("smtplog: note: {}", escape_str(notice));
+        }
+    }
+    for error in errors {
+        eprintln!("smtplog: {}", escape_str(&error.to_string()));
+    }
+}
+
 /// A `--fail-if` expression.
 fn threshold(text: &str) -> Result<smtplog::thresholds::Threshold, String> {
     text.parse()
@@ -684,14 +696,7 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
     if let Some(progress) = progress {
         progress.finish();
     }
-    if !args.output.quiet {
-        for notice in &outcome.notices {
-            eprintln!("smtplog: note: {}", escape_str(notice));
-        }
-    }
-    for error in &outcome.errors {
-        eprintln!("smtplog: {}", escape_str(&error.to_string()));
-    }
+    tell(&outcome.notices, &outcome.errors, args.output.quiet);
     for file in outcome
         .files
         .iter()
@@ -792,14 +797,7 @@ fn run_events(args: EventsArgs) -> Result<Outcome> {
             }
         }
     };
-    if !args.quiet {
-        for notice in &outcome.notices {
-            eprintln!("smtplog: note: {}", escape_str(notice));
-        }
-    }
-    for error in &outcome.errors {
-        eprintln!("smtplog: {}", escape_str(&error.to_string()));
-    }
+    tell(&outcome.notices, &outcome.errors, args.quiet);
     if outcome.errors.len() == inputs.len() {
         bail!("no input could be read");
     }

@@ -459,42 +459,9 @@ pub fn thread_count(requested: usize) -> usize {
 pub fn scan(inputs: &[Input], options: &ScanOptions) -> ScanOutcome {
     let parser = Arc::new(Parser::with_filter_ports(options.filter_ports.clone()));
     let mut notices = Vec::new();
-    let threads = thread_count(options.threads);
-    if threads < options.threads {
-        notices.push(format!(
-            "--threads {} is more than {MAX_THREADS_PER_CORE} per core; using {threads}",
-            options.threads
-        ));
-    }
-    let pool = worker_pool(threads, &mut notices);
+    let (_, pool) = pool_for(options, &mut notices);
     let mut errors = Vec::new();
-    let mut prepared: Vec<Prepared> = Vec::new();
-    for input in inputs {
-        match prepare(input, options, &parser) {
-            Ok(p) => prepared.push(p),
-            Err(e) => errors.push(e),
-        }
-    }
-    // By first timestamp, undated inputs last; ties by name, so that the order of the
-    // arguments never matters.
-    prepared.sort_by_cached_key(|p| (p.first.is_none(), p.first, p.input.display_name()));
-    let mut seen: BTreeMap<(u64, u64), String> = BTreeMap::new();
-    prepared.retain(|p| {
-        let Some(identity) = p.identity else {
-            return true;
-        };
-        let name = p.input.display_name();
-        match seen.get(&identity) {
-            Some(first) => {
-                notices.push(format!("{name} is the same file as {first}; counted once"));
-                false
-            }
-            None => {
-                seen.insert(identity, name);
-                true
-            }
-        }
-    });
+    let prepared = prepare_all(inputs, options, &parser, &mut errors, &mut notices);
     let mut summary = Summary::new();
     summary.set_max_distinct(options.max_distinct);
     let mut files = Vec::new();
@@ -526,13 +493,65 @@ pub fn scan(inputs: &[Input], options: &ScanOptions) -> ScanOutcome {
     }
 }
 
-/// What `events` read: the inputs that failed and what each gave.
+/// The worker threads the options ask for and their pool (none for one thread), with a
+/// note when the count was capped or the threads could not be started.
+fn pool_for(
+    options: &ScanOptions,
+    notices: &mut Vec<String>,
+) -> (usize, Option<rayon::ThreadPool>) {
+    let threads = thread_count(options.threads);
+    if threads < options.threads {
+        notices.push(format!(
+            "--threads {} is more than {MAX_THREADS_PER_CORE} per core; using {threads}",
+            options.threads
+        ));
+    }
+    (threads, worker_pool(threads, notices))
+}
+
+/// The inputs that could be opened, in the order they are read: by first timestamp,
+/// undated inputs last, ties by name, so that the order of the arguments never matters.
+/// A file given twice (by any path) is kept once, with a note.
+fn prepare_all(
+    inputs: &[Input],
+    options: &ScanOptions,
+    parser: &Parser,
+    errors: &mut Vec<InputError>,
+    notices: &mut Vec<String>,
+) -> Vec<Prepared> {
+    let mut prepared: Vec<Prepared> = Vec::new();
+    for input in inputs {
+        match prepare(input, options, parser) {
+            Ok(p) => prepared.push(p),
+            Err(e) => errors.push(e),
+        }
+    }
+    prepared.sort_by_cached_key(|p| (p.first.is_none(), p.first, p.input.display_name()));
+    let mut seen: BTreeMap<(u64, u64), String> = BTreeMap::new();
+    prepared.retain(|p| {
+        let Some(identity) = p.identity else {
+            return true;
+        };
+        let name = p.input.display_name();
+        match seen.get(&identity) {
+            Some(first) => {
+                notices.push(format!("{name} is the same file as {first}; read once"));
+                false
+            }
+            None => {
+                seen.insert(identity, name);
+                true
+            }
+        }
+    });
+    prepared
+}
+
+/// What `events` read: the inputs that failed, and notes.
 #[derive(Debug, Default)]
 pub struct EventsOutcome {
     /// Inputs that could not be read to the end.
     pub errors: Vec<InputError>,
-    /// Inputs read, in the order their records were written.
-    pub files: Vec<FileStats>,
     /// Notes for the reader (an input given twice, fewer threads).
     pub notices: Vec<String>,
 }
@@ -548,27 +567,14 @@ pub fn stream_events(
     use rayon::prelude::*;
     let parser = Parser::with_filter_ports(options.filter_ports.clone());
     let mut outcome = EventsOutcome::default();
-    let threads = thread_count(options.threads);
-    let pool = worker_pool(threads, &mut outcome.notices);
-    let mut prepared = Vec::new();
-    for input in inputs {
-        match prepare(input, options, &parser) {
-            Ok(p) => prepared.push(p),
-            Err(e) => outcome.errors.push(e),
-        }
-    }
-    prepared.sort_by_cached_key(|p| (p.first.is_none(), p.first, p.input.display_name()));
-    let mut seen = std::collections::BTreeSet::new();
-    prepared.retain(|p| {
-        let fresh = p.identity.is_none_or(|id| seen.insert(id));
-        if !fresh {
-            outcome.notices.push(format!(
-                "{} is a file given before; written once",
-                p.input.display_name()
-            ));
-        }
-        fresh
-    });
+    let (threads, pool) = pool_for(options, &mut outcome.notices);
+    let prepared = prepare_all(
+        inputs,
+        options,
+        &parser,
+        &mut outcome.errors,
+        &mut outcome.notices,
+    );
     if events.format == crate::events::EventFormat::Csv {
         crate::events::write_header(out)?;
     }
@@ -576,8 +582,7 @@ pub fn stream_events(
     // few chunks.
     let batch = threads.max(1) * 2;
     for p in prepared {
-        let (name, compression, format, years) =
-            (p.input.display_name(), p.compression, p.format, p.years);
+        let (format, years) = (p.format, p.years);
         let mut opened = match p.opened {
             Some(opened) => opened,
             None => match input::open_counted(&p.input, options.progress.as_ref()) {
@@ -597,7 +602,6 @@ pub fn stream_events(
             ));
         }
         let mut reader = ChunkReader::new(opened.reader, options.chunk_size);
-        let mut complete = true;
         let mut done = false;
         while !done {
             let mut chunks = Vec::with_capacity(batch);
@@ -610,7 +614,6 @@ pub fn stream_events(
                     }
                     Err(e) => {
                         outcome.errors.push(InputError::from_io(&p.input, &e));
-                        complete = false;
                         done = true;
                         break;
                     }
@@ -640,15 +643,6 @@ pub fn stream_events(
                 reader.recycle(chunk.data);
             }
         }
-        outcome.files.push(FileStats {
-            name,
-            compression,
-            format,
-            lines: 0,
-            mail_lines: 0,
-            outside_window: 0,
-            complete,
-        });
     }
     Ok(outcome)
 }

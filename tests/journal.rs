@@ -107,12 +107,15 @@ fn to_export(log: &[u8]) -> Vec<u8> {
     out
 }
 
-fn report(path: &Path) -> Value {
-    let out = smtplog()
-        .args(["report", "--tz", "UTC", "--format", "json"])
-        .arg(path)
-        .output()
-        .unwrap();
+/// The JSON report of one input (a path, or `-` with `stdin`); asserts success.
+fn report_of(input: &std::ffi::OsStr, stdin: Option<&[u8]>) -> Value {
+    let mut cmd = smtplog();
+    cmd.args(["report", "--tz", "UTC", "--format", "json"])
+        .arg(input);
+    if let Some(data) = stdin {
+        cmd.write_stdin(data.to_vec());
+    }
+    let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -121,18 +124,12 @@ fn report(path: &Path) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+fn report(path: &Path) -> Value {
+    report_of(path.as_os_str(), None)
+}
+
 fn report_stdin(data: &[u8]) -> Value {
-    let out = smtplog()
-        .args(["report", "--tz", "UTC", "--format", "json", "-"])
-        .write_stdin(data.to_vec())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    report_of("-".as_ref(), Some(data))
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {

@@ -310,6 +310,10 @@ fn a_broken_pipe_is_quiet_for_every_subcommand_and_format() {
         vec!["codes", "--format", "json"],
         vec!["explain", "550"],
         vec!["explain", "251", "551"],
+        vec!["events", "--year", "2026", log],
+        vec!["events", "--year", "2026", "--format", "csv", log],
+        vec!["events", "--schema"],
+        vec!["report", "--year", "2026", "--format", "prom", log],
     ];
     for args in runs {
         let out = into_closed_pipe(&args);

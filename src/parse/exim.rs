@@ -151,11 +151,14 @@ fn recipient(addr: &[u8]) -> Option<&[u8]> {
 }
 
 /// The sending host of an arrival: `H=name (helo) [ip]:port` up to the closing bracket.
-fn arrival_host(arrival: &[u8]) -> Option<&[u8]> {
+fn arrival_host<'a>(f: &Finders, arrival: &'a [u8]) -> Option<&'a [u8]> {
     // Fields come in a fixed order, `H=` before `P=`; the subject (`T=`) comes later and
-    // may say anything.
-    let fields = memchr::memmem::find(arrival, b" P=").map_or(arrival, |p| &arrival[..p]);
-    let at = memchr::memmem::find(fields, b" H=")? + 3;
+    // may say anything. Prebuilt finders: a `memmem::find` builds its searcher every line.
+    let fields = f
+        .exim_protocol
+        .find(arrival)
+        .map_or(arrival, |p| &arrival[..p]);
+    let at = f.exim_host.find(fields)? + 3;
     let value = &fields[at..];
     // `name (helo) [ip]:port`, `(helo) [ip]`, `[ip]`: the name when there is one (the helo
     // is the client's claim, not a key), else the address in its brackets.
@@ -163,7 +166,9 @@ fn arrival_host(arrival: &[u8]) -> Option<&[u8]> {
         let end = value.iter().position(|b| *b == b' ').unwrap_or(value.len());
         return Some(&value[..end]);
     }
-    let open = memchr::memmem::find(value, b" [")
+    let open = f
+        .space_bracket
+        .find(value)
         .map(|i| i + 1)
         .filter(|_| value[0] == b'(')
         .unwrap_or(0);
@@ -466,7 +471,7 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
             .position(|b| *b == b' ')
             .unwrap_or(arrival.len());
         out.sender = Some(&arrival[..end]);
-        out.client = arrival_host(arrival);
+        out.client = arrival_host(f, arrival);
         // `S=1377`: the first size field (the subject, `T="..."`, comes later).
         out.size = between(arrival, b" S=", b' ')
             .or_else(|| {

@@ -437,6 +437,9 @@ pub(crate) struct Finders {
     pub router: memmem::Finder<'static>,
     pub transport_returned: memmem::Finder<'static>,
     pub transport_output: memmem::Finder<'static>,
+    pub exim_protocol: memmem::Finder<'static>,
+    pub exim_host: memmem::Finder<'static>,
+    pub space_bracket: memmem::Finder<'static>,
 }
 
 /// Ports on the loopback address where content filters listen by convention: amavis 10024
@@ -488,6 +491,9 @@ impl Parser {
                 router: memmem::Finder::new(b" router: "),
                 transport_returned: memmem::Finder::new(b" transport process returned "),
                 transport_output: memmem::Finder::new(b" transport output: "),
+                exim_protocol: memmem::Finder::new(b" P="),
+                exim_host: memmem::Finder::new(b" H="),
+                space_bracket: memmem::Finder::new(b" ["),
             },
         }
     }
