@@ -215,7 +215,13 @@ fn wrap(
     let compression = Compression::detect(reader.fill_buf()?);
     let format = compression.name();
     let decoded: Box<dyn Read + Send> = match compression {
-        Compression::None => return Ok((Box::new(reader), compression)),
+        // Plain text is read straight into the chunk buffers: what the sniffing buffered
+        // comes first, then the file itself, so no byte is copied twice.
+        Compression::None => {
+            let sniffed = reader.buffer().to_vec();
+            let rest = reader.into_inner();
+            return Ok((Box::new(Cursor::new(sniffed).chain(rest)), compression));
+        }
         // logrotate's `compress` writes one member; `cat a.gz b.gz` makes several.
         Compression::Gzip => Box::new(MultiGzDecoder::new(reader)),
         Compression::Xz => {
@@ -325,17 +331,32 @@ pub fn peek(
 /// A run of whole lines, and how many overlong lines were dropped before it.
 #[derive(Debug, Default)]
 pub struct Chunk {
-    /// Whole lines, each ending in `\n` except perhaps the last line of the input.
-    pub data: Vec<u8>,
+    /// The buffer: its first `len` bytes are the chunk; the rest is spare room kept
+    /// initialised so that reading into it again needs no zeroing.
+    buffer: Vec<u8>,
+    len: usize,
     /// Lines longer than [`MAX_LINE`] that were skipped.
     pub overlong: u64,
+}
+
+impl Chunk {
+    /// Whole lines, each ending in `\n` except perhaps the last line of the input.
+    pub fn data(&self) -> &[u8] {
+        &self.buffer[..self.len]
+    }
+
+    /// The buffer, for [`ChunkReader::recycle`].
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.buffer
+    }
 }
 
 /// Reads an input as chunks of about `chunk_size` bytes that end at a line end.
 ///
 /// Memory stays near `chunk_size + MAX_LINE` whatever the input: the unfinished last
 /// line moves to the next chunk, and a line that outgrows [`MAX_LINE`] is skipped
-/// to its end and counted, never buffered.
+/// to its end and counted, never buffered. Bytes are read straight into the chunk's
+/// buffer, in reads of the chunk's size (one system call per chunk for a file).
 pub struct ChunkReader<R> {
     reader: R,
     chunk_size: usize,
@@ -344,7 +365,7 @@ pub struct ChunkReader<R> {
     eof: bool,
     /// A read error held back until the data read before it has been handed out.
     pending_error: Option<io::Error>,
-    /// Buffers handed back after use: reusing them spares the kernel zeroing fresh pages.
+    /// Buffers handed back after use, still initialised: reusing them spares zeroing.
     spare: Vec<Vec<u8>>,
 }
 
@@ -362,15 +383,20 @@ impl<R: Read> ChunkReader<R> {
         }
     }
 
-    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> io::Result<()> {
-        while buf.len() < want && !self.eof {
-            let room = (want - buf.len()).max(64 << 10);
-            // Exactly the room needed, so the buffer does not double past the chunk size.
-            buf.reserve_exact(room + 1);
-            // read_to_end fills spare capacity without zeroing it first.
-            let n = (&mut self.reader).take(room as u64).read_to_end(buf)?;
-            if n == 0 {
-                self.eof = true;
+    /// Read into `buf[*filled..]` until `want` bytes are there or the input ends.
+    fn fill(&mut self, buf: &mut Vec<u8>, filled: &mut usize, want: usize) -> io::Result<()> {
+        // At least 64 KiB more per read, so a long line does not cost a read per byte.
+        let target = want.max(*filled + (64 << 10));
+        if buf.len() < target {
+            // Zeroed once; a recycled buffer keeps its initialised length.
+            buf.resize(target, 0);
+        }
+        while *filled < want && !self.eof {
+            match self.reader.read(&mut buf[*filled..target]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => *filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
         Ok(())
@@ -391,37 +417,45 @@ impl<R: Read> ChunkReader<R> {
         if let Some(err) = self.pending_error.take() {
             return Err(err);
         }
-        let mut chunk = Chunk::default();
+        let mut overlong = 0;
         let mut buf = self.spare.pop().unwrap_or_default();
-        buf.clear();
-        buf.extend_from_slice(&self.carry);
+        if buf.len() < self.carry.len() {
+            buf.resize(self.carry.len(), 0);
+        }
+        buf[..self.carry.len()].copy_from_slice(&self.carry);
+        let mut filled = self.carry.len();
         self.carry.clear();
+        let chunk = |buffer: Vec<u8>, len: usize, overlong: u64| Chunk {
+            buffer,
+            len,
+            overlong,
+        };
         loop {
-            let want = if buf.len() >= self.chunk_size {
-                buf.len() + 1
+            let want = if filled >= self.chunk_size {
+                filled + 1
             } else {
                 self.chunk_size
             };
-            if let Err(err) = self.fill(&mut buf, want) {
-                if buf.is_empty() && chunk.overlong == 0 {
+            if let Err(err) = self.fill(&mut buf, &mut filled, want) {
+                if filled == 0 && overlong == 0 {
                     return Err(err);
                 }
                 self.pending_error = Some(err);
                 self.eof = true;
                 if self.skipping {
-                    buf.clear();
+                    filled = 0;
                 }
-                chunk.data = buf;
-                return Ok(Some(chunk));
+                return Ok(Some(chunk(buf, filled, overlong)));
             }
             if self.skipping {
-                match memchr::memchr2(b'\n', b'\r', &buf) {
+                match memchr::memchr2(b'\n', b'\r', &buf[..filled]) {
                     Some(i) => {
-                        buf.drain(..=i);
+                        buf.copy_within(i + 1..filled, 0);
+                        filled -= i + 1;
                         self.skipping = false;
                     }
                     None => {
-                        buf.clear();
+                        filled = 0;
                         if self.eof {
                             break;
                         }
@@ -429,30 +463,27 @@ impl<R: Read> ChunkReader<R> {
                     }
                 }
             }
-            match last_cut(&buf, self.eof) {
-                Some(last) if buf.len() >= self.chunk_size || self.eof => {
-                    self.carry.extend_from_slice(&buf[last + 1..]);
-                    buf.truncate(last + 1);
-                    chunk.data = buf;
-                    return Ok(Some(chunk));
+            match last_cut(&buf[..filled], self.eof) {
+                Some(last) if filled >= self.chunk_size || self.eof => {
+                    self.carry.extend_from_slice(&buf[last + 1..filled]);
+                    return Ok(Some(chunk(buf, last + 1, overlong)));
                 }
                 Some(_) => continue,
                 None if self.eof => {
-                    if buf.is_empty() && chunk.overlong == 0 {
+                    if filled == 0 && overlong == 0 {
                         return Ok(None);
                     }
-                    chunk.data = buf;
-                    return Ok(Some(chunk));
+                    return Ok(Some(chunk(buf, filled, overlong)));
                 }
-                None if buf.len() > MAX_LINE => {
-                    chunk.overlong += 1;
+                None if filled > MAX_LINE => {
+                    overlong += 1;
                     self.skipping = true;
-                    buf.clear();
+                    filled = 0;
                 }
                 None => continue,
             }
         }
-        Ok((chunk.overlong > 0).then_some(chunk))
+        Ok((overlong > 0).then(|| chunk(Vec::new(), 0, overlong)))
     }
 }
 
@@ -505,7 +536,7 @@ mod tests {
         let mut overlong = 0;
         while let Some(c) = r.next_chunk().unwrap() {
             overlong += c.overlong;
-            for line in lines(&c.data) {
+            for line in lines(c.data()) {
                 if is_overlong(line) {
                     overlong += 1;
                 } else {
@@ -534,6 +565,56 @@ mod tests {
         .collect();
         for size in 1..40 {
             assert_eq!(chunks(data, size), (want.clone(), 0), "chunk size {size}");
+        }
+    }
+
+    /// A reader that gives a few bytes per call and is interrupted every other call.
+    struct Stutter<'a> {
+        data: &'a [u8],
+        calls: usize,
+    }
+
+    impl Read for Stutter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.calls += 1;
+            if self.calls % 2 == 0 {
+                return Err(io::Error::from(io::ErrorKind::Interrupted));
+            }
+            let n = buf.len().min(3).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn short_and_interrupted_reads_give_the_same_chunks() {
+        let data = b"one\ntwo\r\nthree\n\nfive\rsix\r\r\nseven".repeat(50);
+        for size in [1, 7, 64, 4096] {
+            let mut whole = ChunkReader::new(&data[..], size);
+            let mut stutter = ChunkReader::new(
+                Stutter {
+                    data: &data,
+                    calls: 0,
+                },
+                size,
+            );
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            while let Some(c) = whole.next_chunk().unwrap() {
+                a.extend_from_slice(c.data());
+                whole.recycle(c.into_buffer());
+            }
+            while let Some(c) = stutter.next_chunk().unwrap() {
+                // Every chunk ends at a line end, whatever the reads gave.
+                assert!(
+                    matches!(c.data().last(), Some(b'\n' | b'\r'))
+                        || b.len() + c.data().len() == data.len()
+                );
+                b.extend_from_slice(c.data());
+                stutter.recycle(c.into_buffer());
+            }
+            assert_eq!(a, data, "chunk size {size}");
+            assert_eq!(b, data, "chunk size {size}");
         }
     }
 

@@ -14,6 +14,9 @@ use std::fmt::Write;
 ///
 /// Apply it once, where log text becomes a key; [`unescape`] undoes it.
 pub fn escape_bytes(bytes: &[u8]) -> String {
+    if let (true, Ok(text)) = (is_plain(bytes), std::str::from_utf8(bytes)) {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         escape_into(chunk.valid(), true, &mut out);
@@ -24,8 +27,24 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// Printable ASCII without a backslash: text that every escape leaves as it is. Checked
+/// first because it is nearly all log text, and a byte test is far cheaper than decoding.
+fn is_plain(bytes: &[u8]) -> bool {
+    // No early exit inside a block of 32, so the test compiles to vector compares.
+    let odd = |block: &[u8]| {
+        block.iter().fold(false, |odd, &b| {
+            odd | (b.wrapping_sub(b' ') > b'~' - b' ') | (b == b'\\')
+        })
+    };
+    let mut blocks = bytes.chunks_exact(32);
+    !blocks.any(odd) && !odd(blocks.remainder())
+}
+
 /// [`escape_bytes`], without a copy when nothing needs escaping (most log text).
 pub fn escape_cow(bytes: &[u8]) -> Cow<'_, str> {
+    if let (true, Ok(text)) = (is_plain(bytes), std::str::from_utf8(bytes)) {
+        return Cow::Borrowed(text);
+    }
     match std::str::from_utf8(bytes) {
         Ok(text) if !text.chars().any(|c| c == '\\' || is_unsafe(c)) => Cow::Borrowed(text),
         _ => Cow::Owned(escape_bytes(bytes)),

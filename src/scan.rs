@@ -208,9 +208,9 @@ fn count_as(
     levels: [u32; 5],
     format: LogFormat,
 ) -> Summary {
-    let mut part = Summary::with_capacity(chunk.data.len() / 300);
+    let mut part = Summary::with_capacity(chunk.data().len() / 300);
     part.parties.raise_levels(levels);
-    count_into(&mut part, parser, &chunk.data, years, window, format);
+    count_into(&mut part, parser, chunk.data(), years, window, format);
     for _ in 0..chunk.overlong {
         part.record_overlong();
     }
@@ -398,7 +398,7 @@ fn scan_reader(
             pool.spawn(move || {
                 let part = count_as(&parser, &chunk, &years, &window, levels, format);
                 let _ = part_sender.send((index, part));
-                let _ = recycle.send(chunk.data);
+                let _ = recycle.send(chunk.into_buffer());
             });
             sent += 1;
         }
@@ -421,7 +421,7 @@ fn count_inline<R: std::io::Read>(
     while let Some(chunk) = reader.next_chunk()? {
         let levels = total.parties.levels();
         total.append(count_as(parser, &chunk, years, window, levels, format));
-        reader.recycle(chunk.data);
+        reader.recycle(chunk.into_buffer());
     }
     Ok(())
 }
@@ -620,10 +620,10 @@ pub fn stream_events(
                 }
             }
             let make = |chunk: &input::Chunk| {
-                let mut bytes = Vec::with_capacity(chunk.data.len());
+                let mut bytes = Vec::with_capacity(chunk.data().len());
                 crate::events::write_chunk(
                     &parser,
-                    &chunk.data,
+                    chunk.data(),
                     &years,
                     &options.window,
                     format,
@@ -640,7 +640,7 @@ pub fn stream_events(
                 out.write_all(&bytes?)?;
             }
             for chunk in chunks {
-                reader.recycle(chunk.data);
+                reader.recycle(chunk.into_buffer());
             }
         }
     }

@@ -83,7 +83,7 @@ proptest! {
         let mut reader = ChunkReader::new(&data[..], chunk);
         let mut total = Summary::new();
         while let Some(c) = reader.next_chunk().unwrap() {
-            total.append(count(&c.data));
+            total.append(count(c.data()));
         }
         prop_assert_eq!(report_of(total), whole);
     }
@@ -101,7 +101,7 @@ proptest! {
         let mut total = Summary::new();
         total.set_max_distinct(limit);
         while let Some(c) = reader.next_chunk().unwrap() {
-            total.append(count(&c.data));
+            total.append(count(c.data()));
         }
         prop_assert_eq!(report_of(total).parties, report_of(whole).parties);
     }

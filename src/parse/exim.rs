@@ -3,7 +3,7 @@
 use super::{between, parse_u64, seconds_to_ms, stage_of, Counter, Event, Finders, ParsedLine};
 
 /// An Exim message id: `1xVpHI-0007o9-2x` (classic) or `10HmaX-000000005vi-0000` (4.97+).
-fn message_id_len(body: &[u8]) -> Option<usize> {
+pub(super) fn message_id_len(body: &[u8]) -> Option<usize> {
     let part = |from: usize, len: usize| {
         body.get(from..from + len)
             .is_some_and(|p| p.iter().all(u8::is_ascii_alphanumeric))

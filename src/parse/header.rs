@@ -138,18 +138,29 @@ pub fn split_header<'a>(line: &'a [u8], years: &YearRule) -> Header<'a> {
         }
         if let Some((stamp, len)) = parse_exim(line) {
             let rest = &line[len..];
+            let exim = Header {
+                stamp: Some(stamp),
+                source: Source::Exim,
+                body: exim_after_stamp(rest),
+                bad_stamp: false,
+            };
+            // Most lines: a message id, then no syslog tag (a host named like an id would
+            // be followed by one). Decided without looking for the tag.
+            if let Some(after) = rest.strip_prefix(b" ") {
+                if let Some(id) = super::exim::message_id_len(after) {
+                    let next = &after[id..];
+                    if !next.starts_with(b" exim") && !next.starts_with(b" postfix") {
+                        return exim;
+                    }
+                }
+            }
             // `2016-04-01 11:08:00 host exim[8001]: ...`: syslog with an Exim-style stamp.
             if let Some((program, body)) = syslog_tag(rest) {
                 if !matches!(source_of(program), Source::Other) {
                     return from_syslog(Some(stamp), program, body);
                 }
             }
-            return Header {
-                stamp: Some(stamp),
-                source: Source::Exim,
-                body: exim_after_stamp(rest),
-                bad_stamp: false,
-            };
+            return exim;
         }
         return other(None);
     }
@@ -230,6 +241,17 @@ mod tests {
         );
         let (_, src, body) = split("2016-04-01 11:08:00 info exim[8001]: [8001] no MAIL in");
         assert_eq!((src.as_str(), body.as_str()), ("exim", "no MAIL in"));
+        // The usual main-log line: a message id after the stamp, no syslog tag.
+        let (_, src, body) = split("2026-11-03 10:00:00 1wAbCd-000123-Xy <= a@b.test S=1");
+        assert_eq!(
+            (src.as_str(), body.as_str()),
+            ("exim", "1wAbCd-000123-Xy <= a@b.test S=1")
+        );
+        // A host named like a message id is still a syslog host when a tag follows it.
+        let (_, src, body) = split("2026-11-03 10:00:00 1wAbCd-000123-Xy exim[9]: [9] x y");
+        assert_eq!((src.as_str(), body.as_str()), ("exim", "x y"));
+        let (_, src, _) = split("2026-11-03 10:00:00 1wAbCd-000123-Xy postfix/smtp[9]: x");
+        assert_eq!(src.as_str(), "postfix:smtp");
         let (_, src, body) =
             split("Nov  3 04:12:55 host exim[123]: 2026-11-03 04:12:55 1abcde-123456-AB Completed");
         assert_eq!(

@@ -120,7 +120,8 @@ fn traffic_table(tally: &Tally<Traffic>) -> Table<TrafficRow> {
             bytes: t.bytes,
         })
         .collect();
-    rows.sort_by(|a, b| b.messages.cmp(&a.messages).then_with(|| a.key.cmp(&b.key)));
+    // Keys are distinct, so an unstable sort gives the one order, and faster.
+    rows.sort_unstable_by(|a, b| b.messages.cmp(&a.messages).then_with(|| a.key.cmp(&b.key)));
     table(tally.distinct().count, accuracy(tally), rows)
 }
 
@@ -140,7 +141,7 @@ fn domain_table(tally: &Tally<DomainTraffic>) -> Table<DomainRow> {
             delay_sum_ms: d.delay_sum_ms,
         })
         .collect();
-    rows.sort_by(|a, b| {
+    rows.sort_unstable_by(|a, b| {
         b.attempts()
             .cmp(&a.attempts())
             .then_with(|| a.domain.cmp(&b.domain))
