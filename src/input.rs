@@ -577,7 +577,7 @@ mod tests {
     impl Read for Stutter<'_> {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             self.calls += 1;
-            if self.calls % 2 == 0 {
+            if self.calls.is_multiple_of(2) {
                 return Err(io::Error::from(io::ErrorKind::Interrupted));
             }
             let n = buf.len().min(3).min(self.data.len());
