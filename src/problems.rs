@@ -115,9 +115,10 @@ thread_local! {
 struct ReasonCache {
     reasons: rustc_hash::FxHashMap<Vec<u8>, CachedReason>,
     bytes: usize,
-    /// The last text looked up and what it gave: a problem line looks its reason up twice
-    /// (provider words, then the reason), and comparing is cheaper than masking and hashing.
-    last: (Vec<u8>, Option<CachedReason>),
+    /// The last text looked up and what it gave (and whether its pre-mask hid anything): a
+    /// problem line looks its reason up twice (provider words, then the reason), and
+    /// comparing is cheaper than masking and hashing.
+    last: (Vec<u8>, Option<(CachedReason, bool)>),
 }
 
 /// A normalised reason and the provider words of its pre-masked text, if found yet.
@@ -128,17 +129,19 @@ type CachedReason = (
 
 /// The normalised reason of a text, through the per-thread cache.
 pub fn cached_reason(text: &[u8]) -> std::rc::Rc<str> {
-    cached(text, false).0
+    cached(text, false).0 .0
 }
 
 /// The provider words of a text's pre-masked form, found once per distinct masked text
-/// (see [`crate::providers::Rules::classify_line_with`]).
-pub(crate) fn cached_words(text: &[u8]) -> std::rc::Rc<crate::providers::Words> {
-    cached(text, true).1.unwrap_or_default()
+/// (see [`crate::providers::Rules::classify_line_with`]), and whether the pre-mask hid any
+/// part of this text (if not, the words are all there is to find).
+pub(crate) fn cached_words(text: &[u8]) -> (std::rc::Rc<crate::providers::Words>, bool) {
+    let ((_, words), hidden) = cached(text, true);
+    (words.unwrap_or_default(), hidden)
 }
 
 /// [`cached_reason`], with the provider words if `words`.
-fn cached(text: &[u8], words: bool) -> CachedReason {
+fn cached(text: &[u8], words: bool) -> (CachedReason, bool) {
     thread_local! {
         /// The pre-masked text, in a buffer reused from line to line.
         static MASKED: std::cell::RefCell<Vec<u8>> = Default::default();
@@ -147,7 +150,9 @@ fn cached(text: &[u8], words: bool) -> CachedReason {
     let last = REASONS.with(|cache| {
         let cache = cache.borrow();
         match &cache.last {
-            (seen, Some(c)) if seen.as_slice() == text && wanted(c) => Some(c.clone()),
+            (seen, Some((c, hidden))) if seen.as_slice() == text && wanted(c) => {
+                Some((c.clone(), *hidden))
+            }
             _ => None,
         }
     });
@@ -156,8 +161,8 @@ fn cached(text: &[u8], words: bool) -> CachedReason {
     }
     let found = MASKED.with(|masked| {
         let mut masked = masked.borrow_mut();
-        premask_into(text, &mut masked);
-        REASONS.with(|cache| {
+        let hidden = premask_into(text, &mut masked);
+        let found = REASONS.with(|cache| {
             let mut cache = cache.borrow_mut();
             let words_of =
                 |masked: &[u8]| std::rc::Rc::new(crate::providers::rules().words(masked));
@@ -177,7 +182,8 @@ fn cached(text: &[u8], words: bool) -> CachedReason {
             let cached = (reason, words.then(|| words_of(&masked)));
             cache.reasons.insert(masked.clone(), cached.clone());
             cached
-        })
+        });
+        (found, hidden)
     });
     REASONS.with(|cache| {
         let mut cache = cache.borrow_mut();
@@ -196,32 +202,31 @@ fn premask(text: &[u8]) -> Vec<u8> {
     out
 }
 
-/// [`premask`] into a buffer that is cleared first.
-pub(crate) fn premask_into(text: &[u8], out: &mut Vec<u8>) {
+/// [`premask`] into a buffer that is cleared first. Whether anything was hidden: a
+/// bracket opened, or an id word masked (the provider matcher scans those parts itself).
+pub(crate) fn premask_into(text: &[u8], out: &mut Vec<u8>) -> bool {
     out.clear();
-    let mut closing = None;
-    for &b in text {
-        match closing {
-            Some(close) if b == close => {
+    let mut hidden = false;
+    let mut rest = text;
+    // Runs between brackets are copied whole: most reply text has none, or a few.
+    while let Some(open) = memchr::memchr2(b'<', b'[', rest) {
+        hidden = true;
+        out.extend_from_slice(&rest[..=open]);
+        let close = if rest[open] == b'<' { b'>' } else { b']' };
+        match memchr::memchr(close, &rest[open + 1..]) {
+            Some(at) => {
                 out.push(b'*');
-                out.push(b);
-                closing = None;
+                out.push(close);
+                rest = &rest[open + 1 + at + 1..];
             }
-            Some(_) => {}
             None => {
-                out.push(b);
-                match b {
-                    b'<' => closing = Some(b'>'),
-                    b'[' => closing = Some(b']'),
-                    _ => {}
-                }
+                out.push(b'*');
+                return mask_id_words(out) || hidden;
             }
         }
     }
-    if closing.is_some() {
-        out.push(b'*');
-    }
-    mask_id_words(out);
+    out.extend_from_slice(rest);
+    mask_id_words(out) || hidden
 }
 
 /// Replace words that [`normalise`] masks to `*` anyway (queue ids, message ids, hex
@@ -229,24 +234,35 @@ pub(crate) fn premask_into(text: &[u8], out: &mut Vec<u8>) {
 /// share a cache entry although every line names another id. Only words where masking
 /// first gives the same reason: at least 6 letters, digits, `_` or `-`, starting and ending
 /// with a letter or digit, holding a digit, alone between spaces or after `word=`.
-fn mask_id_words(text: &mut Vec<u8>) {
+/// In place (masking only shortens); whether a word was masked.
+fn mask_id_words(text: &mut Vec<u8>) -> bool {
     if !text.iter().any(u8::is_ascii_digit) {
-        return;
+        return false;
     }
-    let mut out = Vec::with_capacity(text.len());
-    for (i, word) in text.split(|b| *b == b' ').enumerate() {
-        if i > 0 {
-            out.push(b' ');
-        }
-        match id_part(word) {
+    let (mut read, mut write, mut masked) = (0, 0, false);
+    while read <= text.len() {
+        let end = memchr::memchr(b' ', &text[read..]).map_or(text.len(), |i| read + i);
+        let keep = match id_part(&text[read..end]) {
             Some(value) => {
-                out.extend_from_slice(&word[..value]);
-                out.push(b'*');
+                masked = true;
+                value
             }
-            None => out.extend_from_slice(word),
+            None => end - read,
+        };
+        text.copy_within(read..read + keep, write);
+        write += keep;
+        if keep < end - read {
+            text[write] = b'*';
+            write += 1;
         }
+        if end < text.len() {
+            text[write] = b' ';
+            write += 1;
+        }
+        read = end + 1;
     }
-    *text = out;
+    text.truncate(write);
+    masked
 }
 
 /// Where the id that [`mask_id_words`] masks starts in a word (0, or after `word=`), if it

@@ -658,7 +658,12 @@ impl Rules {
     /// The words of the pre-masked reason come from the problem normaliser's per-thread
     /// cache, so they are found once per distinct problem text, not once per line.
     pub fn classify_line(&self, line: &ParsedLine<'_>, raw: &[u8]) -> Option<Hit> {
-        let words = crate::problems::cached_words(line.reason.unwrap_or_default());
+        let text = line.reason.unwrap_or_default();
+        let (words, hidden) = crate::problems::cached_words(text);
+        if !hidden {
+            // Nothing masked: the cached words are every word of the text.
+            return self.classify_parts(line, raw, Texts::Masked(&[]), &words.0);
+        }
         self.classify_line_with(line, raw, Some(&words))
     }
 
@@ -680,20 +685,34 @@ impl Rules {
         raw: &[u8],
         outside: Option<&Words>,
     ) -> Option<Hit> {
-        let direction = direction_of(line, raw);
-        let exim = line.kind == crate::parse::LineKind::Mail(crate::parse::Mta::Exim);
-        let host = if exim {
-            exim_host(raw)
-        } else {
-            postfix_host(raw)
-        };
         let text = line.reason.unwrap_or_default();
-        let status = line.enhanced.or(line.dsn);
         match outside {
-            Some(words) => self.best_in(Texts::Masked(text), &words.0, status, host, direction),
-            None => self.best_in(Texts::Whole(text), &[], status, host, direction),
+            Some(words) => self.classify_parts(line, raw, Texts::Masked(text), &words.0),
+            None => self.classify_parts(line, raw, Texts::Whole(text), &[]),
         }
-        .map(|rule| Hit { rule, direction })
+    }
+
+    fn classify_parts(
+        &self,
+        line: &ParsedLine<'_>,
+        raw: &[u8],
+        texts: Texts<'_>,
+        evidence: &[Evidence],
+    ) -> Option<Hit> {
+        let direction = direction_of(line, raw);
+        // Only replies we received are matched by their host: no host search otherwise.
+        let host = (direction == Direction::Received)
+            .then(|| {
+                if line.kind == crate::parse::LineKind::Mail(crate::parse::Mta::Exim) {
+                    exim_host(raw)
+                } else {
+                    postfix_host(raw)
+                }
+            })
+            .flatten();
+        let status = line.enhanced.or(line.dsn);
+        self.best_in(texts, evidence, status, host, direction)
+            .map(|rule| Hit { rule, direction })
     }
 }
 

@@ -1,9 +1,9 @@
 //! Reading inputs and counting them in parallel.
 //!
-//! One reader thread per input reads (and decompresses) line-aligned chunks into a
-//! bounded queue; rayon workers count batches of chunks, each into its own summary;
-//! the summaries are appended in input order, so the result does not depend on the
-//! number of threads or the chunk size.
+//! Workers take line-aligned chunks of an input in turn (reading and decompressing each
+//! under a lock, so chunks are numbered in input order) and count each into its own
+//! summary; the summaries are appended in input order, so the result does not depend on
+//! the number of threads or the chunk size.
 
 use crate::input::{self, ChunkReader, Compression, Input, InputError, DEFAULT_CHUNK_SIZE};
 use crate::journal::{self, Converted, ExportReader, ExportTally, LogFormat};
@@ -327,86 +327,138 @@ fn scan_reader(
                 .map_err(|e| InputError::from_io(&input, &e));
         }
     };
-    // Chunks being counted at once: enough to keep every worker busy, few enough that
-    // memory stays at a few chunks whatever the input size.
-    let max_in_flight = pool.current_num_threads() * 2;
-    let (chunk_sender, chunks) = mpsc::sync_channel(pool.current_num_threads());
+    let threads = pool.current_num_threads();
+    let feed = Feed {
+        state: std::sync::Mutex::new(FeedState {
+            reader: Some(ChunkReader::new(opened.reader, options.chunk_size)),
+            next: 0,
+            in_flight: 0,
+            done: false,
+            failure: None,
+            levels: total.parties.levels(),
+        }),
+        room: std::sync::Condvar::new(),
+        // Chunks taken and not yet appended: enough to keep every worker busy, few enough
+        // that memory stays at a few parts whatever the input size.
+        max_in_flight: threads * 2,
+    };
     let (part_sender, parts) = mpsc::channel::<(u64, Summary)>();
-    let (recycle_sender, recycled) = mpsc::channel::<Vec<u8>>();
-    // The reader stays reachable from here, so that a reader thread that cannot be started
-    // (a process limit) leaves it to be read on this thread instead.
-    let reader = std::sync::Mutex::new(Some(ChunkReader::new(opened.reader, options.chunk_size)));
-    let slot = &reader;
     std::thread::scope(|scope| {
-        // Reading and decompressing overlap with counting.
-        let reading = std::thread::Builder::new()
-            .name("smtplog-reader".into())
-            .spawn_scoped(scope, move || {
-                let taken = slot.lock().map(|mut r| r.take()).unwrap_or(None);
-                let Some(mut reader) = taken else { return };
-                loop {
-                    while let Ok(buffer) = recycled.try_recv() {
-                        reader.recycle(buffer);
-                    }
-                    let next = reader.next_chunk();
-                    let stop = !matches!(next, Ok(Some(_)));
-                    if chunk_sender.send(next).is_err() || stop {
+        // Each worker reads its next chunk itself (under the feed's lock, so chunks are
+        // numbered in input order) and counts it: the bytes are counted on the core that
+        // read them, while they are in its cache, and no thread only hands data on.
+        let mut started = 0;
+        for n in 0..threads {
+            let (feed, parts) = (&feed, part_sender.clone());
+            let (parser, years) = (Arc::clone(parser), years.clone());
+            let worker = move || {
+                let mut spare = None;
+                while let Some((index, chunk, levels)) = feed.take(spare.take()) {
+                    let part = count_as(&parser, &chunk, &years, &window, levels, format);
+                    spare = Some(chunk.into_buffer());
+                    if parts.send((index, part)).is_err() {
                         break;
                     }
                 }
-            });
-        if reading.is_err() {
-            let taken = reader.lock().map(|mut r| r.take()).unwrap_or(None);
+            };
+            let spawned = std::thread::Builder::new()
+                .name(format!("smtplog-worker-{n}"))
+                .spawn_scoped(scope, worker);
+            started += usize::from(spawned.is_ok());
+        }
+        drop(part_sender);
+        if started == 0 {
+            // No thread could be started (a process limit): count on this thread.
+            let taken = feed.state.lock().ok().and_then(|mut s| s.reader.take());
             return match taken {
                 Some(reader) => count_inline(reader, parser, &years, &window, format, total)
                     .map_err(|e| InputError::from_io(&input, &e)),
                 None => Ok(()),
             };
         }
-        let mut failure = None;
-        let mut sent = 0u64;
         let mut appended = 0u64;
         // Parts finish in any order; they are appended in input order.
         let mut finished: BTreeMap<u64, Summary> = BTreeMap::new();
-        // The whole's sampling levels, handed to the chunks counted next.
-        let levels_now = std::cell::Cell::new(total.parties.levels());
-        let mut collect = |finished: &mut BTreeMap<u64, Summary>, appended: &mut u64| {
-            let (index, part) = parts.recv().expect("a worker sends every part");
+        for (index, part) in parts {
             finished.insert(index, part);
-            while let Some(part) = finished.remove(appended) {
+            let before = appended;
+            while let Some(part) = finished.remove(&appended) {
                 total.append(part);
-                *appended += 1;
+                appended += 1;
             }
-            levels_now.set(total.parties.levels());
-        };
-        loop {
-            if sent - appended >= max_in_flight as u64 {
-                collect(&mut finished, &mut appended);
-                continue;
+            if appended > before {
+                feed.appended(appended - before, total.parties.levels());
             }
-            let chunk = match chunks.recv() {
-                Ok(Ok(Some(chunk))) => chunk,
-                Ok(Ok(None)) | Err(_) => break,
-                Ok(Err(e)) => {
-                    failure = Some(InputError::from_io(&input, &e));
-                    break;
-                }
-            };
-            let (parser, part_sender, index) = (Arc::clone(parser), part_sender.clone(), sent);
-            let levels = levels_now.get();
-            let recycle = recycle_sender.clone();
-            pool.spawn(move || {
-                let part = count_as(&parser, &chunk, &years, &window, levels, format);
-                let _ = part_sender.send((index, part));
-                let _ = recycle.send(chunk.into_buffer());
-            });
-            sent += 1;
         }
-        while appended < sent {
-            collect(&mut finished, &mut appended);
-        }
-        failure.map_or(Ok(()), Err)
+        let failure = feed.state.lock().ok().and_then(|mut s| s.failure.take());
+        failure.map_or(Ok(()), |e| Err(InputError::from_io(&input, &e)))
     })
+}
+
+/// The chunks of one input, shared by the workers that count them.
+struct Feed<R> {
+    state: std::sync::Mutex<FeedState<R>>,
+    /// Signalled when a part is appended (room for another chunk) or the input ends.
+    room: std::sync::Condvar,
+    max_in_flight: usize,
+}
+
+struct FeedState<R> {
+    reader: Option<ChunkReader<R>>,
+    /// The number the next chunk gets.
+    next: u64,
+    in_flight: usize,
+    done: bool,
+    /// The read error that ended the input early, reported after its lines are counted.
+    failure: Option<std::io::Error>,
+    /// The whole's sampling levels, handed to the chunks counted next.
+    levels: [u32; 5],
+}
+
+impl<R: std::io::Read> Feed<R> {
+    /// The next chunk, its number and the sampling levels to count it at; `None` at the
+    /// end of the input (or after a read error). Waits while too many parts are unappended.
+    fn take(&self, spare: Option<Vec<u8>>) -> Option<(u64, input::Chunk, [u32; 5])> {
+        let mut state = self.state.lock().ok()?;
+        while state.in_flight >= self.max_in_flight && !state.done {
+            state = self.room.wait(state).ok()?;
+        }
+        if state.done {
+            return None;
+        }
+        let reader = state.reader.as_mut()?;
+        if let Some(buffer) = spare {
+            reader.recycle(buffer);
+        }
+        match reader.next_chunk() {
+            Ok(Some(chunk)) => {
+                let index = state.next;
+                state.next += 1;
+                state.in_flight += 1;
+                Some((index, chunk, state.levels))
+            }
+            Ok(None) => {
+                state.done = true;
+                self.room.notify_all();
+                None
+            }
+            Err(e) => {
+                state.failure = Some(e);
+                state.done = true;
+                self.room.notify_all();
+                None
+            }
+        }
+    }
+
+    /// `count` parts were appended; the whole is now at `levels`.
+    fn appended(&self, count: u64, levels: [u32; 5]) {
+        if let Ok(mut state) = self.state.lock() {
+            state.in_flight = state.in_flight.saturating_sub(count as usize);
+            state.levels = levels;
+        }
+        self.room.notify_all();
+    }
 }
 
 /// Read and count on this thread, chunk after chunk.
