@@ -350,7 +350,7 @@ fn scan_reader(
         let mut started = 0;
         for n in 0..threads {
             let (feed, parts) = (&feed, part_sender.clone());
-            let (parser, years) = (Arc::clone(parser), years.clone());
+            let (parser, years) = (Arc::clone(parser), years);
             let worker = move || {
                 let mut spare = None;
                 while let Some((index, chunk, levels)) = feed.take(spare.take()) {
