@@ -1,13 +1,15 @@
-//! Parser and pipeline benchmarks: per-line cost for each shape, and chunk throughput.
+//! Parser and pipeline benchmarks: per-line cost for each shape, each stage of the pipeline
+//! on its own (header, each MTA's body parser, record, append), and chunk throughput.
 //!
 //! `cargo bench --bench parse`. Whole-binary figures on a large generated log are in
 //! README.md (Performance), made with `examples/genlog.rs`.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use smtplog::journal::{Converter, LogFormat};
-use smtplog::parse::Parser;
+use smtplog::parse::{split_header, Parser};
 use smtplog::scan::{count_chunk, count_chunk_as, Window};
 use smtplog::stamp::YearRule;
+use smtplog::summary::Summary;
 
 const SHAPES: [(&str, &str); 8] = [
     ("postfix_sent", "Nov 24 12:05:23 mx1 postfix/smtp[29969]: 5BFB6B82BD: to=<ok+p1@sink.test>, relay=127.0.0.1[127.0.0.1]:2525, delay=0.02, delays=0.01/0.01/0/0, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as S00001)"),
@@ -129,5 +131,73 @@ fn journal(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, per_line, chunk, journal);
+/// The corpus lines of one MTA, the stages of the pipeline on their own, per byte of log:
+/// header (stamp and tag), body (the MTA's parser), record (counting a parsed line) and
+/// append (joining the summaries of two halves, as the parts of chunks are joined).
+fn stages(c: &mut Criterion) {
+    let parser = Parser::new();
+    let years = YearRule::fixed(2026);
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/real/");
+    for (mta, file) in [
+        ("postfix", "postfix-maillog.log"),
+        ("exim", "exim-mainlog.log"),
+    ] {
+        let data = std::fs::read(format!("{corpus}{file}")).unwrap();
+        let lines: Vec<&[u8]> = data
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        let mut group = c.benchmark_group(format!("stage_{mta}"));
+        group.throughput(Throughput::Bytes(data.len() as u64));
+        group.bench_function("header", |b| {
+            b.iter(|| {
+                for line in &lines {
+                    black_box(split_header(black_box(line), &years));
+                }
+            })
+        });
+        group.bench_function("body", |b| {
+            let headers: Vec<_> = lines.iter().map(|l| split_header(l, &years)).collect();
+            b.iter(|| {
+                for header in &headers {
+                    black_box(parser.parse_body(black_box(*header)));
+                }
+            })
+        });
+        group.bench_function("record", |b| {
+            let parsed: Vec<_> = lines
+                .iter()
+                .map(|l| (parser.parse(l, &years), *l))
+                .collect();
+            b.iter(|| {
+                let mut summary = Summary::new();
+                for (line, raw) in &parsed {
+                    summary.record(line, raw);
+                }
+                black_box(summary)
+            })
+        });
+        group.bench_function("append", |b| {
+            let cut = data.len() / 2;
+            let cut = cut
+                + data[cut..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(0, |i| i + 1);
+            let window = Window::default();
+            let (first, second) = (
+                count_chunk(&parser, &data[..cut], &years, &window),
+                count_chunk(&parser, &data[cut..], &years, &window),
+            );
+            b.iter(|| {
+                let mut whole = first.clone();
+                whole.append(second.clone());
+                black_box(whole)
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, per_line, stages, chunk, journal);
 criterion_main!(benches);
