@@ -19,8 +19,9 @@ use crate::sanitize::escape_str;
 use std::io::{self, Write};
 use unicode_width::UnicodeWidthStr;
 
-/// The narrowest width the report is laid out for; narrower terminals get this.
-pub const MIN_WIDTH: usize = 40;
+/// The narrowest width the report is laid out for (its widest table row, the hours, is 52
+/// columns); narrower terminals get this.
+pub const MIN_WIDTH: usize = 60;
 
 /// ANSI colours of the report (only when asked for: a terminal, not NO_COLOR).
 #[derive(Clone, Copy)]
@@ -65,9 +66,11 @@ impl Page<'_> {
     /// `rest` (a hanging indent). `first` may hold one token to colour (`hot`), coloured
     /// after measuring, so colour never changes the layout.
     fn para(&mut self, first: &str, rest: &str, text: &str, hot: &[&str]) -> io::Result<()> {
+        // Break at spaces only: never inside a path, host or address at its hyphens.
         let options = textwrap::Options::new(self.width)
             .initial_indent(first)
-            .subsequent_indent(rest);
+            .subsequent_indent(rest)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation);
         let text = if text.is_empty() { " " } else { text };
         for (i, line) in textwrap::wrap(text, options).iter().enumerate() {
             let mut line = line.trim_end().to_string();
@@ -180,12 +183,13 @@ fn write_header(report: &Report, options: &TextOptions, page: &mut Page<'_>) -> 
     }
     let l = &h.lines;
     let mut lines = format!(
-        "{} in all: {} Postfix/Exim, {} other programs, {} not understood",
+        "{} ({} Postfix/Exim, {} other, {} not understood",
         l.total, l.mail, l.other, l.unrecognised
     );
     if l.debug > 0 {
-        lines.push_str(&format!(" ({} of them debug traces)", l.debug));
+        lines.push_str(&format!(", {} debug", l.debug));
     }
+    lines.push(')');
     page.para("Lines: ", "  ", &lines, &[])?;
     if let Some(base) = &options.baseline {
         let span = match (&base.first_seen, &base.last_seen) {
@@ -225,14 +229,15 @@ fn what(
 }
 
 fn write_attention(items: &[Attention], page: &mut Page<'_>) -> io::Result<()> {
+    if items.is_empty() {
+        page.section("Needs attention", "")?;
+        return page.para("", "", "No delivery problems.", &[]);
+    }
     page.section(
         "Needs attention",
         "What hurt the most messages; lost mail (bounced, expired) weighs most, then late \
          mail (deferred), then mail this server refused.",
     )?;
-    if items.is_empty() {
-        return page.para("", "", "No delivery problems.", &[]);
-    }
     for (i, item) in items.iter().enumerate() {
         let parts = what(
             item.event,
@@ -276,34 +281,39 @@ fn write_attention(items: &[Attention], page: &mut Page<'_>) -> io::Result<()> {
 
 fn figure_row(f: &Figure, baseline: bool, page: &mut Page<'_>) -> io::Result<()> {
     let share = f.share.map_or_else(String::new, |s| format!("{s:.1}%"));
-    let mut head = format!(
-        "  {} {}",
-        pad(f.name, 10),
-        pad_left(&f.value.to_string(), 8)
-    );
-    if baseline {
-        let change = f.change().unwrap_or(0);
-        let change = if change == 0 {
-            "same".to_string()
-        } else {
-            format!("{change:+}")
-        };
-        head.push_str(&format!(" (was {}, {})", f.before.unwrap_or(0), change));
-        head = pad(&head, 41);
-    }
-    head.push_str(&format!(" {}  ", pad_left(&share, 6)));
-    let note = f.note.clone();
-    let hang = " ".repeat(head.width().min(page.width / 2));
-    page.para(&head, &hang, &note, &[f.name])
+    let value = f.value.to_string();
+    let head = if baseline {
+        // "bounced   12 -> 340": the baseline's value, then today's.
+        let before = f.before.unwrap_or(0).to_string();
+        format!(
+            "  {} {} -> {} {}  ",
+            pad(f.name, 10),
+            pad_left(&before, 7),
+            pad_left(&value, 7),
+            pad_left(&share, 6)
+        )
+    } else {
+        format!(
+            "  {} {} {}  ",
+            pad(f.name, 10),
+            pad_left(&value, 8),
+            pad_left(&share, 6)
+        )
+    };
+    let hang = " ".repeat(head.width().min(page.width.saturating_sub(20)));
+    page.para(&head, &hang, &f.note, &[f.name])
 }
 
 fn write_figures(report: &Report, options: &TextOptions, page: &mut Page<'_>) -> io::Result<()> {
     let baseline = options.baseline.as_deref();
-    page.section(
-        "Key figures",
+    let explanation = if baseline.is_some() {
+        "Received counts messages accepted; the others count recipients, each as the \
+         baseline had it -> now. Shares: of delivery attempts; rejected, of messages offered."
+    } else {
         "Received counts messages accepted; the others count recipients. Shares: of delivery \
-         attempts; rejected, of messages offered (received + rejected).",
-    )?;
+         attempts; rejected, of messages offered (received + rejected)."
+    };
+    page.section("Key figures", explanation)?;
     for f in key_figures(report, baseline) {
         figure_row(&f, baseline.is_some(), page)?;
     }
@@ -316,7 +326,7 @@ fn write_figures(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
         "  ",
         "  ",
         &format!(
-            "{approx}{} distinct messages were seen (accepted here or only passing through), \
+            "{approx}{} distinct messages (accepted here or passing through); \
              {} received, {} delivered.",
             report.messages,
             super::text::bytes(report.bytes_received),
@@ -350,7 +360,10 @@ fn write_figures(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
                     t
                 })
                 .collect();
-            page.para("  Moved most: ", "    ", &texts.join("; "), &[])?;
+            writeln!(page.out, "  Moved most since the baseline:")?;
+            for text in texts {
+                page.para("  - ", "    ", &text, &[])?;
+            }
         }
     }
     Ok(())
