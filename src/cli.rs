@@ -192,7 +192,7 @@ struct OutputArgs {
     #[arg(short, long, value_enum, default_value_t = Format::Text)]
     format: Format,
 
-    /// Break counts down by these, comma-separated (CSV rows; an extra table in text).
+    /// Break counts down by these, comma-separated (CSV rows; in text, only that table).
     ///
     /// The values marked "use alone" each name a whole table of their own (senders, problems,
     /// warnings, blocklists), printed with every row, in CSV or text.
@@ -226,11 +226,13 @@ struct OutputArgs {
     #[arg(long)]
     show_unrecognised: bool,
 
-    /// Rows in the problems section of the text report (0: all).
-    #[arg(long, default_value_t = 15, value_name = "N")]
-    detail: usize,
+    /// Rows of the detail sections of the text report: recipient domains, sending hosts and
+    /// warnings; with --full, the problems (0: all) [default: 3; 15 with --full].
+    #[arg(long, value_name = "N")]
+    detail: Option<usize>,
 
-    /// Show the problems (deferrals, bounces, rejects, grouped by code and reason) first.
+    /// With --full: show the problems (deferrals, bounces, rejects, grouped by code and
+    /// reason) first (the brief report always starts with what needs attention).
     #[arg(long)]
     problems_first: bool,
 
@@ -584,7 +586,7 @@ fn text_options(args: &OutputArgs) -> Result<report::text::TextOptions> {
         baseline,
         top: args.top.unwrap_or(if args.full { 20 } else { 10 }),
         show_unrecognised: args.show_unrecognised,
-        detail: args.detail,
+        detail: args.detail.unwrap_or(if args.full { 15 } else { 3 }),
         problems_first: args.problems_first,
     })
 }

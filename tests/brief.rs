@@ -411,3 +411,48 @@ fn help_examples_belong_to_their_command() {
         "{explain}"
     );
 }
+
+#[test]
+fn the_header_names_the_window_and_what_it_left_out() {
+    let log = corpus();
+    let text = text_at(
+        "80",
+        &[
+            "report",
+            "--year",
+            "2026",
+            "--tz",
+            "UTC",
+            "--since",
+            "2026-11-24T12:06:00Z",
+            "--until",
+            "2026-11-24T12:07:00Z",
+            &log,
+        ],
+    );
+    assert!(
+        text.contains("Window: 2026-11-24 12:06:00 +00:00 to 2026-11-24 12:07:00 +00:00"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lines were outside the time window"),
+        "{text}"
+    );
+    let first = text.lines().nth(1).unwrap();
+    assert!(first.starts_with("Time seen: 2026-11-24 12:06:"), "{first}");
+}
+
+#[test]
+fn wide_characters_count_two_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("cjk.log");
+    let reason = "邮箱已满请稍后再试".repeat(6);
+    std::fs::write(
+        &log,
+        format!("Nov 24 12:05:23 mx1 postfix/smtp[2]: 80403B82BD: to=<a@b.test>, relay=mx[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=5.2.2, status=bounced (host mx[192.0.2.1] said: 552 5.2.2 {reason} (in reply to RCPT TO command))\n"),
+    )
+    .unwrap();
+    let text = text_at("80", &["report", "--year", "2026", log.to_str().unwrap()]);
+    assert!(text.contains("邮箱已满"), "{text}");
+    assert!(widest(&text) <= 80, "{text}");
+}

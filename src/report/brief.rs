@@ -432,6 +432,15 @@ fn write_replies(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
     Ok(())
 }
 
+/// Rows a detail section shows: `detail` of them, all for 0.
+fn rows_shown(detail: usize, rows: usize) -> usize {
+    if detail == 0 {
+        rows
+    } else {
+        detail.min(rows)
+    }
+}
+
 fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) -> io::Result<()> {
     // Hours with traffic only, with an inline bar of what was received and delivered.
     let hours: Vec<_> = report
@@ -510,7 +519,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
             pad_left("DEFERRED", 8),
             pad_left("BOUNCED", 7)
         )?;
-        let shown = options.top.clamp(1, 5);
+        let shown = rows_shown(options.detail, domains.rows.len());
         for row in super::text::limit(&domains.rows, shown) {
             let head = format!(
                 "  {:>9} {:>8} {:>7}  ",
@@ -526,7 +535,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
         if domains.rows.len() > shown {
             writeln!(
                 page.out,
-                "  ({} more; --full lists up to --top)",
+                "  ({} more; --detail 0 shows all)",
                 domains.rows.len() - shown
             )?;
         }
@@ -538,7 +547,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
             "Who sent the messages received, busiest first.",
         )?;
         writeln!(page.out, "  {}  HOST", pad_left("MESSAGES", 9))?;
-        let shown = options.top.clamp(1, 3);
+        let shown = rows_shown(options.detail, hosts.rows.len());
         for row in super::text::limit(&hosts.rows, shown) {
             let head = format!("  {:>9}  ", row.messages);
             page.para(&head, &" ".repeat(head.width()), &escape_str(&row.key), &[])?;
@@ -546,7 +555,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
         if hosts.rows.len() > shown {
             writeln!(
                 page.out,
-                "  ({} more; --full lists up to --top)",
+                "  ({} more; --detail 0 shows all)",
                 hosts.rows.len() - shown
             )?;
         }
@@ -561,7 +570,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
             "Warnings and errors",
             "What the mail server itself complained about, most frequent first.",
         )?;
-        let shown = options.detail.clamp(1, 3);
+        let shown = rows_shown(options.detail, faults.len());
         for d in super::text::limit(&faults, shown) {
             let head = format!(
                 "  {:>7}  {} {}: ",
@@ -574,7 +583,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
         if faults.len() > shown {
             writeln!(
                 page.out,
-                "  ({} more; --full lists them)",
+                "  ({} more; --detail 0 shows all)",
                 faults.len() - shown
             )?;
         }
