@@ -859,6 +859,24 @@ mod tests {
     }
 
     #[test]
+    fn wrap_hangs_under_labels_and_list_markers() {
+        let text = "Title\n  Text:     one two three four five six\n  - item one two three four\n  12. alpha beta gamma delta\nshort\n";
+        assert_eq!(
+            wrap(text, 24),
+            "Title\n  Text:     one two\n            three four\n            five six\n  - item one two three\n    four\n  12. alpha beta gamma\n      delta\nshort\n"
+        );
+    }
+
+    #[test]
+    fn many_codes_compare_pair_by_pair() {
+        let text = compare_all(&["250", "451", "550"], Lang::En).unwrap();
+        let pairs: Vec<&str> = text.lines().filter(|l| l.starts_with("  - ")).collect();
+        assert_eq!(pairs.len(), 3, "{text}");
+        assert!(pairs[0].starts_with("  - 250 / 451: 250 when the command worked"));
+        assert!(compare_all(&["250", "hello"], Lang::En).is_err());
+    }
+
+    #[test]
     fn export_covers_the_catalogue() {
         let rows = export_rows();
         assert!(rows.iter().any(|r| r.code == "551") && rows.iter().any(|r| r.code == "X.7.30"));

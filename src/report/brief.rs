@@ -62,6 +62,25 @@ impl Page<'_> {
         }
     }
 
+    /// Colour the whole words of `head` that are `hot` (a trailing `:` aside), each once.
+    fn paint_words(&self, head: &str, hot: &[&str]) -> String {
+        let mut done: Vec<&str> = Vec::new();
+        let words: Vec<String> = head
+            .split(' ')
+            .map(|word| {
+                let bare = word.strip_suffix(':').unwrap_or(word);
+                match Self::paint_for(bare) {
+                    Some(paint) if hot.contains(&bare) && !done.contains(&bare) => {
+                        done.push(bare);
+                        format!("{}{}", self.paint(bare, paint), &word[bare.len()..])
+                    }
+                    _ => word.to_string(),
+                }
+            })
+            .collect();
+        words.join(" ")
+    }
+
     /// `text` wrapped to the width: the first line starts with `first`, the others with
     /// `rest` (a hanging indent). `first` may hold one token to colour (`hot`), coloured
     /// after measuring, so colour never changes the layout.
@@ -76,13 +95,7 @@ impl Page<'_> {
             let mut line = line.trim_end().to_string();
             if i == 0 && self.color {
                 let (head, tail) = line.split_at(first.len().min(line.len()));
-                let mut head = head.to_string();
-                for token in hot {
-                    if let Some(paint) = Self::paint_for(token) {
-                        head = head.replacen(token, &self.paint(token, paint), 1);
-                    }
-                }
-                line = format!("{head}{tail}");
+                line = format!("{}{tail}", self.paint_words(head, hot));
             }
             writeln!(self.out, "{line}")?;
         }
@@ -589,4 +602,59 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn width_is_the_terminal_then_columns_then_80_and_at_least_the_minimum() {
+        assert_eq!(width(Some(132), Some("100")), 132);
+        assert_eq!(width(None, Some(" 100 ")), 100);
+        assert_eq!(width(None, Some("wide")), 80);
+        assert_eq!(width(None, None), 80);
+        assert_eq!(width(Some(0), None), 80);
+        assert_eq!(width(None, Some("20")), MIN_WIDTH);
+    }
+
+    #[test]
+    fn colour_goes_on_whole_words_only() {
+        let mut sink = Vec::new();
+        let page = Page {
+            out: &mut sink,
+            width: 80,
+            color: true,
+        };
+        let head = page.paint_words(" 1. 1550 bounced 550 5.1.1: ", &["bounced", "550", "5.1.1"]);
+        assert_eq!(
+            head,
+            " 1. 1550 \x1b[31mbounced\x1b[0m \x1b[31m550\x1b[0m \x1b[31m5.1.1\x1b[0m: "
+        );
+    }
+
+    #[test]
+    fn paragraphs_wrap_with_a_hanging_indent_in_display_columns() {
+        let mut out = Vec::new();
+        let mut page = Page {
+            out: &mut out,
+            width: 20,
+            color: false,
+        };
+        page.para(
+            "fix: ",
+            "  ",
+            "one two three four five six-seven-eight",
+            &[],
+        )
+        .unwrap();
+        page.para("", "  ", "邮箱已满邮箱已满邮箱已满", &[])
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "fix: one two\n  three four five\n  six-seven-eight\n邮箱已满邮箱已满邮\n  箱已满\n"
+        );
+        assert!(text.lines().all(|l| l.width() <= 20));
+    }
 }
