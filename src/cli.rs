@@ -241,6 +241,8 @@ enum Format {
     Csv,
     /// Prometheus text metrics, for node_exporter's textfile collector.
     Prom,
+    /// One self-contained HTML page with charts (no script, nothing loaded from outside).
+    Html,
 }
 
 #[derive(Args, Debug)]
@@ -401,9 +403,21 @@ fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> 
         report::prom::write(&report, args.times, out)?;
         return Ok(());
     }
+    if args.format == Format::Html {
+        if !args.by.is_empty() {
+            bail!("--by does not apply to --format html (the page has every table; use --format csv or text for a breakdown)");
+        }
+        let options = report::html::HtmlOptions {
+            top: args.top,
+            detail: args.detail,
+            show_unrecognised: args.show_unrecognised,
+        };
+        report::html::write(&report, &options, out)?;
+        return Ok(());
+    }
     if let Some(dim) = table_dimension(&args.by)? {
         match args.format {
-            Format::Prom => unreachable!("handled above"),
+            Format::Prom | Format::Html => unreachable!("handled above"),
             Format::Json => report::json::write(&report, out)?,
             Format::Csv => report::csv::write_table(&report, dim, out)?,
             Format::Text => report::text::write_table(&report, dim, out)?,
@@ -411,7 +425,7 @@ fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> 
         return Ok(());
     }
     match args.format {
-        Format::Prom => unreachable!("handled above"),
+        Format::Prom | Format::Html => unreachable!("handled above"),
         Format::Json => {
             // Every kept row, whatever --top (a display choice): `merge` needs complete
             // tables to add them up exactly.

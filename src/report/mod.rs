@@ -4,11 +4,13 @@
 
 pub mod blocklists;
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod merge;
 pub mod parties;
 pub mod prom;
 pub mod providers;
+pub mod svg;
 pub mod text;
 
 use crate::catalogue::catalogue;
