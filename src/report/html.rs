@@ -147,7 +147,7 @@ fn section(id: &str, title: &str, body: Markup) -> Markup {
 }
 
 /// The report's first lines: what was read, over which days, and every notice.
-fn header(report: &Report) -> Markup {
+fn header(report: &Report, options: &HtmlOptions) -> Markup {
     let l = &report.lines;
     let days: Vec<&str> = report.by_day.iter().map(|d| d.day.as_str()).collect();
     let span = match (days.first(), days.last()) {
@@ -190,7 +190,7 @@ fn header(report: &Report) -> Markup {
         );
     }
     notices.extend(limit_notices(report));
-    if l.unrecognised > 0 {
+    if l.unrecognised > 0 && !options.show_unrecognised {
         notices.push(format!(
             "{} Postfix/Exim lines were not understood; --show-unrecognised lists examples.",
             num(l.unrecognised)
@@ -901,7 +901,7 @@ pub fn render(report: &Report, options: &HtmlOptions) -> Markup {
                 style { (PreEscaped(CSS)) }
             }
             body {
-                (header(report))
+                (header(report, options))
                 main {
                     (figures(report))
                     (charts(report))
