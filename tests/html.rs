@@ -79,9 +79,7 @@ fn tags(page: &str) -> Vec<(String, Vec<(String, String)>)> {
         if b.get(i).is_some_and(|c| *c == b'/' || *c == b'!') {
             continue;
         }
-        let name_end = i + page[i..]
-            .find(|c: char| c == ' ' || c == '>' || c == '/')
-            .unwrap();
+        let name_end = i + page[i..].find([' ', '>', '/']).unwrap();
         let name = page[i..name_end].to_ascii_lowercase();
         let mut attrs = Vec::new();
         i = name_end;
@@ -92,9 +90,7 @@ fn tags(page: &str) -> Vec<(String, Vec<(String, String)>)> {
             if b[i] == b'>' {
                 break;
             }
-            let attr_end = i + page[i..]
-                .find(|c: char| c == '=' || c == ' ' || c == '>')
-                .unwrap();
+            let attr_end = i + page[i..].find(['=', ' ', '>']).unwrap();
             let attr = page[i..attr_end].to_ascii_lowercase();
             i = attr_end;
             let mut value = String::new();
@@ -105,7 +101,7 @@ fn tags(page: &str) -> Vec<(String, Vec<(String, String)>)> {
                     value = page[i + 1..close].to_string();
                     i = close + 1;
                 } else {
-                    let v_end = i + page[i..].find(|c: char| c == ' ' || c == '>').unwrap();
+                    let v_end = i + page[i..].find([' ', '>']).unwrap();
                     value = page[i..v_end].to_string();
                     i = v_end;
                 }
