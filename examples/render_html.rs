@@ -9,7 +9,9 @@ use smtplog::report::{html, json};
 use std::time::Instant;
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: render_html REPORT.json");
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: render_html REPORT.json");
     let report = json::read(&std::fs::read_to_string(path).unwrap()).unwrap();
     let options = html::HtmlOptions {
         top: 20,

@@ -285,6 +285,7 @@ fn days_get_a_chart_of_their_own() {
     assert!(page.contains("<title>2026-11-24 rejected: 2</title>"));
     assert!(row(&page, "day-2026-11-23").contains("<td class=\"n\">1</td>"));
     assert!(page.contains("<span class=\"span\">2026-11-23 to 2026-11-24</span>"));
+    html5lib_check(&page, "days");
 }
 
 #[test]
@@ -311,6 +312,7 @@ fn merge_writes_the_same_counts_as_one_report() {
     let merged = std::fs::read_to_string(&out).unwrap();
     assert_self_contained(&merged);
     assert_eq!(key_rows(&merged), key_rows(&corpus_html()));
+    html5lib_check(&merged, "merged");
 }
 
 #[test]
@@ -356,6 +358,7 @@ fn an_empty_log_is_still_a_page() {
     let page = String::from_utf8(out.stdout).unwrap();
     assert_self_contained(&page);
     assert!(page.contains("0 lines read"));
+    html5lib_check(&page, "empty");
 }
 
 #[test]
