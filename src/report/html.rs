@@ -961,10 +961,10 @@ mod tests {
             for name in [
                 concat!("Sum", "mary"),
                 concat!("crate::", "summary"),
-                "crate::problems",
-                "crate::scan",
-                "crate::parties",
-                "clap",
+                concat!("crate::", "problems"),
+                concat!("crate::", "scan"),
+                concat!("crate::", "parties"),
+                concat!("cl", "ap::"),
             ] {
                 assert!(!source.contains(name), "{name}");
             }
