@@ -461,15 +461,14 @@ fn dom(page: &Path) -> Option<String> {
 }
 
 /// A screenshot, checked to show something: many pixels unlike the background, in
-/// several colours (the charts').
-fn screenshot(page: &Path, png: &Path, size: &str) -> Option<()> {
-    chromium(
-        &[
-            &format!("--screenshot={}", png.display()),
-            &format!("--window-size={size}"),
-        ],
-        page,
-    )?;
+/// several colours (the charts'). Returns the background's brightness (0-255).
+fn screenshot(page: &Path, png: &Path, size: &str, extra: &[&str]) -> Option<u8> {
+    let mut args = vec![
+        format!("--screenshot={}", png.display()),
+        format!("--window-size={size}"),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    chromium(&args.iter().map(String::as_str).collect::<Vec<_>>(), page)?;
     let decoder = png::Decoder::new(std::fs::File::open(png).expect("no screenshot written"));
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size()];
@@ -485,7 +484,7 @@ fn screenshot(page: &Path, png: &Path, size: &str) -> Option<()> {
         pixels.len()
     );
     assert!(colours.len() > 50, "only {} colours", colours.len());
-    Some(())
+    Some(background[..3].iter().copied().max().unwrap())
 }
 
 #[test]
@@ -508,11 +507,30 @@ fn chromium_shows_the_corpus_counts() {
         assert_eq!(dom.matches(tag).count(), page.matches(tag).count(), "{tag}");
     }
     let kept = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-corpus.png");
-    screenshot(&file, &kept, "1280,2400").unwrap();
-    // And on a phone's width.
+    let light = screenshot(&file, &kept, "1280,2400", &[]).unwrap();
+    assert!(light > 200, "light background {light}");
+    // On a phone's width.
     let phone = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-corpus-phone.png");
-    screenshot(&file, &phone, "390,1600").unwrap();
-    eprintln!("screenshots: {} {}", kept.display(), phone.display());
+    screenshot(&file, &phone, "390,1600", &[]).unwrap();
+    // In dark mode (prefers-color-scheme: dark), the page turns dark.
+    let night = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-corpus-dark.png");
+    let dark = screenshot(
+        &file,
+        &night,
+        "1280,2400",
+        &[
+            "--force-dark-mode",
+            "--blink-settings=preferredColorScheme=0",
+        ],
+    )
+    .unwrap();
+    assert!(dark < 60, "dark background {dark}");
+    eprintln!(
+        "screenshots: {} {} {}",
+        kept.display(),
+        phone.display(),
+        night.display()
+    );
 }
 
 #[test]
@@ -537,5 +555,5 @@ fn chromium_runs_nothing_from_a_hostile_log() {
         "&lt;script&gt;alert(1)&lt;/script&gt; \"&gt;&lt;img src=x onerror=alert(5)&gt; \\u{1b}[31mred \\u{202e}txt.exe"
     ));
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-hostile.png");
-    screenshot(&file, &shot, "1280,1600").unwrap();
+    screenshot(&file, &shot, "1280,1600", &[]).unwrap();
 }
