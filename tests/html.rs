@@ -124,6 +124,7 @@ const ELEMENTS: &[&str] = &[
     "body",
     "header",
     "main",
+    "nav",
     "footer",
     "section",
     "h1",
@@ -244,6 +245,12 @@ fn corpus_report_holds_the_counts() {
         );
     }
     assert!(!page.contains("chart-days"));
+    // A table of contents links the sections the page holds, and no other.
+    assert!(
+        page.contains("<nav aria-label=\"Sections\"><ul><li><a href=\"#charts\">Charts</a></li>")
+    );
+    assert!(page.contains("<a href=\"#problems\">Problems</a>"));
+    assert!(!page.contains("<a href=\"#unrecognised\">"));
     assert!(page.contains("<title>550 Mailbox Unavailable: 70</title>"));
     assert!(page.contains("<th scope=\"col\""));
     assert!(page.contains("<th scope=\"row\">550</th>"));

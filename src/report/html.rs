@@ -880,6 +880,7 @@ pub fn render(report: &Report, options: &HtmlOptions) -> Markup {
         (Some(a), _) => format!("SMTP replies, {}", a.day),
         _ => "SMTP replies".to_string(),
     };
+    let main = body(report, options);
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -894,7 +895,50 @@ pub fn render(report: &Report, options: &HtmlOptions) -> Markup {
             }
             body {
                 (header(report, options))
-                main {
+                (contents(&main))
+                main { (main) }
+                footer { p { "Made by smtplog " (env!("CARGO_PKG_VERSION")) ". Works offline: no script, no external resource." } }
+            }
+        }
+    }
+}
+
+/// The sections of the page, in order, for its table of contents.
+const SECTIONS: &[(&str, &str)] = &[
+    ("charts", "Charts"),
+    ("classes", "Classes"),
+    ("codes", "Codes"),
+    ("events", "Events"),
+    ("problems", "Problems"),
+    ("days", "Days"),
+    ("hours", "Hours"),
+    ("delays", "Delays"),
+    ("connections", "Connections"),
+    ("blocklists", "Blocklists"),
+    ("parties", "Senders and recipients"),
+    ("diagnostics", "Warnings"),
+    ("master", "Master daemon"),
+    ("unrecognised", "Unrecognised lines"),
+];
+
+/// Links to the sections the page holds.
+fn contents(main: &Markup) -> Markup {
+    let page = main.0.as_str();
+    html! {
+        nav aria-label="Sections" {
+            ul {
+                @for (id, title) in SECTIONS {
+                    @if page.contains(&format!("<section id=\"{id}\"")) {
+                        li { a href={"#" (id)} { (title) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn body(report: &Report, options: &HtmlOptions) -> Markup {
+    html! {
                     (figures(report))
                     (charts(report))
                     @if report.replies > 0 {
@@ -909,10 +953,6 @@ pub fn render(report: &Report, options: &HtmlOptions) -> Markup {
                     (parties(report, options.top))
                     (diagnostics(report, options.detail))
                     (unrecognised(report, options))
-                }
-                footer { p { "Made by smtplog " (env!("CARGO_PKG_VERSION")) ". Works offline: no script, no external resource." } }
-            }
-        }
     }
 }
 
