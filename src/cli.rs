@@ -184,9 +184,24 @@ struct OutputArgs {
     #[arg(long)]
     advice: bool,
 
-    /// Rows per text table (0: all).
-    #[arg(long, default_value_t = 20, value_name = "N")]
-    top: usize,
+    /// Rows per text table (0: all) [default: 10; 20 with --full].
+    #[arg(long, value_name = "N")]
+    top: Option<usize>,
+
+    /// Every section of the text report (enhanced codes, dsn values, days, hours, senders,
+    /// recipients, connections, problems with advice), as before the brief report.
+    #[arg(long)]
+    full: bool,
+
+    /// Colour in the text report (5xx red, 4xx yellow): auto is on a terminal only, and
+    /// never with NO_COLOR set or TERM=dumb.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    color: ColorWhen,
+
+    /// Compare the key figures with an earlier JSON report (`--format json`, such as
+    /// yesterday's) and say what moved most.
+    #[arg(long, value_name = "REPORT.json")]
+    baseline: Option<PathBuf>,
 
     /// List examples of Postfix/Exim lines the parser did not understand.
     #[arg(long)]
@@ -228,6 +243,17 @@ struct OutputArgs {
     /// The report's time and window, for --format prom (set by the command, not an option).
     #[arg(skip)]
     times: report::prom::Times,
+}
+
+/// When to colour the text report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set or TERM is dumb.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// Output formats.
@@ -408,7 +434,7 @@ fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> 
             bail!("--by does not apply to --format html (the page has every table; use --format csv or text for a breakdown)");
         }
         let options = report::html::HtmlOptions {
-            top: args.top,
+            top: args.top.unwrap_or(20),
             detail: args.detail,
             show_unrecognised: args.show_unrecognised,
         };
@@ -444,24 +470,94 @@ fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> 
             report::csv::write(&report, &dims, args.advice, out)?;
         }
         Format::Text => {
-            let options = report::text::TextOptions {
-                top: args.top,
-                show_unrecognised: args.show_unrecognised,
-                detail: args.detail,
-                problems_first: args.problems_first,
-            };
-            report::text::write(&report, &options, out)?;
             if !args.by.is_empty() {
-                writeln!(out)?;
-                let names: Vec<&str> = args.by.iter().map(|d| d.name()).collect();
-                writeln!(out, "By {}", names.join(", "))?;
-                for row in report::group(&report, &args.by) {
-                    writeln!(out, "  {:<40} {:>9}", row.keys.join("  "), row.count)?;
-                }
+                // Only the breakdown, as for a table of its own (--by problem).
+                return Ok(write_text_breakdown(&report, &args.by, out)?);
             }
+            let options = text_options(args)?;
+            report::text::write(&report, &options, out)?;
         }
     }
     Ok(())
+}
+
+/// The `--by` breakdown as a text table: its keys, and the lines counted for each.
+fn write_text_breakdown(report: &Report, by: &[Dimension], out: &mut dyn Write) -> io::Result<()> {
+    let names: Vec<&str> = by.iter().map(|d| d.name()).collect();
+    let counted = if by
+        .iter()
+        .any(|d| matches!(d, Dimension::Code | Dimension::Class | Dimension::Enhanced))
+    {
+        "reply lines (each reply code sent or received once)"
+    } else if by.contains(&Dimension::Event) {
+        "event lines (deliveries, deferrals, bounces, rejects...)"
+    } else {
+        "lines with a reply code or an event"
+    };
+    writeln!(out, "By {}: {counted}", names.join(", "))?;
+    writeln!(
+        out,
+        "  {:<40} {:>9}",
+        names.join("  ").to_uppercase(),
+        "LINES"
+    )?;
+    for row in report::group(report, by) {
+        writeln!(
+            out,
+            "  {:<40} {:>9}",
+            escape_str(&row.keys.join("  ")),
+            row.count
+        )?;
+    }
+    Ok(())
+}
+
+/// The text report's options: width, colour and baseline from the environment and flags.
+fn text_options(args: &OutputArgs) -> Result<report::text::TextOptions> {
+    let to_file = args.output.as_ref().is_some_and(|p| p.as_os_str() != "-");
+    let stdout_tty = !to_file && io::stdout().is_terminal();
+    let terminal = if stdout_tty {
+        terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
+    } else {
+        None
+    };
+    let columns = std::env::var("COLUMNS").ok();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    let color = match args.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => stdout_tty && !no_color && !dumb,
+    };
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!(
+                    "cannot read the baseline {}",
+                    escape_str(&path.display().to_string())
+                )
+            })?;
+            let base: Report = serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "the baseline {} is not a JSON report of smtplog (--format json)",
+                    escape_str(&path.display().to_string())
+                )
+            })?;
+            Some(Arc::new(base))
+        }
+        None => None,
+    };
+    Ok(report::text::TextOptions {
+        full: args.full,
+        width: report::brief::width(terminal, columns.as_deref()),
+        color,
+        attention: report::attention::DEFAULT_MAX,
+        baseline,
+        top: args.top.unwrap_or(if args.full { 20 } else { 10 }),
+        show_unrecognised: args.show_unrecognised,
+        detail: args.detail,
+        problems_first: args.problems_first,
+    })
 }
 
 /// A progress bar on stderr (terminals only), fed by the bytes the scan reads from disk.
@@ -745,7 +841,8 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
             "smtplog: warning: the time window kept no line ({outside} lines were outside it)"
         );
     }
-    let report = Report::new(&outcome.summary);
+    let mut report = Report::new(&outcome.summary);
+    report.sources = report::header::Sources::of_scan(&outcome.files, &outcome.errors, &window);
     let over = exceeded(&report, &args.output);
     let mut output = args.output.clone();
     output.times = report::prom::Times {

@@ -1099,6 +1099,9 @@ pub struct Summary {
     extra: MessageTotals,
     current_day: Option<(NaiveDate, u64)>,
     current_hour: Option<((NaiveDate, u8), u64)>,
+    /// The earliest and latest line stamps counted ([`crate::stamp::Stamp::scalar`], the
+    /// wall time the log wrote), for the report's header; min and max add up in any order.
+    pub seen: Option<(i64, i64)>,
 }
 
 impl Summary {
@@ -1372,6 +1375,7 @@ impl Summary {
 
     fn count_day(&mut self, line: &ParsedLine<'_>) {
         let Some(stamp) = line.stamp else { return };
+        self.see(stamp.scalar(), stamp.scalar());
         // Lines come in runs of one day: count the run, touch the map when the day changes.
         match &mut self.current_day {
             Some((day, n)) if *day == stamp.date => *n += 1,
@@ -1383,6 +1387,14 @@ impl Summary {
                 }
             }
         }
+    }
+
+    /// Widen the span of stamps seen to take in `first..=last`.
+    pub fn see(&mut self, first: i64, last: i64) {
+        self.seen = Some(match self.seen {
+            Some((a, b)) => (a.min(first), b.max(last)),
+            None => (first, last),
+        });
     }
 
     /// The key a code recorded earlier is counted under now.
@@ -1657,6 +1669,9 @@ impl Summary {
         self.overlong_lines += other.overlong_lines;
         self.malformed_entries += other.malformed_entries;
         self.outside_window += other.outside_window;
+        if let Some((first, last)) = other.seen {
+            self.see(first, last);
+        }
         self.extra.add(&other.extra);
         self.problems.add(other.problems);
         self.diagnostics.add(other.diagnostics);

@@ -214,7 +214,15 @@ fn output_file_is_written_and_quiet_prints_nothing() {
 fn top_limits_the_text_tables() {
     let text = |top: &str| {
         let out = smtplog()
-            .args(["report", "--year", "2026", "--top", top, &postfix()])
+            .args([
+                "report",
+                "--full",
+                "--year",
+                "2026",
+                "--top",
+                top,
+                &postfix(),
+            ])
             .output()
             .unwrap();
         String::from_utf8(out.stdout).unwrap()

@@ -176,8 +176,13 @@ fn a_lower_bound_is_never_below_what_an_input_proves() {
     let merged = merge_json(&[&a, &b]);
     assert_eq!(merged["parties"]["senders"]["accuracy"], "at_least");
     assert_eq!(merged["parties"]["senders"]["distinct"], 195);
-    let text =
-        String::from_utf8(stdout_of(["merge".as_ref(), a.as_os_str(), b.as_os_str()])).unwrap();
+    let text = String::from_utf8(stdout_of([
+        "merge".as_ref(),
+        "--full".as_ref(),
+        a.as_os_str(),
+        b.as_os_str(),
+    ]))
+    .unwrap();
     assert!(text.contains("senders              at least 195"), "{text}");
 }
 

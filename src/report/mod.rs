@@ -2,9 +2,13 @@
 //!
 //! Nothing here counts; nothing in the counting prints.
 
+pub mod attention;
+pub mod baseline;
 pub mod blocklists;
+pub mod brief;
 pub mod csv;
 pub mod html;
+pub mod header;
 pub mod json;
 pub mod merge;
 pub mod parties;
@@ -415,6 +419,16 @@ pub struct Report {
     /// The `--by` breakdown, when one was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakdown: Option<Breakdown>,
+    /// The earliest line stamp counted, `2026-11-24 12:05:23` as the log wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+    /// The latest line stamp counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<String>,
+    /// The inputs read and the window asked for (set by the command that read them). Not
+    /// saved: a report's counts, not where they came from, are what JSON compares and merges.
+    #[serde(skip)]
+    pub sources: header::Sources,
 }
 
 /// The title of the `5.*.*` rows.
@@ -725,6 +739,9 @@ impl Report {
             parties: parties::PartiesOut::new(&summary.parties),
             limits: LimitsOut::new(summary.limits_reached(), summary.fact_level()),
             breakdown: None,
+            first_seen: summary.seen.map(|(first, _)| header::stamp_text(first)),
+            last_seen: summary.seen.map(|(_, last)| header::stamp_text(last)),
+            sources: header::Sources::default(),
         }
     }
 }
@@ -1017,6 +1034,14 @@ fn load(report: &Report) -> Result<Summary, merge::MergeError> {
     summary.overlong_lines = report.lines.overlong;
     summary.malformed_entries = report.lines.malformed;
     summary.outside_window = report.lines.outside_window;
+    let seen = |text: &Option<String>| -> Result<Option<i64>, MergeError> {
+        text.as_deref()
+            .map(|t| header::stamp_scalar(t).ok_or_else(|| invalid("stamp", format!("{t:?}"))))
+            .transpose()
+    };
+    if let (Some(first), Some(last)) = (seen(&report.first_seen)?, seen(&report.last_seen)?) {
+        summary.see(first, last);
+    }
     summary.received = report.received;
     summary.forwarded = report.forwarded;
     for row in &report.received_by_hour {

@@ -9,8 +9,18 @@ use crate::sanitize::escape_str;
 use std::io::{self, Write};
 
 /// What to include in the text report.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct TextOptions {
+    /// Every section, as before the brief report ([`write`]); else [`super::brief::write`].
+    pub full: bool,
+    /// Width in display columns (the brief report; 0: 80).
+    pub width: usize,
+    /// ANSI colour (5xx red, 4xx yellow).
+    pub color: bool,
+    /// Items in "Needs attention" (0: all).
+    pub attention: usize,
+    /// An earlier report to compare the key figures with.
+    pub baseline: Option<std::sync::Arc<Report>>,
     /// Rows per table (0: all).
     pub top: usize,
     /// List the unrecognised example lines.
@@ -22,7 +32,7 @@ pub struct TextOptions {
 }
 
 /// Bytes for people: `512 B`, `284.6 kB`, `1.2 GB` (powers of 1000).
-fn bytes(n: u64) -> String {
+pub(super) fn bytes(n: u64) -> String {
     match n {
         0..=999 => format!("{n} B"),
         1_000..=999_999 => format!("{:.1} kB", n as f64 / 1e3),
@@ -145,12 +155,7 @@ fn traffic_rows(
 /// Write every row of one table of its own (`--by sender`, `--by problem`, ...).
 pub fn write_table(report: &Report, dim: super::Dimension, out: &mut dyn Write) -> io::Result<()> {
     use super::Dimension;
-    let all_rows = TextOptions {
-        top: 0,
-        show_unrecognised: false,
-        detail: 0,
-        problems_first: false,
-    };
+    let all_rows = TextOptions::default();
     match dim {
         Dimension::Problem => problems(report, &all_rows, out),
         Dimension::Provider => providers(report, &all_rows, out),
@@ -515,7 +520,7 @@ fn rule(out: &mut dyn Write, title: &str) -> io::Result<()> {
     writeln!(out, "{}", "-".repeat(title.chars().count()))
 }
 
-fn limit<T>(rows: &[T], top: usize) -> &[T] {
+pub(super) fn limit<T>(rows: &[T], top: usize) -> &[T] {
     if top == 0 || rows.len() <= top {
         rows
     } else {
@@ -523,8 +528,17 @@ fn limit<T>(rows: &[T], top: usize) -> &[T] {
     }
 }
 
-/// Write the report as text.
+/// Write the report as text: the brief report, or every section with `full`.
 pub fn write(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    if options.full {
+        write_full(report, options, out)
+    } else {
+        super::brief::write(report, options, out)
+    }
+}
+
+/// Write every section of the report as text (`--full`).
+pub fn write_full(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
     let cat = catalogue();
     // Columns as wide as the longest title shown, so that the advice lines up.
     let width = |titles: &mut dyn Iterator<Item = &String>| {

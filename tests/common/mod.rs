@@ -34,10 +34,10 @@ where
     out.stdout
 }
 
-/// Run `smtplog report --year 2026 ARGS` (text unless ARGS say otherwise) and return what
-/// it printed; asserts exit code 0.
+/// Run `smtplog report --full --year 2026 ARGS` (text unless ARGS say otherwise: every
+/// section, as these tests check them) and return what it printed; asserts exit code 0.
 pub fn report_text(args: &[&str]) -> String {
-    let mut all = vec!["report", "--year", "2026"];
+    let mut all = vec!["report", "--full", "--year", "2026"];
     all.extend_from_slice(args);
     String::from_utf8(stdout_of(all)).unwrap()
 }
