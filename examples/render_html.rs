@@ -17,6 +17,7 @@ fn main() {
         top: 20,
         detail: 15,
         show_unrecognised: false,
+        baseline: None,
     };
     let runs = 20;
     let time = |f: &dyn Fn(&mut dyn std::io::Write)| {

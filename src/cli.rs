@@ -437,6 +437,7 @@ fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> 
             top: args.top.unwrap_or(20),
             detail: args.detail,
             show_unrecognised: args.show_unrecognised,
+            baseline: load_baseline(args)?,
         };
         report::html::write(&report, &options, out)?;
         return Ok(());
@@ -512,6 +513,28 @@ fn write_text_breakdown(report: &Report, by: &[Dimension], out: &mut dyn Write) 
     Ok(())
 }
 
+/// The `--baseline` report, read and parsed (text and HTML reports).
+fn load_baseline(args: &OutputArgs) -> Result<Option<Arc<Report>>> {
+    Ok(match &args.baseline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!(
+                    "cannot read the baseline {}",
+                    escape_str(&path.display().to_string())
+                )
+            })?;
+            let base: Report = serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "the baseline {} is not a JSON report of smtplog (--format json)",
+                    escape_str(&path.display().to_string())
+                )
+            })?;
+            Some(Arc::new(base))
+        }
+        None => None,
+    })
+}
+
 /// The text report's options: width, colour and baseline from the environment and flags.
 fn text_options(args: &OutputArgs) -> Result<report::text::TextOptions> {
     let to_file = args.output.as_ref().is_some_and(|p| p.as_os_str() != "-");
@@ -529,24 +552,7 @@ fn text_options(args: &OutputArgs) -> Result<report::text::TextOptions> {
         ColorWhen::Never => false,
         ColorWhen::Auto => stdout_tty && !no_color && !dumb,
     };
-    let baseline = match &args.baseline {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| {
-                format!(
-                    "cannot read the baseline {}",
-                    escape_str(&path.display().to_string())
-                )
-            })?;
-            let base: Report = serde_json::from_str(&text).with_context(|| {
-                format!(
-                    "the baseline {} is not a JSON report of smtplog (--format json)",
-                    escape_str(&path.display().to_string())
-                )
-            })?;
-            Some(Arc::new(base))
-        }
-        None => None,
-    };
+    let baseline = load_baseline(args)?;
     Ok(report::text::TextOptions {
         full: args.full,
         width: report::brief::width(terminal, columns.as_deref()),

@@ -63,7 +63,8 @@ const HOSTILE: &[&str] = &[
 ];
 
 fn hostile_html(dir: &Path) -> String {
-    let log = dir.join("hostile.log");
+    // A file name is shown too: as hostile as the lines.
+    let log = dir.join("x\"><img src=x onerror=alert(9)>\u{1b}[2J\u{202e}.log");
     std::fs::write(&log, HOSTILE.join("\n") + "\n").unwrap();
     html_of(&["--show-unrecognised", log.to_str().unwrap()])
 }
@@ -247,7 +248,7 @@ fn corpus_report_holds_the_counts() {
     assert!(!page.contains("chart-days"));
     // A table of contents links the sections the page holds, and no other.
     assert!(
-        page.contains("<nav aria-label=\"Sections\"><ul><li><a href=\"#charts\">Charts</a></li>")
+        page.contains("<nav aria-label=\"Sections\"><ul><li><a href=\"#attention\">Needs attention</a></li><li><a href=\"#charts\">Charts</a></li>")
     );
     assert!(page.contains("<a href=\"#problems\">Problems</a>"));
     assert!(!page.contains("<a href=\"#unrecognised\">"));
@@ -364,7 +365,7 @@ fn an_empty_log_is_still_a_page() {
     assert_eq!(out.status.code(), Some(4));
     let page = String::from_utf8(out.stdout).unwrap();
     assert_self_contained(&page);
-    assert!(page.contains("0 lines read"));
+    assert!(page.contains("<dt>Lines</dt><dd>0 read: 0 Postfix/Exim"));
     html5lib_check(&page, "empty");
 }
 
@@ -379,6 +380,7 @@ fn hostile_log_text_is_shown_not_run() {
         "u@&lt;/td",
         "&lt;*&gt;alert(*)&lt;*&gt; hostname does not resolve",
         "&quot;&gt;&lt;*&gt; unknown",
+        "x&quot;&gt;&lt;img src=x onerror=alert(9)&gt;\\u{1b}[2J\\u{202e}.log</code>: 6 lines",
     ] {
         assert!(page.contains(shown), "{shown} not shown");
     }
@@ -563,4 +565,87 @@ fn chromium_runs_nothing_from_a_hostile_log() {
     ));
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-hostile.png");
     screenshot(&file, &shot, "1280,1600", &[]).unwrap();
+}
+
+#[test]
+fn header_says_what_was_read_and_when() {
+    let [p, e] = corpus();
+    let page = html_of(&["--day", "2026-11-24", &p, &e]);
+    assert!(page.contains("real/postfix-maillog.log</code>: 3,899 lines"));
+    assert!(page.contains("real/exim-mainlog.log</code>: 2,517 lines"));
+    assert!(
+        page.contains("<dt>Lines stamped</dt><dd>2026-11-24 12:05:21 to 2026-11-24 12:08:53</dd>")
+    );
+    assert!(page.contains("<dt>Window</dt><dd>from 2026-11-24 00:00:00 +00:00 until before 2026-11-25 00:00:00 +00:00</dd>"));
+    assert!(page.contains("6,416 read: 6,416 Postfix/Exim, 0 other, 0 unrecognised; 306 debug"));
+}
+
+#[test]
+fn needs_attention_cards_come_first_with_their_fix() {
+    let page = corpus_html();
+    let attention = page
+        .find("<section id=\"attention\"")
+        .expect("no attention section");
+    assert!(attention < page.find("aria-label=\"Key figures\"").unwrap());
+    assert!(attention < page.find("<section id=\"charts\"").unwrap());
+    // The view's ranking: lost mail first, then the deferrals that hurt most.
+    let card = |i: usize| {
+        let start = page.find(&format!("id=\"attention-{i}\"")).unwrap();
+        &page[start..start + page[start..].find("</article>").unwrap()]
+    };
+    assert!(
+        card(1).contains("<span class=\"count\">52</span> expired"),
+        "{}",
+        card(1)
+    );
+    let bounce = (1..=8)
+        .map(card)
+        .find(|c| c.contains("bounced <code>550 5.1.1</code>"))
+        .expect("no card for the 550 5.1.1 bounces");
+    assert!(bounce.contains("<span class=\"count\">30</span>"));
+    assert!(bounce.contains("<strong>Fix: </strong>Unknown recipient: fix the typo"));
+    assert!(bounce.contains("Domains: sink.test"));
+    assert!(!page.contains("id=\"attention-9\""));
+}
+
+#[test]
+fn baseline_shows_what_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let [p, e] = corpus();
+    let base = dir.path().join("base.json");
+    std::fs::write(
+        &base,
+        stdout_of([
+            "report", "--year", "2026", "--tz", "UTC", "--format", "json", &p,
+        ]),
+    )
+    .unwrap();
+    let before: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&base).unwrap()).unwrap();
+    let was = before["by_event"]["bounced"].as_u64().unwrap();
+    let page = html_of(&["--baseline", base.to_str().unwrap(), &p, &e]);
+    assert_self_contained(&page);
+    let card = &page[page.find("id=\"fig-bounced\"").unwrap()..];
+    let card = &card[..card.find("</div>").unwrap()];
+    assert!(
+        card.contains(&format!(
+            "title=\"baseline: {was}\">+{} since the baseline",
+            164 - was
+        )),
+        "{card}"
+    );
+    let changes = &page[page
+        .find("<section id=\"changes\"")
+        .expect("no changes section")..];
+    let changes = &changes[..changes.find("</section>").unwrap()];
+    // Exim's problems are new against a Postfix-only baseline.
+    assert!(
+        changes.contains("<span class=\"badge\">new</span>"),
+        "{changes}"
+    );
+    assert!(page.contains("<a href=\"#changes\">Changes</a>"));
+    // Without a baseline, neither.
+    let plain = corpus_html();
+    assert!(!plain.contains("since the baseline") && !plain.contains("id=\"changes\""));
+    html5lib_check(&page, "baseline");
 }

@@ -32,6 +32,8 @@ pub struct HtmlOptions {
     pub detail: usize,
     /// List the unrecognised example lines.
     pub show_unrecognised: bool,
+    /// An earlier report to compare with (`--baseline`).
+    pub baseline: Option<std::sync::Arc<Report>>,
 }
 
 /// Log text made safe to show: controls, invisible and bidi characters escaped as in the
@@ -146,62 +148,59 @@ fn section(id: &str, title: &str, body: Markup) -> Markup {
     }
 }
 
-/// The report's first lines: what was read, over which days, and every notice.
-fn header(report: &Report, options: &HtmlOptions) -> Markup {
-    let l = &report.lines;
+/// The report's first lines: what was read, the time it covered, the window asked for, and
+/// every notice (the view's, [`super::header::header`]), with the limits spelt out.
+fn header(report: &Report) -> Markup {
+    let h = super::header::header(report);
+    let l = &h.lines;
     let days: Vec<&str> = report.by_day.iter().map(|d| d.day.as_str()).collect();
     let span = match (days.first(), days.last()) {
         (Some(first), Some(last)) if first != last => format!("{first} to {last}"),
         (Some(first), _) => first.to_string(),
         _ => String::new(),
     };
-    let mut notices: Vec<String> = Vec::new();
-    if l.overlong > 0 {
-        notices.push(format!(
-            "{} overlong lines were skipped (counted as other).",
-            num(l.overlong)
-        ));
-    }
-    if l.malformed > 0 {
-        notices.push(format!(
-            "{} journal entries were not well-formed (counted as other).",
-            num(l.malformed)
-        ));
-    }
-    if l.outside_window > 0 {
-        notices.push(format!(
-            "{} lines outside the time window were not counted.",
-            num(l.outside_window)
-        ));
-    }
-    if l.debug > 0 {
-        notices.push(format!("{} debug lines (verbose logging).", num(l.debug)));
-    }
-    if l.bad_stamps > 0 {
-        notices.push(format!(
-            "{} lines have a date that does not exist (such as Feb 29 of a common year); counted without a date.",
-            num(l.bad_stamps)
-        ));
-    }
-    if report.messages_accuracy != Accuracy::Exact {
-        notices.push(
-            "Message counts marked ~ are estimated: more message ids were in flight than are kept; ids silent for too long were forgotten, so a message may count twice."
-                .to_string(),
-        );
-    }
+    // The view's notice of capped tables points at the text's --full; here the limits
+    // themselves say what was capped.
+    let mut notices: Vec<String> = h
+        .notices
+        .iter()
+        .filter(|n| !(report.limits.any() && n.starts_with("some tables were capped")))
+        .map(|n| log(n))
+        .collect();
     notices.extend(limit_notices(report));
-    if l.unrecognised > 0 && !options.show_unrecognised {
-        notices.push(format!(
-            "{} Postfix/Exim lines were not understood; --show-unrecognised lists examples.",
-            num(l.unrecognised)
-        ));
-    }
+    let window = match (&h.since, &h.until) {
+        (Some(since), Some(until)) => Some(format!("from {since} until before {until}")),
+        (Some(since), None) => Some(format!("from {since}")),
+        (None, Some(until)) => Some(format!("until before {until}")),
+        (None, None) => None,
+    };
     html! {
         header {
             h1 { "SMTP replies" @if !span.is_empty() { " " span.span { (span) } } }
-            p.lead {
-                (num(l.total)) " lines read: " (num(l.mail)) " Postfix/Exim, "
-                (num(l.other)) " other, " (num(l.unrecognised)) " unrecognised."
+            dl.facts {
+                @if !h.inputs.is_empty() {
+                    dt { "Read" }
+                    dd {
+                        ul.inputs {
+                            @for input in &h.inputs {
+                                li {
+                                    code { (log(&input.name)) } ": " (num(input.lines)) " lines"
+                                    @if let Some(error) = &input.error { " " span.error { "(" (log(error)) ")" } }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if let (Some(first), Some(last)) = (&h.first_seen, &h.last_seen) {
+                    dt { "Lines stamped" } dd { (first) " to " (last) }
+                }
+                @if let Some(window) = &window { dt { "Window" } dd { (window) } }
+                dt { "Lines" }
+                dd {
+                    (num(l.total)) " read: " (num(l.mail)) " Postfix/Exim, "
+                    (num(l.other)) " other, " (num(l.unrecognised)) " unrecognised"
+                    @if l.debug > 0 { "; " (num(l.debug)) " debug" }
+                }
             }
             @if !notices.is_empty() {
                 ul.notices { @for note in &notices { li { (note) } } }
@@ -253,39 +252,146 @@ fn limit_notices(report: &Report) -> Vec<String> {
     out
 }
 
-/// Key figures as cards.
-fn figures(report: &Report) -> Markup {
+/// A change against the baseline: `+12`, `−3`, `±0`.
+fn signed(change: i64) -> String {
+    match change {
+        0 => "\u{b1}0".to_string(),
+        c if c > 0 => format!("+{}", num(c.unsigned_abs())),
+        c => format!("\u{2212}{}", num(c.unsigned_abs())),
+    }
+}
+
+/// Key figures as cards (the view's, [`super::baseline::key_figures`]), with their shares
+/// and, given a baseline, how they moved.
+fn figures(report: &Report, baseline: Option<&Report>) -> Markup {
     let approx = if report.messages_accuracy == Accuracy::Exact {
         ""
     } else {
         "~"
     };
-    let e = &report.by_event;
-    let card = |id: &str, label: &str, value: String, title: String| {
+    let figures = super::baseline::key_figures(report, baseline);
+    let card = |id: &str, label: &str, value: String, title: String, extra: Markup| {
         html! {
             div.card id={"fig-" (id)} title=(title) {
                 span.value { (value) }
                 span.label { (label) }
+                (extra)
             }
         }
     };
     html! {
         section.figures aria-label="Key figures" {
-            (card("messages", "messages", format!("{approx}{}", num(report.messages)), format!("{} distinct messages", report.messages)))
-            (card("received", "received", num(report.received), format!("{} messages received", report.received)))
-            (card("delivered", "delivered", num(e.delivered), format!("{} delivered lines ({} forwarded)", e.delivered, report.forwarded)))
-            (card("deferred", "deferred", num(e.deferred), format!("{} deferrals of {}{} messages", e.deferred, approx, report.deferred_messages)))
-            (card("bounced", "bounced", num(e.bounced), format!("{} bounced", e.bounced)))
-            (card("rejected", "rejected", num(e.rejected), format!("{} rejected ({} temporary)", e.rejected, report.rejected_temporary)))
-            (card("replies", "replies", num(report.replies), format!("{} reply lines", report.replies)))
+            (card("messages", "messages", format!("{approx}{}", num(report.messages)), format!("{} distinct messages", report.messages), html! {}))
+            @for f in &figures {
+                @let title = match f.share {
+                    Some(share) => format!("{}: {} ({share:.1}% {})", f.note, f.value, f.share_of),
+                    None => format!("{}: {}", f.note, f.value),
+                };
+                (card(f.name, f.name, num(f.value), title, html! {
+                    @if let Some(share) = f.share { span.share { (format!("{share:.1}")) "% " (f.share_of) } }
+                    @if let (Some(change), Some(before)) = (f.change(), f.before) {
+                        span class={"change " (if change > 0 { "up" } else if change < 0 { "down" } else { "same" })}
+                            title={"baseline: " (num(before))} { (signed(change)) " since the baseline" }
+                    }
+                }))
+            }
+            (card("replies", "replies", num(report.replies), format!("{} reply lines", report.replies), html! {}))
             @if report.bytes_received > 0 {
-                (card("bytes-received", "received", format!("{approx}{}", bytes(report.bytes_received)), format!("{} bytes received", report.bytes_received)))
+                (card("bytes-received", "received", format!("{approx}{}", bytes(report.bytes_received)), format!("{} bytes received", report.bytes_received), html! {}))
             }
             @if report.bytes_delivered > 0 {
-                (card("bytes-delivered", "delivered", format!("{approx}{}", bytes(report.bytes_delivered)), format!("{} bytes delivered", report.bytes_delivered)))
+                (card("bytes-delivered", "delivered", format!("{approx}{}", bytes(report.bytes_delivered)), format!("{} bytes delivered", report.bytes_delivered), html! {}))
             }
         }
     }
+}
+
+/// "Needs attention": the problems that hurt the most messages, as cards with what they
+/// mean and what to do (ranked by the view, [`super::attention::needs_attention`]).
+fn attention(report: &Report) -> Markup {
+    use super::attention::{needs_attention, Affected, DEFAULT_MAX};
+    let items = needs_attention(report, DEFAULT_MAX);
+    if items.is_empty() {
+        return html! {};
+    }
+    section(
+        "attention",
+        "Needs attention",
+        html! {
+            div.attention {
+                @for (i, a) in items.iter().enumerate() {
+                    @let event = match (a.event, &a.stage) {
+                        (Some(e), Some(stage)) => format!("{} at {}", e.name(), log(stage)),
+                        (Some(e), None) => e.name().to_string(),
+                        (None, _) => "reply".to_string(),
+                    };
+                    @let codes = [a.code.map(|c| c.to_string()), a.enhanced.as_deref().map(log)]
+                        .into_iter().flatten().collect::<Vec<_>>().join(" ");
+                    @let affected: Vec<String> = a.affected.iter().map(|x| log(x)).collect();
+                    @let severity = match a.event {
+                        Some(Event::Bounced | Event::Expired) => "lost",
+                        Some(Event::Deferred) => "late",
+                        _ => "refused",
+                    };
+                    article class={"item " (severity)} id={"attention-" (i + 1)} {
+                        h3 {
+                            span.count { (num(a.count)) } " " (event)
+                            @if !codes.is_empty() { " " code { (codes) } }
+                            @if let Some(p) = &a.provider { " " span.badge { (p) } }
+                        }
+                        p.reason { (log(&a.reason)) }
+                        @if !a.meaning.is_empty() { p { strong { "Means: " } (a.meaning) } }
+                        @if !a.fix.is_empty() { p { strong { "Fix: " } (a.fix) } }
+                        @if !affected.is_empty() {
+                            p.examples {
+                                (match a.affected_kind { Affected::Clients => "Clients: ", Affected::RecipientDomains => "Domains: " })
+                                (affected.join(", "))
+                            }
+                        }
+                        @if let Some(url) = &a.url { p { a href=(url) rel="noreferrer" { (url) } } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// With a baseline: the problems that grew most since (the view's
+/// [`super::baseline::movers`]).
+fn changes(report: &Report, baseline: Option<&Report>) -> Markup {
+    let Some(baseline) = baseline else {
+        return html! {};
+    };
+    let movers = super::baseline::movers(report, baseline, super::attention::DEFAULT_MAX);
+    section(
+        "changes",
+        "Changes since the baseline",
+        html! {
+            @if movers.is_empty() {
+                p { "No problem grew since the baseline." }
+            } @else {
+                div.scroll { table {
+                    thead { tr {
+                        th scope="col" { "Event" } th scope="col" { "Code" } th scope="col" { "Enhanced" }
+                        th scope="col" .n { "Before" } th scope="col" .n { "Now" } th scope="col" .n { "Change" }
+                        th scope="col" { "Most affected" }
+                    } }
+                    tbody {
+                        @for m in &movers {
+                            tr {
+                                th scope="row" { (m.event.map_or("(reply)", |e| e.name())) @if m.new { " " span.badge { "new" } } }
+                                td { (m.code.map_or_else(|| "-".to_string(), |c| c.to_string())) }
+                                td { (m.enhanced.as_deref().map_or_else(|| "-".to_string(), log)) }
+                                (n(m.before)) (n(m.after))
+                                td.n { (signed(m.after as i64 - m.before as i64)) }
+                                td.key { (m.top_affected.as_deref().map_or_else(String::new, log)) }
+                            }
+                        }
+                    }
+                } }
+            }
+        },
+    )
 }
 
 const TRAFFIC: [(&str, &str); 5] = [
@@ -894,7 +1000,7 @@ pub fn render(report: &Report, options: &HtmlOptions) -> Markup {
                 style { (PreEscaped(CSS)) }
             }
             body {
-                (header(report, options))
+                (header(report))
                 (contents(&main))
                 main { (main) }
                 footer { p { "Made by smtplog " (env!("CARGO_PKG_VERSION")) ". Works offline: no script, no external resource." } }
@@ -905,6 +1011,8 @@ pub fn render(report: &Report, options: &HtmlOptions) -> Markup {
 
 /// The sections of the page, in order, for its table of contents.
 const SECTIONS: &[(&str, &str)] = &[
+    ("attention", "Needs attention"),
+    ("changes", "Changes"),
     ("charts", "Charts"),
     ("classes", "Classes"),
     ("codes", "Codes"),
@@ -939,7 +1047,9 @@ fn contents(main: &Markup) -> Markup {
 
 fn body(report: &Report, options: &HtmlOptions) -> Markup {
     html! {
-                    (figures(report))
+                    (attention(report))
+                    (figures(report, options.baseline.as_deref()))
+                    (changes(report, options.baseline.as_deref()))
                     (charts(report))
                     @if report.replies > 0 {
                         (classes(report))
