@@ -16,13 +16,29 @@ use std::sync::Arc;
 const AFTER_HELP: &str = "\
 Examples:
   smtplog report /var/log/mail.log
+  smtplog explain 551
+  smtplog explain 450 451 550
+  smtplog codes --format csv > codes.csv
+  smtplog merge mx1.json mx2.json
+
+Exit status:
+  0  every input was read and held Postfix or Exim lines; the report was written
+  1  a report was written, but some input could not be read (or only partly)
+  2  usage error, nothing could be read, or the report could not be written
+  3  a report was written, and a --fail-if threshold was exceeded
+  4  a report was written, but no line was a Postfix or Exim line (or the window kept none)";
+
+const REPORT_HELP: &str = "\
+Examples:
+  smtplog report /var/log/mail.log
   smtplog report /var/log/mail.log /var/log/exim4/mainlog
   journalctl -u postfix -o short-iso | smtplog report -
-  smtplog report --format json /var/log/mail.log > summary.json
+  smtplog report --day yesterday -o today.txt /var/log/mail.log
+  smtplog report --day yesterday --format json -o today.json /var/log/mail.log
+  smtplog report --baseline yesterday.json --day today /var/log/mail.log
+  smtplog report --full --top 0 /var/log/mail.log | less
   smtplog report --format csv --by code,day /var/log/mail.log > codes.csv
-  smtplog report --format csv --by problem /var/log/mail.log > problems.csv
-  smtplog explain 551
-  smtplog explain 251 551
+  smtplog report --format csv --by problem --advice /var/log/mail.log > problems.csv
 
 Exit status:
   0  every input was read and held Postfix or Exim lines; the report was written
@@ -48,14 +64,17 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Count the SMTP replies, enhanced codes and delivery events in logs.
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = REPORT_HELP)]
     Report(ReportArgs),
-    /// Explain a reply code (551) or enhanced code (5.7.1), two side by side, or a log line or reply text.
+    /// Explain a reply code (551) or enhanced code (5.7.1), several side by side, or a log line or reply text.
     #[command(
-        after_help = "Examples:\n  smtplog explain 551\n  smtplog explain 5.7.1\n  smtplog explain 251 551\n  smtplog explain 550 --lang fr\n  smtplog explain --line \"$(grep -m1 'status=bounced' /var/log/mail.log)\"\n  smtplog explain --text '421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred'"
+        after_help = "Examples:\n  smtplog explain 551\n  smtplog explain 5.7.1\n  smtplog explain 251 551\n  smtplog explain 450 451 550 5.7.1\n  smtplog explain 550 --lang fr\n  smtplog explain --line \"$(grep -m1 'status=bounced' /var/log/mail.log)\"\n  smtplog explain --text '421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred'"
     )]
     Explain(ExplainArgs),
     /// Print the whole catalogue (every reply code and enhanced status code).
+    #[command(
+        after_help = "Examples:\n  smtplog codes | less\n  smtplog codes --format csv > smtp-codes.csv\n  smtplog codes --format json | jq '.[] | select(.code == \"551\")'"
+    )]
     Codes(CodesArgs),
     /// Add up JSON reports (from other hosts or days) into one report.
     #[command(
@@ -129,8 +148,8 @@ enum Generated {
 
 #[derive(Args, Debug)]
 struct ExplainArgs {
-    /// One code, or two to compare.
-    #[arg(required_unless_present_any = ["line", "text"], conflicts_with_all = ["line", "text"], num_args = 1..=2, value_name = "CODE")]
+    /// One code, or several to compare side by side.
+    #[arg(required_unless_present_any = ["line", "text"], conflicts_with_all = ["line", "text"], num_args = 1.., value_name = "CODE")]
     codes: Vec<String>,
     /// Explain one pasted Postfix or Exim log line: what smtplog reads from it, the code's
     /// entry and the provider's or blocklist's advice.
@@ -173,7 +192,7 @@ struct OutputArgs {
     #[arg(short, long, value_enum, default_value_t = Format::Text)]
     format: Format,
 
-    /// Break counts down by these, comma-separated (CSV rows; an extra table in text).
+    /// Break counts down by these, comma-separated (CSV rows; in text, only that table).
     ///
     /// The values marked "use alone" each name a whole table of their own (senders, problems,
     /// warnings, blocklists), printed with every row, in CSV or text.
@@ -207,11 +226,13 @@ struct OutputArgs {
     #[arg(long)]
     show_unrecognised: bool,
 
-    /// Rows in the problems section of the text report (0: all).
-    #[arg(long, default_value_t = 15, value_name = "N")]
-    detail: usize,
+    /// Rows of the detail sections of the text report: recipient domains, sending hosts and
+    /// warnings; with --full, the problems (0: all) [default: 3; 15 with --full].
+    #[arg(long, value_name = "N")]
+    detail: Option<usize>,
 
-    /// Show the problems (deferrals, bounces, rejects, grouped by code and reason) first.
+    /// With --full: show the problems (deferrals, bounces, rejects, grouped by code and
+    /// reason) first (the brief report always starts with what needs attention).
     #[arg(long)]
     problems_first: bool,
 
@@ -311,7 +332,7 @@ struct LogArgs {
 
     /// Loopback ports of content filters (amavis...): Postfix deliveries to them are counted as
     /// `filtered`, not `delivered`, since the message comes back and is delivered later.
-    #[arg(long, value_delimiter = ',', value_name = "PORT,...", default_values_t = smtplog::parse::DEFAULT_FILTER_PORTS)]
+    #[arg(long, value_delimiter = ',', value_name = "PORT,...", default_value = DEFAULT_FILTER_PORTS)]
     filter_ports: Vec<u16>,
 
     /// Year of each file's first syslog timestamp without one; later lines roll over at New
@@ -334,6 +355,9 @@ struct LogArgs {
     max_distinct: usize,
 }
 
+/// `--filter-ports`' default, written as the option takes it (a comma list).
+const DEFAULT_FILTER_PORTS: &str = "10024,10025,10026,10030,10032";
+
 /// How a run ended, when it produced a report.
 pub enum Outcome {
     /// Every input was read.
@@ -348,8 +372,16 @@ pub enum Outcome {
 
 /// Parse the arguments and run the command.
 pub fn run() -> Result<Outcome> {
-    // clap prints usage errors and exits with 2, help and version with 0.
-    let cli = Cli::parse();
+    // Help and version print and exit 0; usage errors carry our prefix, like every other
+    // error ("smtplog: error: ..."), and exit 2.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            eprint!("smtplog: {}", e.render());
+            std::process::exit(2);
+        }
+    };
     match cli.command {
         Command::Report(args) => run_report(args),
         Command::Explain(args) => {
@@ -362,10 +394,13 @@ pub fn run() -> Result<Outcome> {
                 (Some(line), _, _) => smtplog::diagnose::explain_line(line.as_bytes(), lang),
                 (_, Some(text), _) => smtplog::diagnose::explain_text(text.as_bytes(), relay, lang),
                 (_, _, [one]) => smtplog::explain::explain_one(one, lang),
-                (_, _, [a, b]) => smtplog::explain::compare(a, b, lang),
-                _ => unreachable!("clap allows one or two codes"),
+                (_, _, codes) => {
+                    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+                    smtplog::explain::compare_all(&codes, lang)
+                }
             }
             .map_err(anyhow::Error::msg)?;
+            let text = smtplog::explain::wrap(&text, output_width(false));
             let mut out = io::stdout().lock();
             stdout_done(
                 out.write_all(text.as_bytes())
@@ -422,6 +457,11 @@ fn table_dimension(by: &[Dimension]) -> Result<Option<Dimension>> {
 }
 
 fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> {
+    if args.advice && args.format != Format::Csv {
+        bail!(
+            "--advice adds the catalogue's columns to --format csv; the text report gives each problem's fix, and JSON always has it"
+        );
+    }
     if args.format == Format::Prom {
         if !args.by.is_empty() {
             bail!("--by does not apply to --format prom (its labels are fixed and bounded)");
@@ -435,7 +475,7 @@ fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> 
         }
         let options = report::html::HtmlOptions {
             top: args.top.unwrap_or(20),
-            detail: args.detail,
+            detail: args.detail.unwrap_or(15),
             show_unrecognised: args.show_unrecognised,
             baseline: load_baseline(args)?,
         };
@@ -535,16 +575,21 @@ fn load_baseline(args: &OutputArgs) -> Result<Option<Arc<Report>>> {
     })
 }
 
-/// The text report's options: width, colour and baseline from the environment and flags.
-fn text_options(args: &OutputArgs) -> Result<report::text::TextOptions> {
-    let to_file = args.output.as_ref().is_some_and(|p| p.as_os_str() != "-");
-    let stdout_tty = !to_file && io::stdout().is_terminal();
-    let terminal = if stdout_tty {
+/// The width to lay text out for: the terminal's when stdout is one (and not `-o FILE`),
+/// else `COLUMNS`, else 80.
+fn output_width(to_file: bool) -> usize {
+    let terminal = if !to_file && io::stdout().is_terminal() {
         terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
     } else {
         None
     };
-    let columns = std::env::var("COLUMNS").ok();
+    report::brief::width(terminal, std::env::var("COLUMNS").ok().as_deref())
+}
+
+/// The text report's options: width, colour and baseline from the environment and flags.
+fn text_options(args: &OutputArgs) -> Result<report::text::TextOptions> {
+    let to_file = args.output.as_ref().is_some_and(|p| p.as_os_str() != "-");
+    let stdout_tty = !to_file && io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
     let color = match args.color {
@@ -555,13 +600,13 @@ fn text_options(args: &OutputArgs) -> Result<report::text::TextOptions> {
     let baseline = load_baseline(args)?;
     Ok(report::text::TextOptions {
         full: args.full,
-        width: report::brief::width(terminal, columns.as_deref()),
+        width: output_width(to_file),
         color,
         attention: report::attention::DEFAULT_MAX,
         baseline,
         top: args.top.unwrap_or(if args.full { 20 } else { 10 }),
         show_unrecognised: args.show_unrecognised,
-        detail: args.detail,
+        detail: args.detail.unwrap_or(if args.full { 15 } else { 3 }),
         problems_first: args.problems_first,
     })
 }
@@ -586,29 +631,32 @@ fn progress_bar(inputs: &[Input]) -> Progress {
     let total = smtplog::input::total_size(inputs);
     let (b, d) = (Arc::clone(&bytes), Arc::clone(&done));
     let drawer = std::thread::spawn(move || {
-        // Short runs finish before the bar would appear: no flicker.
+        // The bar counts from the start, hidden, so that its rate and ETA are measured over
+        // the whole run (a bar made late saw all the bytes so far arrive at once: TiB/s, and
+        // an ETA stuck at 0s); it is shown after half a second, so short runs never flicker.
         let started = std::time::Instant::now();
-        let mut bar: Option<indicatif::ProgressBar> = None;
+        let bar = (total > 0).then(|| {
+            let pb = indicatif::ProgressBar::with_draw_target(
+                Some(total),
+                indicatif::ProgressDrawTarget::hidden(),
+            );
+            pb.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            pb
+        });
+        let mut shown = false;
         while !d.load(Ordering::Relaxed) {
             std::thread::sleep(std::time::Duration::from_millis(100));
-            if bar.is_none()
-                && started.elapsed() > std::time::Duration::from_millis(500)
-                && total > 0
-            {
-                let pb = indicatif::ProgressBar::with_draw_target(
-                    Some(total),
-                    indicatif::ProgressDrawTarget::stderr(),
-                );
-                pb.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-                    )
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-                );
-                bar = Some(pb);
-            }
             if let Some(pb) = &bar {
                 pb.set_position(b.load(Ordering::Relaxed).min(total));
+                if !shown && started.elapsed() > std::time::Duration::from_millis(500) {
+                    pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                    shown = true;
+                }
             }
         }
         if let Some(pb) = bar {
@@ -630,7 +678,7 @@ fn tell(notices: &[String], errors: &[smtplog::input::InputError], quiet: bool) 
         }
     }
     for error in errors {
-        eprintln!("smtplog: {}", escape_str(&error.to_string()));
+        eprintln!("smtplog: error: {}", escape_str(&error.to_string()));
     }
 }
 
@@ -728,7 +776,7 @@ fn run_merge(args: MergeArgs) -> Result<Outcome> {
                     .with_context(|| format!("cannot merge {}", path.display()))
             });
         if let Err(e) = merged {
-            eprintln!("smtplog: {}", escape_str(&format!("{e:#}")));
+            eprintln!("smtplog: error: {}", escape_str(&format!("{e:#}")));
             refused += 1;
         }
     }
@@ -933,5 +981,14 @@ mod tests {
     #[test]
     fn clap_definition_is_valid() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn filter_ports_default_is_the_parser_default_as_a_comma_list() {
+        let ports: Vec<String> = smtplog::parse::DEFAULT_FILTER_PORTS
+            .iter()
+            .map(u16::to_string)
+            .collect();
+        assert_eq!(DEFAULT_FILTER_PORTS, ports.join(","));
     }
 }

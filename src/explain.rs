@@ -60,6 +60,12 @@ struct Words {
     not_yet_retry: &'static str,
     no_returned: &'static str,
     same_class: &'static str,
+    same_class_but: &'static str,
+    when_word: &'static str,
+    use_done: &'static str,
+    use_continue: &'static str,
+    use_retry: &'static str,
+    use_final: &'static str,
 }
 
 const EN: Words = Words {
@@ -87,6 +93,12 @@ const EN: Words = Words {
     not_yet_retry: "not yet: the sender keeps it queued and retries",
     no_returned: "no: it is returned to the sender",
     same_class: "both are in the same class",
+    same_class_but: "both are in the same class; what each asks for:",
+    when_word: "when",
+    use_done: "the command worked",
+    use_continue: "the server waits for more from the client",
+    use_retry: "the problem may clear by itself (the sender keeps the message and retries)",
+    use_final: "it will not clear by retrying (the message is returned)",
 };
 
 const ZH: Words = Words {
@@ -114,6 +126,12 @@ const ZH: Words = Words {
     not_yet_retry: "尚未：发送方保留在队列中并重试",
     no_returned: "否：退回给发件人",
     same_class: "两者属于同一类别",
+    same_class_but: "两者属于同一类别；各自的处理：",
+    when_word: "用于",
+    use_done: "命令已成功",
+    use_continue: "服务器等待客户端继续",
+    use_retry: "问题可能自行消失（发送方保留邮件并重试）",
+    use_final: "重试无法解决（邮件被退回）",
 };
 
 const FR: Words = Words {
@@ -142,6 +160,12 @@ const FR: Words = Words {
     not_yet_retry: "pas encore : l'expéditeur le garde en file et réessaie",
     no_returned: "non : il est renvoyé à l'expéditeur",
     same_class: "les deux sont de la même classe",
+    same_class_but: "les deux sont de la même classe ; ce que chacun demande :",
+    when_word: "quand",
+    use_done: "la commande a réussi",
+    use_continue: "le serveur attend la suite du client",
+    use_retry: "le problème peut se résoudre seul (l'expéditeur garde le message et réessaie)",
+    use_final: "réessayer ne servira à rien (le message est renvoyé)",
 };
 
 const TR: Words = Words {
@@ -169,6 +193,12 @@ const TR: Words = Words {
     not_yet_retry: "henüz değil: gönderen kuyrukta tutar ve yeniden dener",
     no_returned: "hayır: gönderene geri döner",
     same_class: "ikisi de aynı sınıfta",
+    same_class_but: "ikisi de aynı sınıfta; her birinin istediği:",
+    when_word: "şu durumda:",
+    use_done: "komut başarılı oldu",
+    use_continue: "sunucu istemciden devamını bekliyor",
+    use_retry: "sorun kendiliğinden geçebilir (gönderen iletiyi tutar ve yeniden dener)",
+    use_final: "yeniden denemek işe yaramaz (ileti geri döner)",
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -194,6 +224,7 @@ struct View<'a> {
     rfc: &'a str,
     answers: String,
     related: String,
+    advice: &'a str,
 }
 
 fn reply_view(entry: &ReplyEntry) -> View<'_> {
@@ -210,6 +241,7 @@ fn reply_view(entry: &ReplyEntry) -> View<'_> {
         rfc: &entry.rfc,
         answers: entry.commands.join(", "),
         related: entry.related.join(", "),
+        advice: &entry.advice,
     }
 }
 
@@ -232,6 +264,7 @@ fn enhanced_view(entry: &EnhancedEntry, class_digit: u8) -> View<'_> {
         rfc: &entry.rfc,
         answers: entry.basic_codes_text(),
         related: entry.related.join(", "),
+        advice: &entry.advice,
     }
 }
 
@@ -347,40 +380,161 @@ pub fn explain_one(query: &str, lang: Lang) -> Result<String, String> {
     Ok(out)
 }
 
-/// The first sentence of a text.
-fn first_sentence(text: &str) -> &str {
-    match text.find(". ") {
-        Some(i) => &text[..=i],
-        None => text,
+/// Two entries side by side (see [`compare_all`]).
+pub fn compare(a: &str, b: &str, lang: Lang) -> Result<String, String> {
+    compare_all(&[a, b], lang)
+}
+
+/// The words of a value label (`standard`, `nobody`, `the sender`, a class name) in
+/// `lang`; labels without a translation (free text) stay as they are.
+fn value(lang: Lang, text: &str) -> String {
+    // (English, Chinese, French, Turkish)
+    const LABELS: &[(&str, &str, &str, &str)] = &[
+        ("standard", "标准", "standard", "standart"),
+        ("extension", "扩展", "extension", "uzantı"),
+        ("non-standard", "非标准", "non standard", "standart dışı"),
+        ("nobody", "无需处理", "personne", "hiç kimse"),
+        (
+            "nobody (the queue retries)",
+            "无需处理（队列会重试）",
+            "personne (la file réessaie)",
+            "hiç kimse (kuyruk yeniden dener)",
+        ),
+        ("the sender", "发件人", "l'expéditeur", "gönderen"),
+        ("the recipient", "收件人", "le destinataire", "alıcı"),
+        (
+            "the sending server's admin",
+            "发送服务器管理员",
+            "l'administrateur du serveur d'envoi",
+            "gönderen sunucunun yöneticisi",
+        ),
+        (
+            "the receiving server's admin",
+            "接收服务器管理员",
+            "l'administrateur du serveur de réception",
+            "alan sunucunun yöneticisi",
+        ),
+        (
+            "depends on the reply text",
+            "取决于回复文本",
+            "selon le texte de la réponse",
+            "yanıt metnine bağlı",
+        ),
+        (
+            "Positive Completion",
+            "肯定完成",
+            "Achèvement positif",
+            "Olumlu tamamlama",
+        ),
+        (
+            "Positive Intermediate",
+            "肯定中间",
+            "Intermédiaire positif",
+            "Olumlu ara yanıt",
+        ),
+        (
+            "Transient Negative Completion",
+            "暂时否定完成",
+            "Échec temporaire",
+            "Geçici olumsuz tamamlama",
+        ),
+        (
+            "Permanent Negative Completion",
+            "永久否定完成",
+            "Échec permanent",
+            "Kalıcı olumsuz tamamlama",
+        ),
+        ("done", "完成", "terminé", "tamam"),
+        ("continue", "继续", "continuer", "devam"),
+        (
+            "retry later",
+            "稍后重试",
+            "réessayer plus tard",
+            "sonra yeniden dene",
+        ),
+        ("give up", "放弃", "abandonner", "vazgeç"),
+    ];
+    match LABELS.iter().find(|(en, ..)| *en == text) {
+        Some((en, zh, fr, tr)) => match lang {
+            Lang::En => en,
+            Lang::Zh => zh,
+            Lang::Fr => fr,
+            Lang::Tr => tr,
+        }
+        .to_string(),
+        None => text.to_string(),
     }
 }
 
-/// Two entries side by side: each one's class, meaning, situations and fixes, then the key
-/// differences and when to use which.
-pub fn compare(a: &str, b: &str, lang: Lang) -> Result<String, String> {
+/// What tells two codes apart, in one sentence for "when to use which": their classes
+/// when those differ, else each one's own advice (what to do on seeing it).
+fn which(w: &Words, a: &View<'_>, b: &View<'_>) -> String {
+    let rank = |c: Class| match c {
+        Class::Positive => 0,
+        Class::Intermediate => 1,
+        Class::Transient => 2,
+        Class::Permanent => 3,
+    };
+    if a.class != b.class {
+        let (first, second) = if rank(a.class) < rank(b.class) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let when = |v: &View<'_>| match v.class {
+            Class::Positive => w.use_done,
+            Class::Intermediate => w.use_continue,
+            Class::Transient => w.use_retry,
+            Class::Permanent => w.use_final,
+        };
+        return format!(
+            "{} {} {}; {} {} {}.",
+            first.name,
+            w.when_word,
+            when(first),
+            second.name,
+            w.when_word,
+            when(second)
+        );
+    }
+    format!(
+        "{} {}: {} {}: {}",
+        w.same_class_but, a.name, a.advice, b.name, b.advice
+    )
+}
+
+/// Any number of entries side by side: each one's class, meaning, situations and fixes,
+/// then the key differences and, for each pair, when to use which.
+pub fn compare_all(queries: &[&str], lang: Lang) -> Result<String, String> {
     let cat = catalogue();
     let w = words(lang);
-    let (ea, eb) = (cat.find(a)?, cat.find(b)?);
-    let (Some(va), Some(vb)) = (entry_view(&ea), entry_view(&eb)) else {
+    let entries = queries
+        .iter()
+        .map(|q| cat.find(q))
+        .collect::<Result<Vec<_>, _>>()?;
+    let views: Vec<Option<View<'_>>> = entries.iter().map(entry_view).collect();
+    if views.iter().any(Option::is_none) {
         let mut out = String::new();
-        for e in [ea, eb] {
-            match entry_view(&e) {
+        for (e, v) in entries.iter().zip(&views) {
+            match v {
                 Some(v) => out.push_str(&explain_one(&v.name, lang)?),
-                None => out.push_str(&unknown(cat, w, &e)),
+                None => out.push_str(&unknown(cat, w, e)),
             }
             out.push('\n');
         }
         return Ok(out);
-    };
-    let title = format!(
-        "{}: {} {} / {} {}",
-        w.comparison, va.name, va.title, vb.name, vb.title
-    );
-    let mut out = format!("{title}\n{}\n\n", "=".repeat(title.chars().count()));
-    for v in [&va, &vb] {
-        let (label, meaning) = class_line(cat, v.class);
+    }
+    let views: Vec<View<'_>> = views.into_iter().flatten().collect();
+    let names: Vec<String> = views
+        .iter()
+        .map(|v| format!("{} {}", v.name, v.title))
+        .collect();
+    let title = format!("{}: {}", w.comparison, names.join(" / "));
+    let mut out = format!("{title}\n{}\n\n", "=".repeat(display_width(&title)));
+    for v in &views {
+        let (label, meaning) = class_line_in(cat, v.class, lang);
         let heading = format!("{}  {}", v.name, v.title);
-        let _ = writeln!(out, "{heading}\n{}", "-".repeat(heading.chars().count()));
+        let _ = writeln!(out, "{heading}\n{}", "-".repeat(display_width(&heading)));
         field(&mut out, w.class, &format!("{label}. {meaning}"));
         field(&mut out, w.description, &v.description);
         field(&mut out, w.when, v.when);
@@ -389,46 +543,100 @@ pub fn compare(a: &str, b: &str, lang: Lang) -> Result<String, String> {
         out.push('\n');
     }
     let _ = writeln!(out, "{}:", w.differences);
-    let class_note = if va.class == vb.class {
-        format!("{} ({})", w.same_class, va.class.label())
+    let each = |f: &dyn Fn(&View<'_>) -> String| -> String {
+        views
+            .iter()
+            .map(|v| format!("{}: {}", v.name, f(v)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let class_note = if views.iter().all(|v| v.class == views[0].class) {
+        format!("{} ({})", w.same_class, views[0].class.label())
     } else {
-        format!(
-            "{} {} / {} {}",
-            va.name,
-            va.class.label(),
-            vb.name,
-            vb.class.label()
-        )
+        each(&|v| v.class.label().to_string())
     };
     let _ = writeln!(out, "  1. {}: {class_note}", w.class);
     let _ = writeln!(
         out,
-        "  2. {} {}: {}; {}: {}",
+        "  2. {} {}",
         w.went_through,
-        va.name,
-        went_through(w, va.class),
-        vb.name,
-        went_through(w, vb.class)
+        each(&|v| went_through(w, v.class).to_string())
     );
     let _ = writeln!(
         out,
-        "  3. {}: {}: {}; {}: {}",
-        w.who_acts, va.name, va.actor, vb.name, vb.actor
+        "  3. {}: {}",
+        w.who_acts,
+        each(&|v| value(lang, v.actor))
     );
+    let _ = writeln!(out, "  4. {}: {}", w.answers, each(&|v| v.answers.clone()));
     let _ = writeln!(
         out,
-        "  4. {}: {}: {}; {}: {}",
-        w.answers, va.name, va.answers, vb.name, vb.answers
-    );
-    let _ = writeln!(
-        out,
-        "  5. {}: {}: {} ({}); {}: {} ({})",
-        w.status, va.name, va.status, va.rfc, vb.name, vb.status, vb.rfc
+        "  5. {}: {}",
+        w.status,
+        each(&|v| format!("{} ({})", value(lang, v.status), v.rfc))
     );
     let _ = writeln!(out, "\n{}:", w.when_to_use);
-    let _ = writeln!(out, "  - {}: {}", va.name, first_sentence(va.when));
-    let _ = writeln!(out, "  - {}: {}", vb.name, first_sentence(vb.when));
+    for (i, a) in views.iter().enumerate() {
+        for b in &views[i + 1..] {
+            let _ = writeln!(out, "  - {} / {}: {}", a.name, b.name, which(w, a, b));
+        }
+    }
     Ok(out)
+}
+
+/// A class's name and what it means for the sender, with the labels in `lang`.
+fn class_line_in(cat: &Catalogue, class: Class, lang: Lang) -> (String, String) {
+    match cat.class(class) {
+        Some(c) => (
+            format!("{} {}", class.label(), value(lang, &c.name)),
+            format!("{}: {}", value(lang, &c.sender_action), c.meaning),
+        ),
+        None => (class.label().to_string(), String::new()),
+    }
+}
+
+fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// Wrap an explanation to `width` display columns: each long line continues under its own
+/// text (past its indent, a list marker or a `Label:   ` column), so headings and lists
+/// keep their shape.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for line in text.lines() {
+        if display_width(line) <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let rest = &line[indent..];
+        let numbered = rest
+            .find(". ")
+            .filter(|&d| d > 0 && d <= 3 && rest[..d].chars().all(|c| c.is_ascii_digit()));
+        // A list marker ("- ", "1. ") or an aligned label ("Text:            ").
+        let marker = if rest.starts_with("- ") {
+            2
+        } else if let Some(dot) = numbered {
+            dot + 2
+        } else if let Some(colon) = rest.find(":  ") {
+            let after = &rest[colon + 1..];
+            colon + 1 + (after.len() - after.trim_start().len())
+        } else {
+            0
+        };
+        let hang = display_width(&line[..indent + marker]).min(width / 2);
+        let hang = " ".repeat(hang);
+        let options = textwrap::Options::new(width)
+            .subsequent_indent(&hang)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation);
+        for piece in textwrap::wrap(line, options) {
+            out.push_str(piece.trim_end());
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// One row of the catalogue export.
@@ -648,6 +856,24 @@ mod tests {
                     && text.contains("5xx")
             );
         }
+    }
+
+    #[test]
+    fn wrap_hangs_under_labels_and_list_markers() {
+        let text = "Title\n  Text:     one two three four five six\n  - item one two three four\n  12. alpha beta gamma delta\nshort\n";
+        assert_eq!(
+            wrap(text, 24),
+            "Title\n  Text:     one two\n            three four\n            five six\n  - item one two three\n    four\n  12. alpha beta gamma\n      delta\nshort\n"
+        );
+    }
+
+    #[test]
+    fn many_codes_compare_pair_by_pair() {
+        let text = compare_all(&["250", "451", "550"], Lang::En).unwrap();
+        let pairs: Vec<&str> = text.lines().filter(|l| l.starts_with("  - ")).collect();
+        assert_eq!(pairs.len(), 3, "{text}");
+        assert!(pairs[0].starts_with("  - 250 / 451: 250 when the command worked"));
+        assert!(compare_all(&["250", "hello"], Lang::En).is_err());
     }
 
     #[test]

@@ -144,7 +144,16 @@ fn merge_of_two_halves_equals_the_whole() {
 #[test]
 fn explain_a_pasted_log_line() {
     let line = "Nov 24 12:05:23 mx1 postfix/smtp[29970]: 80403B82BD: to=<a@gmail.test>, relay=gmail-smtp-in.l.google.com[142.250.1.26]:25, delay=0.5, delays=0/0/0.2/0.3, dsn=5.7.26, status=bounced (host gmail-smtp-in.l.google.com[142.250.1.26] said: 550-5.7.26 This mail has been blocked because the sender is unauthenticated. 550 5.7.26 https://support.google.com/mail/answer/81126#authentication a1si1qkb.4 - gsmtp (in reply to end of DATA command))";
-    let out = String::from_utf8(stdout_of(["explain", "--line", line])).unwrap();
+    // Wide, so that each field is one line to look for; 80 columns wraps them.
+    let wide = smtplog()
+        .env("COLUMNS", "300")
+        .args(["explain", "--line", line])
+        .output()
+        .unwrap();
+    let out = String::from_utf8(wide.stdout).unwrap();
+    let narrow = String::from_utf8(stdout_of(["explain", "--line", line])).unwrap();
+    assert!(narrow.lines().all(|l| l.chars().count() <= 80), "{narrow}");
+    assert!(narrow.contains("Normalised:      This mail has been blocked because the sender is\n                   unauthenticated."), "{narrow}");
     for want in [
         "MTA:             postfix",
         "Event:           bounced",

@@ -13,7 +13,7 @@ use crate::parse::Event;
 use serde::Serialize;
 
 /// How many items a report lists by default.
-pub const DEFAULT_MAX: usize = 8;
+pub const DEFAULT_MAX: usize = 7;
 
 /// Who an item's `affected` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -116,6 +116,14 @@ fn item(row: &ProblemRow) -> Attention {
         Some(p) => (p.meaning.clone(), p.action.clone()),
         None => (meaning_of(row), row.advice.clone()),
     };
+    // Without a code the catalogue has nothing to say: the event itself does.
+    let (meaning, fix) = match (meaning.is_empty() && fix.is_empty(), row.event) {
+        (true, Some(event)) => {
+            let (m, f) = event_advice(event);
+            (m.to_string(), f.to_string())
+        }
+        _ => (meaning, fix),
+    };
     Attention {
         event: row.event,
         stage: row.stage.clone(),
@@ -129,6 +137,29 @@ fn item(row: &ProblemRow) -> Attention {
         fix,
         provider: row.provider.as_ref().map(|p| p.provider.clone()),
         url: row.provider.as_ref().map(|p| p.url.clone()),
+    }
+}
+
+/// What an event means and what to do, for a problem without a code to look up.
+fn event_advice(event: Event) -> (&'static str, &'static str) {
+    match event {
+        Event::Expired => (
+            "The message stayed in the queue past its lifetime (Postfix maximal_queue_lifetime, Exim's retry rules) and was returned to the sender.",
+            "Find the deferrals to the same domains: their reply says why delivery kept failing.",
+        ),
+        Event::Bounced => (
+            "The message could not be delivered and was returned to the sender.",
+            "Read the reason: it names the address, route or content that was refused.",
+        ),
+        Event::Deferred => (
+            "Delivery failed for now; the queue retries.",
+            "If it persists, check DNS, the network path and the next hop named in the reason.",
+        ),
+        Event::Rejected => (
+            "This server refused the client or its message.",
+            "Check that the rule that refused is meant to; nothing to do for unwanted clients.",
+        ),
+        _ => ("", ""),
     }
 }
 

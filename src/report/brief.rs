@@ -19,8 +19,9 @@ use crate::sanitize::escape_str;
 use std::io::{self, Write};
 use unicode_width::UnicodeWidthStr;
 
-/// The narrowest width the report is laid out for; narrower terminals get this.
-pub const MIN_WIDTH: usize = 40;
+/// The narrowest width the report is laid out for (its widest table row, the hours, is 52
+/// columns); narrower terminals get this.
+pub const MIN_WIDTH: usize = 60;
 
 /// ANSI colours of the report (only when asked for: a terminal, not NO_COLOR).
 #[derive(Clone, Copy)]
@@ -61,25 +62,40 @@ impl Page<'_> {
         }
     }
 
+    /// Colour the whole words of `head` that are `hot` (a trailing `:` aside), each once.
+    fn paint_words(&self, head: &str, hot: &[&str]) -> String {
+        let mut done: Vec<&str> = Vec::new();
+        let words: Vec<String> = head
+            .split(' ')
+            .map(|word| {
+                let bare = word.strip_suffix(':').unwrap_or(word);
+                match Self::paint_for(bare) {
+                    Some(paint) if hot.contains(&bare) && !done.contains(&bare) => {
+                        done.push(bare);
+                        format!("{}{}", self.paint(bare, paint), &word[bare.len()..])
+                    }
+                    _ => word.to_string(),
+                }
+            })
+            .collect();
+        words.join(" ")
+    }
+
     /// `text` wrapped to the width: the first line starts with `first`, the others with
     /// `rest` (a hanging indent). `first` may hold one token to colour (`hot`), coloured
     /// after measuring, so colour never changes the layout.
     fn para(&mut self, first: &str, rest: &str, text: &str, hot: &[&str]) -> io::Result<()> {
+        // Break at spaces only: never inside a path, host or address at its hyphens.
         let options = textwrap::Options::new(self.width)
             .initial_indent(first)
-            .subsequent_indent(rest);
+            .subsequent_indent(rest)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation);
         let text = if text.is_empty() { " " } else { text };
         for (i, line) in textwrap::wrap(text, options).iter().enumerate() {
             let mut line = line.trim_end().to_string();
             if i == 0 && self.color {
                 let (head, tail) = line.split_at(first.len().min(line.len()));
-                let mut head = head.to_string();
-                for token in hot {
-                    if let Some(paint) = Self::paint_for(token) {
-                        head = head.replacen(token, &self.paint(token, paint), 1);
-                    }
-                }
-                line = format!("{head}{tail}");
+                line = format!("{}{tail}", self.paint_words(head, hot));
             }
             writeln!(self.out, "{line}")?;
         }
@@ -180,12 +196,13 @@ fn write_header(report: &Report, options: &TextOptions, page: &mut Page<'_>) -> 
     }
     let l = &h.lines;
     let mut lines = format!(
-        "{} in all: {} Postfix/Exim, {} other programs, {} not understood",
+        "{} ({} Postfix/Exim, {} other, {} not understood",
         l.total, l.mail, l.other, l.unrecognised
     );
     if l.debug > 0 {
-        lines.push_str(&format!(" ({} of them debug traces)", l.debug));
+        lines.push_str(&format!(", {} debug", l.debug));
     }
+    lines.push(')');
     page.para("Lines: ", "  ", &lines, &[])?;
     if let Some(base) = &options.baseline {
         let span = match (&base.first_seen, &base.last_seen) {
@@ -225,14 +242,15 @@ fn what(
 }
 
 fn write_attention(items: &[Attention], page: &mut Page<'_>) -> io::Result<()> {
+    if items.is_empty() {
+        page.section("Needs attention", "")?;
+        return page.para("", "", "No delivery problems.", &[]);
+    }
     page.section(
         "Needs attention",
         "What hurt the most messages; lost mail (bounced, expired) weighs most, then late \
          mail (deferred), then mail this server refused.",
     )?;
-    if items.is_empty() {
-        return page.para("", "", "No delivery problems.", &[]);
-    }
     for (i, item) in items.iter().enumerate() {
         let parts = what(
             item.event,
@@ -276,34 +294,39 @@ fn write_attention(items: &[Attention], page: &mut Page<'_>) -> io::Result<()> {
 
 fn figure_row(f: &Figure, baseline: bool, page: &mut Page<'_>) -> io::Result<()> {
     let share = f.share.map_or_else(String::new, |s| format!("{s:.1}%"));
-    let mut head = format!(
-        "  {} {}",
-        pad(f.name, 10),
-        pad_left(&f.value.to_string(), 8)
-    );
-    if baseline {
-        let change = f.change().unwrap_or(0);
-        let change = if change == 0 {
-            "same".to_string()
-        } else {
-            format!("{change:+}")
-        };
-        head.push_str(&format!(" (was {}, {})", f.before.unwrap_or(0), change));
-        head = pad(&head, 41);
-    }
-    head.push_str(&format!(" {}  ", pad_left(&share, 6)));
-    let note = f.note.clone();
-    let hang = " ".repeat(head.width().min(page.width / 2));
-    page.para(&head, &hang, &note, &[f.name])
+    let value = f.value.to_string();
+    let head = if baseline {
+        // "bounced   12 -> 340": the baseline's value, then today's.
+        let before = f.before.unwrap_or(0).to_string();
+        format!(
+            "  {} {} -> {} {}  ",
+            pad(f.name, 10),
+            pad_left(&before, 7),
+            pad_left(&value, 7),
+            pad_left(&share, 6)
+        )
+    } else {
+        format!(
+            "  {} {} {}  ",
+            pad(f.name, 10),
+            pad_left(&value, 8),
+            pad_left(&share, 6)
+        )
+    };
+    let hang = " ".repeat(head.width().min(page.width.saturating_sub(20)));
+    page.para(&head, &hang, &f.note, &[f.name])
 }
 
 fn write_figures(report: &Report, options: &TextOptions, page: &mut Page<'_>) -> io::Result<()> {
     let baseline = options.baseline.as_deref();
-    page.section(
-        "Key figures",
+    let explanation = if baseline.is_some() {
+        "Received counts messages accepted; the others count recipients, each as the \
+         baseline had it -> now. Shares: of delivery attempts; rejected, of messages offered."
+    } else {
         "Received counts messages accepted; the others count recipients. Shares: of delivery \
-         attempts; rejected, of messages offered (received + rejected).",
-    )?;
+         attempts; rejected, of messages offered (received + rejected)."
+    };
+    page.section("Key figures", explanation)?;
     for f in key_figures(report, baseline) {
         figure_row(&f, baseline.is_some(), page)?;
     }
@@ -316,7 +339,7 @@ fn write_figures(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
         "  ",
         "  ",
         &format!(
-            "{approx}{} distinct messages were seen (accepted here or only passing through), \
+            "{approx}{} distinct messages (accepted here or passing through); \
              {} received, {} delivered.",
             report.messages,
             super::text::bytes(report.bytes_received),
@@ -350,7 +373,10 @@ fn write_figures(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
                     t
                 })
                 .collect();
-            page.para("  Moved most: ", "    ", &texts.join("; "), &[])?;
+            writeln!(page.out, "  Moved most since the baseline:")?;
+            for text in texts {
+                page.para("  - ", "    ", &text, &[])?;
+            }
         }
     }
     Ok(())
@@ -417,6 +443,15 @@ fn write_replies(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
         )?;
     }
     Ok(())
+}
+
+/// Rows a detail section shows: `detail` of them, all for 0.
+fn rows_shown(detail: usize, rows: usize) -> usize {
+    if detail == 0 {
+        rows
+    } else {
+        detail.min(rows)
+    }
 }
 
 fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) -> io::Result<()> {
@@ -497,7 +532,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
             pad_left("DEFERRED", 8),
             pad_left("BOUNCED", 7)
         )?;
-        let shown = options.top.clamp(1, 5);
+        let shown = rows_shown(options.detail, domains.rows.len());
         for row in super::text::limit(&domains.rows, shown) {
             let head = format!(
                 "  {:>9} {:>8} {:>7}  ",
@@ -513,7 +548,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
         if domains.rows.len() > shown {
             writeln!(
                 page.out,
-                "  ({} more; --full lists up to --top)",
+                "  ({} more; --detail 0 shows all)",
                 domains.rows.len() - shown
             )?;
         }
@@ -525,7 +560,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
             "Who sent the messages received, busiest first.",
         )?;
         writeln!(page.out, "  {}  HOST", pad_left("MESSAGES", 9))?;
-        let shown = options.top.clamp(1, 3);
+        let shown = rows_shown(options.detail, hosts.rows.len());
         for row in super::text::limit(&hosts.rows, shown) {
             let head = format!("  {:>9}  ", row.messages);
             page.para(&head, &" ".repeat(head.width()), &escape_str(&row.key), &[])?;
@@ -533,7 +568,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
         if hosts.rows.len() > shown {
             writeln!(
                 page.out,
-                "  ({} more; --full lists up to --top)",
+                "  ({} more; --detail 0 shows all)",
                 hosts.rows.len() - shown
             )?;
         }
@@ -548,7 +583,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
             "Warnings and errors",
             "What the mail server itself complained about, most frequent first.",
         )?;
-        let shown = options.detail.clamp(1, 3);
+        let shown = rows_shown(options.detail, faults.len());
         for d in super::text::limit(&faults, shown) {
             let head = format!(
                 "  {:>7}  {} {}: ",
@@ -561,10 +596,65 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
         if faults.len() > shown {
             writeln!(
                 page.out,
-                "  ({} more; --full lists them)",
+                "  ({} more; --detail 0 shows all)",
                 faults.len() - shown
             )?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn width_is_the_terminal_then_columns_then_80_and_at_least_the_minimum() {
+        assert_eq!(width(Some(132), Some("100")), 132);
+        assert_eq!(width(None, Some(" 100 ")), 100);
+        assert_eq!(width(None, Some("wide")), 80);
+        assert_eq!(width(None, None), 80);
+        assert_eq!(width(Some(0), None), 80);
+        assert_eq!(width(None, Some("20")), MIN_WIDTH);
+    }
+
+    #[test]
+    fn colour_goes_on_whole_words_only() {
+        let mut sink = Vec::new();
+        let page = Page {
+            out: &mut sink,
+            width: 80,
+            color: true,
+        };
+        let head = page.paint_words(" 1. 1550 bounced 550 5.1.1: ", &["bounced", "550", "5.1.1"]);
+        assert_eq!(
+            head,
+            " 1. 1550 \x1b[31mbounced\x1b[0m \x1b[31m550\x1b[0m \x1b[31m5.1.1\x1b[0m: "
+        );
+    }
+
+    #[test]
+    fn paragraphs_wrap_with_a_hanging_indent_in_display_columns() {
+        let mut out = Vec::new();
+        let mut page = Page {
+            out: &mut out,
+            width: 20,
+            color: false,
+        };
+        page.para(
+            "fix: ",
+            "  ",
+            "one two three four five six-seven-eight",
+            &[],
+        )
+        .unwrap();
+        page.para("", "  ", "邮箱已满邮箱已满邮箱已满", &[])
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "fix: one two\n  three four five\n  six-seven-eight\n邮箱已满邮箱已满邮\n  箱已满\n"
+        );
+        assert!(text.lines().all(|l| l.width() <= 20));
+    }
 }
