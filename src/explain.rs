@@ -610,6 +610,12 @@ pub fn wrap(text: &str, width: usize) -> String {
             out.push('\n');
             continue;
         }
+        // An underline as long as a wrapped title: as wide as the page.
+        if line.chars().all(|c| c == '=' || c == '-') {
+            out.push_str(&line[..width]);
+            out.push('\n');
+            continue;
+        }
         let indent = line.len() - line.trim_start().len();
         let rest = &line[indent..];
         let numbered = rest
@@ -628,8 +634,10 @@ pub fn wrap(text: &str, width: usize) -> String {
         };
         let hang = display_width(&line[..indent + marker]).min(width / 2);
         let hang = " ".repeat(hang);
+        // A word longer than the line (a URL) stays whole, to copy or click.
         let options = textwrap::Options::new(width)
             .subsequent_indent(&hang)
+            .break_words(false)
             .word_splitter(textwrap::WordSplitter::NoHyphenation);
         for piece in textwrap::wrap(line, options) {
             out.push_str(piece.trim_end());
@@ -860,10 +868,10 @@ mod tests {
 
     #[test]
     fn wrap_hangs_under_labels_and_list_markers() {
-        let text = "Title\n  Text:     one two three four five six\n  - item one two three four\n  12. alpha beta gamma delta\nshort\n";
+        let text = "Title\n=============================\n  Text:     one two three four five six\n  - item one two three four\n  12. alpha beta gamma delta\nshort\n";
         assert_eq!(
             wrap(text, 24),
-            "Title\n  Text:     one two\n            three four\n            five six\n  - item one two three\n    four\n  12. alpha beta gamma\n      delta\nshort\n"
+            "Title\n========================\n  Text:     one two\n            three four\n            five six\n  - item one two three\n    four\n  12. alpha beta gamma\n      delta\nshort\n"
         );
     }
 

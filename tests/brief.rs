@@ -456,3 +456,56 @@ fn wide_characters_count_two_columns() {
     assert!(text.contains("邮箱已满"), "{text}");
     assert!(widest(&text) <= 80, "{text}");
 }
+
+/// The progress bar, drawn on a pseudo-terminal by util-linux `script`: its rate is measured
+/// over the run (the first frame once showed `5.54 TiB/s`) and its ETA counts down (it
+/// stayed at `0s`). Skipped where `script` is missing, or when the run is too fast for a bar.
+#[test]
+fn progress_bar_rate_and_eta_are_measured_over_the_run() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: no util-linux script");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = std::fs::read(testdata("sample-postfix.log")).unwrap();
+    let big = dir.path().join("big.log");
+    std::fs::write(&big, corpus.repeat(40)).unwrap();
+    let typescript = dir.path().join("typescript");
+    let bin = env!("CARGO_BIN_EXE_smtplog");
+    let status = std::process::Command::new("script")
+        .arg("-qec")
+        .arg(format!(
+            "{bin} report --year 2026 -j 1 {} > /dev/null",
+            big.display()
+        ))
+        .arg(&typescript)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let drawn = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    let frames: Vec<&str> = drawn
+        .split(['\r', '\n'])
+        .filter(|f| f.contains("/s eta "))
+        .collect();
+    if frames.is_empty() {
+        eprintln!("skipped: the run ended before the bar appeared");
+        return;
+    }
+    for frame in &frames {
+        assert!(
+            !frame.contains("TiB/s") && !frame.contains("GiB/s"),
+            "{frame}"
+        );
+    }
+    let etas: Vec<&str> = frames
+        .iter()
+        .filter_map(|f| f.rsplit("eta ").next())
+        .map(str::trim)
+        .collect();
+    assert!(etas.iter().any(|e| *e != "0s"), "{etas:?}");
+}

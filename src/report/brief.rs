@@ -85,10 +85,24 @@ impl Page<'_> {
     /// `rest` (a hanging indent). `first` may hold one token to colour (`hot`), coloured
     /// after measuring, so colour never changes the layout.
     fn para(&mut self, first: &str, rest: &str, text: &str, hot: &[&str]) -> io::Result<()> {
+        self.para_as(first, rest, text, hot, true)
+    }
+
+    /// [`Page::para`]; `break_words` false keeps a word longer than the line whole (a URL
+    /// of ours, to copy or click) at the cost of that line's width.
+    fn para_as(
+        &mut self,
+        first: &str,
+        rest: &str,
+        text: &str,
+        hot: &[&str],
+        break_words: bool,
+    ) -> io::Result<()> {
         // Break at spaces only: never inside a path, host or address at its hyphens.
         let options = textwrap::Options::new(self.width)
             .initial_indent(first)
             .subsequent_indent(rest)
+            .break_words(break_words)
             .word_splitter(textwrap::WordSplitter::NoHyphenation);
         let text = if text.is_empty() { " " } else { text };
         for (i, line) in textwrap::wrap(text, options).iter().enumerate() {
@@ -286,7 +300,7 @@ fn write_attention(items: &[Attention], page: &mut Page<'_>) -> io::Result<()> {
             page.para(&format!("{indent}fix: "), deeper, &item.fix, &[])?;
         }
         if let Some(url) = &item.url {
-            page.para(&format!("{indent}see: "), deeper, url, &[])?;
+            page.para_as(&format!("{indent}see: "), deeper, url, &[], false)?;
         }
     }
     Ok(())
