@@ -288,6 +288,8 @@ enum Format {
     Csv,
     /// Prometheus text metrics, for node_exporter's textfile collector.
     Prom,
+    /// One self-contained HTML page with charts (no script, nothing loaded from outside).
+    Html,
 }
 
 #[derive(Args, Debug)]
@@ -467,9 +469,22 @@ fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> 
         report::prom::write(&report, args.times, out)?;
         return Ok(());
     }
+    if args.format == Format::Html {
+        if !args.by.is_empty() {
+            bail!("--by does not apply to --format html (the page has every table; use --format csv or text for a breakdown)");
+        }
+        let options = report::html::HtmlOptions {
+            top: args.top.unwrap_or(20),
+            detail: args.detail.unwrap_or(15),
+            show_unrecognised: args.show_unrecognised,
+            baseline: load_baseline(args)?,
+        };
+        report::html::write(&report, &options, out)?;
+        return Ok(());
+    }
     if let Some(dim) = table_dimension(&args.by)? {
         match args.format {
-            Format::Prom => unreachable!("handled above"),
+            Format::Prom | Format::Html => unreachable!("handled above"),
             Format::Json => report::json::write(&report, out)?,
             Format::Csv => report::csv::write_table(&report, dim, out)?,
             Format::Text => report::text::write_table(&report, dim, out)?,
@@ -477,7 +492,7 @@ fn render(report: Report, args: &OutputArgs, out: &mut dyn Write) -> Result<()> 
         return Ok(());
     }
     match args.format {
-        Format::Prom => unreachable!("handled above"),
+        Format::Prom | Format::Html => unreachable!("handled above"),
         Format::Json => {
             // Every kept row, whatever --top (a display choice): `merge` needs complete
             // tables to add them up exactly.
@@ -538,6 +553,28 @@ fn write_text_breakdown(report: &Report, by: &[Dimension], out: &mut dyn Write) 
     Ok(())
 }
 
+/// The `--baseline` report, read and parsed (text and HTML reports).
+fn load_baseline(args: &OutputArgs) -> Result<Option<Arc<Report>>> {
+    Ok(match &args.baseline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!(
+                    "cannot read the baseline {}",
+                    escape_str(&path.display().to_string())
+                )
+            })?;
+            let base: Report = serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "the baseline {} is not a JSON report of smtplog (--format json)",
+                    escape_str(&path.display().to_string())
+                )
+            })?;
+            Some(Arc::new(base))
+        }
+        None => None,
+    })
+}
+
 /// The width to lay text out for: the terminal's when stdout is one (and not `-o FILE`),
 /// else `COLUMNS`, else 80.
 fn output_width(to_file: bool) -> usize {
@@ -560,24 +597,7 @@ fn text_options(args: &OutputArgs) -> Result<report::text::TextOptions> {
         ColorWhen::Never => false,
         ColorWhen::Auto => stdout_tty && !no_color && !dumb,
     };
-    let baseline = match &args.baseline {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| {
-                format!(
-                    "cannot read the baseline {}",
-                    escape_str(&path.display().to_string())
-                )
-            })?;
-            let base: Report = serde_json::from_str(&text).with_context(|| {
-                format!(
-                    "the baseline {} is not a JSON report of smtplog (--format json)",
-                    escape_str(&path.display().to_string())
-                )
-            })?;
-            Some(Arc::new(base))
-        }
-        None => None,
-    };
+    let baseline = load_baseline(args)?;
     Ok(report::text::TextOptions {
         full: args.full,
         width: output_width(to_file),

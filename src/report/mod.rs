@@ -8,11 +8,13 @@ pub mod blocklists;
 pub mod brief;
 pub mod csv;
 pub mod header;
+pub mod html;
 pub mod json;
 pub mod merge;
 pub mod parties;
 pub mod prom;
 pub mod providers;
+pub mod svg;
 pub mod text;
 
 use crate::catalogue::catalogue;
