@@ -273,6 +273,11 @@ struct LogArgs {
     #[arg(long, value_name = "DAY", conflicts_with_all = ["since", "until"])]
     day: Option<String>,
 
+    /// Count only the lines of this syslog host (journald: `_HOSTNAME`); the others count as
+    /// outside the window, and lines without a host field (Exim's own main log) too.
+    #[arg(long, value_name = "NAME")]
+    host: Option<String>,
+
     /// Time zone of log stamps without an offset, and of the times above (IANA name, UTC or local).
     #[arg(long, value_name = "ZONE", default_value = "local")]
     tz: String,
@@ -661,7 +666,17 @@ fn window_of(args: &LogArgs) -> Result<Window> {
             bail!("--since must be before --until (the window is [since, until))");
         }
     }
-    Ok(Window { since, until, zone })
+    // Leaked once: the window is copied into every worker and stays for the whole run.
+    let host = args
+        .host
+        .as_ref()
+        .map(|h| &*Box::leak(h.clone().into_bytes().into_boxed_slice()));
+    Ok(Window {
+        since,
+        until,
+        zone,
+        host,
+    })
 }
 
 /// The inputs and scan options the arguments ask for.

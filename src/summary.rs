@@ -193,11 +193,18 @@ impl LineCounts {
 /// kept as written, padded with NULs (the top bit stays clear). Longer ones (Exim 4.97's
 /// 23-byte ids) are a number in bijective base 63 (one number per digit string) with the
 /// top bit set and a flag for dashes, so no two ids the parser accepts share a key.
+///
+/// Queue ids are unique per host only: the key holds the host too, as the fixed hash of its
+/// name (see [`crate::sources`]), so that two servers' `4F1A2B3C4D` are two messages. In a
+/// log of one host it is the same for every line, and counts are those of the id alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct IdKey([u64; 2]);
+struct IdKey {
+    id: [u64; 2],
+    host: u64,
+}
 
 impl IdKey {
-    fn new(id: &[u8]) -> IdKey {
+    fn new(id: &[u8], host: u64) -> IdKey {
         let raw = |id: &[u8]| {
             let mut bytes = [0u8; 16];
             let len = id.len().min(16);
@@ -210,7 +217,10 @@ impl IdKey {
         } else {
             Self::packed(id).unwrap_or_else(|| raw(id))
         };
-        IdKey([value as u64, (value >> 64) as u64])
+        IdKey {
+            id: [value as u64, (value >> 64) as u64],
+            host,
+        }
     }
 
     /// Up to 21 letters and digits in bijective base 63 (below 2^126), bit 127 set, bit 126
@@ -889,6 +899,8 @@ struct MessageTracker {
     names: Vec<u8>,
     /// Counts the summary must take back (drained after every line and every append).
     backs: Vec<TakeBack>,
+    /// The host of the lines being observed (its key; see [`IdKey`]).
+    host: u64,
 }
 
 fn silent_too_long(last: Option<i64>, now: Option<i64>) -> bool {
@@ -912,7 +924,7 @@ impl MessageTracker {
         news: &LineNews<'_>,
         parties: &mut Parties,
     ) -> bool {
-        let key = IdKey::new(id);
+        let key = IdKey::new(id, self.host);
         let counted;
         match self.live.entry(key) {
             std::collections::hash_map::Entry::Occupied(mut slot) => {
@@ -985,6 +997,7 @@ impl MessageTracker {
             mut live,
             names,
             backs,
+            host: _,
         } = later;
         self.totals.add(&totals);
         self.backs.extend(backs);
@@ -1087,6 +1100,10 @@ pub struct Summary {
     pub received_by_hour: HashMap<(NaiveDate, u8), u64>,
     /// Traffic per sender, sending host, recipient and domain.
     pub parties: Parties,
+    /// Lines per syslog host (`--by host`).
+    pub hosts: crate::sources::SourceTable,
+    /// Postfix and Exim lines per instance, the tag before its `/` (`--by instance`).
+    pub instances: crate::sources::SourceTable,
     messages: MessageTracker,
     /// Which enhanced codes, days and daemon names are listed by name.
     limits: crate::limits::Limits,
@@ -1123,6 +1140,22 @@ impl Summary {
         summary.messages.live.reserve(ids / 4);
         summary.parties.reserve(ids / 4);
         summary
+    }
+
+    /// Count one parsed line of syslog `host` (empty: none) and tag `tag` (see
+    /// [`crate::parse::Header`]): its host and instance, then as [`Summary::record`] does,
+    /// message ids taken as this host's.
+    pub fn record_from(&mut self, host: &[u8], tag: &[u8], line: &ParsedLine<'_>, raw: &[u8]) {
+        self.hosts.count(host, line);
+        self.messages.host = self.hosts.key();
+        if !matches!(line.kind, LineKind::Other) {
+            let instance = match memchr::memchr(b'/', tag) {
+                Some(slash) => &tag[..slash],
+                None => tag,
+            };
+            self.instances.count(instance, line);
+        }
+        self.record(line, raw);
     }
 
     /// Count one parsed line.
@@ -1667,6 +1700,8 @@ impl Summary {
         self.forwarded += other.forwarded;
         self.delays.add(&other.delays);
         self.parties.add(other.parties);
+        self.hosts.add(other.hosts);
+        self.instances.add(other.instances);
         for (key, n) in other.received_by_hour {
             *self.received_by_hour.entry(key).or_insert(0) += n;
         }
