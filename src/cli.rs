@@ -742,9 +742,12 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
     let has_mail = outcome.has_mail_lines();
     let outside: u64 = outcome.files.iter().map(|f| f.outside_window).sum();
     if !has_mail && outside > 0 {
-        eprintln!(
-            "smtplog: warning: the time window kept no line ({outside} lines were outside it)"
-        );
+        let what = if window.host.is_some() {
+            "the time window and --host"
+        } else {
+            "the time window"
+        };
+        eprintln!("smtplog: warning: {what} kept no line ({outside} lines were outside it)");
     }
     let report = Report::new(&outcome.summary);
     let over = exceeded(&report, &args.output);

@@ -1149,11 +1149,7 @@ impl Summary {
         self.hosts.count(host, line);
         self.messages.host = self.hosts.key();
         if !matches!(line.kind, LineKind::Other) {
-            let instance = match memchr::memchr(b'/', tag) {
-                Some(slash) => &tag[..slash],
-                None => tag,
-            };
-            self.instances.count(instance, line);
+            self.instances.count_instance(tag, line);
         }
         self.record(line, raw);
     }

@@ -34,10 +34,7 @@ fn sources(report: &Value, key: &str) -> Vec<(String, u64, u64, u64, u64, u64, u
         .collect()
 }
 
-fn row(
-    name: &str,
-    counts: [u64; 6],
-) -> (String, u64, u64, u64, u64, u64, u64) {
+fn row(name: &str, counts: [u64; 6]) -> (String, u64, u64, u64, u64, u64, u64) {
     let [a, b, c, d, e, f] = counts;
     (name.to_string(), a, b, c, d, e, f)
 }
@@ -67,7 +64,10 @@ fn by_host_in_json_text_and_csv() {
     let report = report_json(&[&path(TWO)]);
     assert_eq!(
         sources(&report, "hosts"),
-        vec![row("mx2", [7, 6, 0, 0, 1, 1]), row("mx1", [5, 5, 1, 0, 0, 0])]
+        vec![
+            row("mx2", [7, 6, 0, 0, 1, 1]),
+            row("mx1", [5, 5, 1, 0, 0, 0])
+        ]
     );
     let text = report_text(&["--by", "host", &path(TWO)]);
     assert!(text.starts_with("By host\n-------\n"), "{text}");
@@ -153,6 +153,8 @@ fn host_keeps_one_hosts_lines_and_counts_the_rest_as_outside() {
         .output()
         .unwrap();
     assert_eq!(none.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&none.stderr)
+        .contains("the time window and --host kept no line (12 lines were outside it)"));
 }
 
 #[test]
@@ -179,7 +181,10 @@ fn counts_do_not_depend_on_threads_or_chunks() {
     std::fs::write(&file, &log).unwrap();
     let file = file.to_str().unwrap();
     let whole = report_json(&["-j", "1", file]);
-    assert_eq!(sources(&whole, "hosts")[0], row("mx1", [520, 520, 80, 40, 0, 0]));
+    assert_eq!(
+        sources(&whole, "hosts")[0],
+        row("mx1", [520, 520, 80, 40, 0, 0])
+    );
     for threads in ["1", "2", "4"] {
         for chunk in ["1", "700", "4096", "65536"] {
             let other = report_json(&["-j", threads, "--chunk-size", chunk, file]);
@@ -262,7 +267,9 @@ fn merged_host_reports_equal_the_report_over_both() {
         w.to_str().unwrap(),
         c.to_str().unwrap(),
     ]);
-    assert!(String::from_utf8(csv).unwrap().contains("\nmx1,13,13,2,1,0,0,0\n"));
+    assert!(String::from_utf8(csv)
+        .unwrap()
+        .contains("\nmx1,13,13,2,1,0,0,0\n"));
 }
 
 #[test]
@@ -273,7 +280,10 @@ fn journald_hostname_is_the_host() {
     let file = dir.path().join("j.json");
     std::fs::write(&file, format!("{entry}\n")).unwrap();
     let report = report_json(&[file.to_str().unwrap()]);
-    assert_eq!(sources(&report, "hosts"), vec![row("jmx", [1, 1, 1, 0, 0, 0])]);
+    assert_eq!(
+        sources(&report, "hosts"),
+        vec![row("jmx", [1, 1, 1, 0, 0, 0])]
+    );
     assert_eq!(
         sources(&report, "instances"),
         vec![row("postfix-out", [1, 1, 1, 0, 0, 0])]

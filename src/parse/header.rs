@@ -382,7 +382,10 @@ mod tests {
 
     #[test]
     fn lines_of_no_known_shape_have_no_host() {
-        assert_eq!(source("  missing quote at end"), (String::new(), String::new()));
+        assert_eq!(
+            source("  missing quote at end"),
+            (String::new(), String::new())
+        );
         assert_eq!(source(""), (String::new(), String::new()));
     }
 
