@@ -1145,6 +1145,7 @@ impl Summary {
     /// Count one parsed line of syslog `host` (empty: none) and tag `tag` (see
     /// [`crate::parse::Header`]): its host and instance, then as [`Summary::record`] does,
     /// message ids taken as this host's.
+    #[inline]
     pub fn record_from(&mut self, host: &[u8], tag: &[u8], line: &ParsedLine<'_>, raw: &[u8]) {
         self.hosts.count(host, line);
         self.messages.host = self.hosts.key();
