@@ -7,7 +7,7 @@
 //! any thread count and chunk size.
 
 use crate::capped::{Capped, CappedValue};
-use crate::parse::{Event, LineKind, ParsedLine};
+use crate::parse::Event;
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
 
@@ -37,21 +37,36 @@ pub struct SourceCounts {
     pub rejected: u64,
 }
 
+/// A summary's running totals: a run's counts are their difference between the run's first
+/// line and the line after its last, so that a line costs no counting here.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Running {
+    /// Lines of the window (overlong lines and malformed entries left out).
+    pub lines: u64,
+    /// Postfix and Exim lines, recognised or not.
+    pub mail: u64,
+    /// Lines by event, indexed like [`Event::ALL`].
+    pub events: [u64; Event::ALL.len()],
+}
+
 impl SourceCounts {
-    /// Count one line.
-    #[inline]
-    fn count(&mut self, line: &ParsedLine<'_>) {
-        self.lines += 1;
-        self.mail += u64::from(!matches!(line.kind, LineKind::Other));
-        if let Some(event) = line.event {
-            match event {
-                Event::Delivered => self.delivered += 1,
-                Event::Deferred => self.deferred += 1,
-                Event::Bounced => self.bounced += 1,
-                Event::Expired => self.expired += 1,
-                Event::Rejected => self.rejected += 1,
-                _ => {}
-            }
+    /// The counts of the lines between `start` and `now`; `mail_only` for an instance
+    /// table, whose lines are only Postfix and Exim lines.
+    fn between(start: &Running, now: &Running, mail_only: bool) -> SourceCounts {
+        let event = |e: Event| now.events[e.index()] - start.events[e.index()];
+        let mail = now.mail - start.mail;
+        SourceCounts {
+            lines: if mail_only {
+                mail
+            } else {
+                now.lines - start.lines
+            },
+            mail,
+            delivered: event(Event::Delivered),
+            deferred: event(Event::Deferred),
+            bounced: event(Event::Bounced),
+            expired: event(Event::Expired),
+            rejected: event(Event::Rejected),
         }
     }
 
@@ -80,9 +95,10 @@ impl CappedValue for SourceCounts {
 pub struct SourceTable {
     /// Counts of the runs that ended.
     pub table: Capped<Box<[u8]>, SourceCounts, MAX_SOURCES>,
-    /// The current run's name, counts and name's [`key`](SourceTable::key).
+    /// The current run's name, the running totals at its start, and the name's
+    /// [`key`](SourceTable::key).
     name: Vec<u8>,
-    current: SourceCounts,
+    start: Running,
     key: u64,
     active: bool,
 }
@@ -115,30 +131,37 @@ fn key_of(name: &[u8]) -> u64 {
 }
 
 impl SourceTable {
-    /// Count a line of `name`.
+    /// Whether the current run is of `name`.
     #[inline]
-    pub fn count(&mut self, name: &[u8], line: &ParsedLine<'_>) {
-        if !self.active || !same(&self.name, name) {
-            self.switch(name);
-        }
-        self.current.count(line);
+    pub fn is_current(&self, name: &[u8]) -> bool {
+        self.active && same(&self.name, name)
     }
 
-    /// Count a line whose tag is `tag`, under its instance: the tag up to its first `/`.
-    /// The instance seldom changes, so the tag is first tried against the current one,
-    /// which needs no search.
+    /// Whether the current run is of the instance of tag `tag`: the tag up to its first
+    /// `/`. The instance seldom changes, so the tag is tried against the current one, which
+    /// needs no search.
     #[inline]
-    pub fn count_instance(&mut self, tag: &[u8], line: &ParsedLine<'_>) {
+    pub fn is_current_instance(&self, tag: &[u8]) -> bool {
         let n = self.name.len();
-        let current = self.active
+        self.active
             && tag.len() >= n
             && same(&self.name, &tag[..n])
-            && (tag.len() == n || tag[n] == b'/');
-        if !current {
-            let end = tag.iter().position(|b| *b == b'/').unwrap_or(tag.len());
-            self.switch(&tag[..end]);
+            && (tag.len() == n || tag[n] == b'/')
+    }
+
+    /// Note that the next line, counted in `now` after this, is of `name`.
+    pub fn enter(&mut self, name: &[u8], now: &Running) {
+        if !self.is_current(name) {
+            self.switch(name, now, false);
         }
-        self.current.count(line);
+    }
+
+    /// Note that the next line, counted in `now` after this, has the tag `tag`.
+    pub fn enter_instance(&mut self, tag: &[u8], now: &Running) {
+        if !self.is_current_instance(tag) {
+            let end = tag.iter().position(|b| *b == b'/').unwrap_or(tag.len());
+            self.switch(&tag[..end], now, true);
+        }
     }
 
     /// The key of the current run's name (see [`key_of`]).
@@ -148,37 +171,45 @@ impl SourceTable {
     }
 
     #[cold]
-    fn switch(&mut self, name: &[u8]) {
-        self.flush();
+    fn switch(&mut self, name: &[u8], now: &Running, mail_only: bool) {
+        self.flush(now, mail_only);
         self.name.clear();
         self.name.extend_from_slice(name);
         self.key = key_of(name);
+        self.start = *now;
         self.active = true;
     }
 
-    /// Add the current run to the table.
-    pub fn flush(&mut self) {
+    /// Add the current run, which ends at `now`, to the table.
+    pub fn flush(&mut self, now: &Running, mail_only: bool) {
         if !self.active {
             return;
         }
         self.active = false;
-        let counts = std::mem::take(&mut self.current);
+        let counts = SourceCounts::between(&self.start, now, mail_only);
         match self.table.entries.get_mut(self.name.as_slice()) {
             Some(mine) => mine.add_same_key(counts),
             None => self.table.add(self.name.as_slice().into(), counts),
         }
     }
 
-    /// Add the table of the lines that follow (or of another log).
-    pub fn add(&mut self, mut other: SourceTable) {
-        self.flush();
-        other.flush();
+    /// Add the table of the lines that follow (or of another log), each run ending at the
+    /// running totals given.
+    pub fn add(
+        &mut self,
+        mine: &Running,
+        mut other: SourceTable,
+        theirs: &Running,
+        mail_only: bool,
+    ) {
+        self.flush(mine, mail_only);
+        other.flush(theirs, mail_only);
         self.table.add_all(other.table);
     }
 
     /// Add counts loaded from a saved report (`name` as reports write it).
     pub fn load(&mut self, name: &str, counts: SourceCounts) {
-        self.flush();
+        debug_assert!(!self.active);
         let name: &[u8] = if name == NO_SOURCE {
             b""
         } else {
@@ -192,18 +223,18 @@ impl SourceTable {
 
     /// Mark the table as having had too many names, with these counts among the total.
     pub fn load_capped(&mut self, counts: SourceCounts) {
-        self.flush();
+        debug_assert!(!self.active);
         self.table.cap();
         if let Some(total) = &mut self.table.capped {
             total.add_to_total(counts);
         }
     }
 
-    /// The table with the current run in it.
-    pub fn whole(&self) -> Capped<Box<[u8]>, SourceCounts, MAX_SOURCES> {
+    /// The table with the current run, ending at `now`, in it.
+    pub fn with_current(&self, now: &Running, mail_only: bool) -> SourceTable {
         let mut whole = self.clone();
-        whole.flush();
-        whole.table
+        whole.flush(now, mail_only);
+        whole
     }
 }
 

@@ -1104,6 +1104,8 @@ pub struct Summary {
     pub hosts: crate::sources::SourceTable,
     /// Postfix and Exim lines per instance, the tag before its `/` (`--by instance`).
     pub instances: crate::sources::SourceTable,
+    /// Lines by event, indexed like [`Event::ALL`] (for the host and instance tables).
+    events: [u64; Event::ALL.len()],
     messages: MessageTracker,
     /// Which enhanced codes, days and daemon names are listed by name.
     limits: crate::limits::Limits,
@@ -1147,12 +1149,46 @@ impl Summary {
     /// message ids taken as this host's.
     #[inline]
     pub fn record_from(&mut self, host: &[u8], tag: &[u8], line: &ParsedLine<'_>, raw: &[u8]) {
-        self.hosts.count(host, line);
+        // The tables count runs of one name, by the running totals: nothing per line here
+        // but the name's comparison and the event's count.
+        let mail = !matches!(line.kind, LineKind::Other);
+        if !self.hosts.is_current(host) || (mail && !self.instances.is_current_instance(tag)) {
+            self.enter_source(host, tag, mail);
+        }
         self.messages.host = self.hosts.key();
-        if !matches!(line.kind, LineKind::Other) {
-            self.instances.count_instance(tag, line);
+        if let Some(event) = line.event {
+            self.events[event.index()] += 1;
         }
         self.record(line, raw);
+    }
+
+    /// Start a run of another host or instance (see [`Summary::record_from`]).
+    #[cold]
+    fn enter_source(&mut self, host: &[u8], tag: &[u8], mail: bool) {
+        let now = self.running();
+        self.hosts.enter(host, &now);
+        if mail {
+            self.instances.enter_instance(tag, &now);
+        }
+    }
+
+    /// The running totals the host and instance tables count by (see [`crate::sources`]).
+    fn running(&self) -> crate::sources::Running {
+        crate::sources::Running {
+            lines: self.lines.total - self.overlong_lines - self.malformed_entries,
+            mail: self.lines.mail + self.lines.unrecognised,
+            events: self.events,
+        }
+    }
+
+    /// The host table, with the current run.
+    pub fn host_table(&self) -> crate::sources::SourceTable {
+        self.hosts.with_current(&self.running(), false)
+    }
+
+    /// The instance table, with the current run.
+    pub fn instance_table(&self) -> crate::sources::SourceTable {
+        self.instances.with_current(&self.running(), true)
     }
 
     /// Count one parsed line.
@@ -1657,6 +1693,15 @@ impl Summary {
     fn add_counts(&mut self, mut other: Summary) {
         self.flush_day();
         other.flush_day();
+        // Each side's current runs end at its own totals.
+        let (mine, theirs) = (self.running(), other.running());
+        self.hosts
+            .add(&mine, std::mem::take(&mut other.hosts), &theirs, false);
+        self.instances
+            .add(&mine, std::mem::take(&mut other.instances), &theirs, true);
+        for (n, theirs) in self.events.iter_mut().zip(other.events) {
+            *n += theirs;
+        }
         let (mine, theirs) = (self.limits.reached(), other.limits.reached());
         let whole = self.limits.add(std::mem::take(&mut other.limits));
         // The other side now stands for the whole, so that it keeps its raw facts if the
@@ -1697,8 +1742,6 @@ impl Summary {
         self.forwarded += other.forwarded;
         self.delays.add(&other.delays);
         self.parties.add(other.parties);
-        self.hosts.add(other.hosts);
-        self.instances.add(other.instances);
         for (key, n) in other.received_by_hour {
             *self.received_by_hour.entry(key).or_insert(0) += n;
         }

@@ -728,8 +728,8 @@ impl Report {
             })
             .collect(),
             parties: parties::PartiesOut::new(&summary.parties),
-            hosts: sources::SourcesOut::new(&summary.hosts),
-            instances: sources::SourcesOut::new(&summary.instances),
+            hosts: sources::SourcesOut::new(&summary.host_table()),
+            instances: sources::SourcesOut::new(&summary.instance_table()),
             limits: LimitsOut::new(summary.limits_reached(), summary.fact_level()),
             breakdown: None,
         }

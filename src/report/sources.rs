@@ -29,7 +29,7 @@ pub struct SourcesOut {
 impl SourcesOut {
     /// The table of a summary.
     pub fn new(table: &SourceTable) -> SourcesOut {
-        let whole = table.whole();
+        let whole = &table.table;
         let mut rows: Vec<SourceRow> = whole
             .entries
             .iter()
