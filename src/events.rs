@@ -435,7 +435,7 @@ pub fn write_chunk(
             LogFormat::Lines | LogFormat::JournalExport => line,
         };
         let header = split_header(line, years);
-        if !window.contains(header.stamp.as_ref()) {
+        if !window.keeps(header.stamp.as_ref(), header.host) {
             continue;
         }
         let body = header.body;

@@ -36,6 +36,7 @@ pub mod providers;
 pub mod report;
 pub mod sanitize;
 pub mod scan;
+pub mod sources;
 pub mod stamp;
 pub mod summary;
 pub mod thresholds;

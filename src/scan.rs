@@ -175,13 +175,14 @@ fn count_into(
             LogFormat::Lines | LogFormat::JournalExport => line,
         };
         let header = split_header(line, years);
-        // Outside the window: skipped before the body is looked at.
-        if !window.contains(header.stamp.as_ref()) {
+        // Outside the window (or of another host): skipped before the body is looked at.
+        if !window.keeps(header.stamp.as_ref(), header.host) {
             summary.outside_window += 1;
             continue;
         }
+        let (host, tag) = (header.host, header.tag);
         let parsed = parser.parse_body(header);
-        summary.record(&parsed, line);
+        summary.record_from(host, tag, &parsed, line);
     }
 }
 

@@ -193,11 +193,18 @@ impl LineCounts {
 /// kept as written, padded with NULs (the top bit stays clear). Longer ones (Exim 4.97's
 /// 23-byte ids) are a number in bijective base 63 (one number per digit string) with the
 /// top bit set and a flag for dashes, so no two ids the parser accepts share a key.
+///
+/// Queue ids are unique per host only: the key holds the host too, as the fixed hash of its
+/// name (see [`crate::sources`]), so that two servers' `4F1A2B3C4D` are two messages. In a
+/// log of one host it is the same for every line, and counts are those of the id alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct IdKey([u64; 2]);
+struct IdKey {
+    id: [u64; 2],
+    host: u64,
+}
 
 impl IdKey {
-    fn new(id: &[u8]) -> IdKey {
+    fn new(id: &[u8], host: u64) -> IdKey {
         let raw = |id: &[u8]| {
             let mut bytes = [0u8; 16];
             let len = id.len().min(16);
@@ -210,7 +217,10 @@ impl IdKey {
         } else {
             Self::packed(id).unwrap_or_else(|| raw(id))
         };
-        IdKey([value as u64, (value >> 64) as u64])
+        IdKey {
+            id: [value as u64, (value >> 64) as u64],
+            host,
+        }
     }
 
     /// Up to 21 letters and digits in bijective base 63 (below 2^126), bit 127 set, bit 126
@@ -889,6 +899,8 @@ struct MessageTracker {
     names: Vec<u8>,
     /// Counts the summary must take back (drained after every line and every append).
     backs: Vec<TakeBack>,
+    /// The host of the lines being observed (its key; see [`IdKey`]).
+    host: u64,
 }
 
 fn silent_too_long(last: Option<i64>, now: Option<i64>) -> bool {
@@ -912,7 +924,7 @@ impl MessageTracker {
         news: &LineNews<'_>,
         parties: &mut Parties,
     ) -> bool {
-        let key = IdKey::new(id);
+        let key = IdKey::new(id, self.host);
         let counted;
         match self.live.entry(key) {
             std::collections::hash_map::Entry::Occupied(mut slot) => {
@@ -985,6 +997,7 @@ impl MessageTracker {
             mut live,
             names,
             backs,
+            host: _,
         } = later;
         self.totals.add(&totals);
         self.backs.extend(backs);
@@ -1087,6 +1100,12 @@ pub struct Summary {
     pub received_by_hour: HashMap<(NaiveDate, u8), u64>,
     /// Traffic per sender, sending host, recipient and domain.
     pub parties: Parties,
+    /// Lines per syslog host (`--by host`).
+    pub hosts: crate::sources::SourceTable,
+    /// Postfix and Exim lines per instance, the tag before its `/` (`--by instance`).
+    pub instances: crate::sources::SourceTable,
+    /// Lines by event, indexed like [`Event::ALL`] (for the host and instance tables).
+    events: [u64; Event::ALL.len()],
     messages: MessageTracker,
     /// Which enhanced codes, days and daemon names are listed by name.
     limits: crate::limits::Limits,
@@ -1126,6 +1145,53 @@ impl Summary {
         summary.messages.live.reserve(ids / 4);
         summary.parties.reserve(ids / 4);
         summary
+    }
+
+    /// Count one parsed line of syslog `host` (empty: none) and tag `tag` (see
+    /// [`crate::parse::Header`]): its host and instance, then as [`Summary::record`] does,
+    /// message ids taken as this host's.
+    #[inline]
+    pub fn record_from(&mut self, host: &[u8], tag: &[u8], line: &ParsedLine<'_>, raw: &[u8]) {
+        // The tables count runs of one name, by the running totals: nothing per line here
+        // but the name's comparison and the event's count.
+        let mail = !matches!(line.kind, LineKind::Other);
+        if !self.hosts.is_current(host) || (mail && !self.instances.is_current_instance(tag)) {
+            self.enter_source(host, tag, mail);
+        }
+        self.messages.host = self.hosts.key();
+        if let Some(event) = line.event {
+            self.events[event.index()] += 1;
+        }
+        self.record(line, raw);
+    }
+
+    /// Start a run of another host or instance (see [`Summary::record_from`]).
+    #[cold]
+    fn enter_source(&mut self, host: &[u8], tag: &[u8], mail: bool) {
+        let now = self.running();
+        self.hosts.enter(host, &now);
+        if mail {
+            self.instances.enter_instance(tag, &now);
+        }
+    }
+
+    /// The running totals the host and instance tables count by (see [`crate::sources`]).
+    fn running(&self) -> crate::sources::Running {
+        crate::sources::Running {
+            lines: self.lines.total - self.overlong_lines - self.malformed_entries,
+            mail: self.lines.mail + self.lines.unrecognised,
+            events: self.events,
+        }
+    }
+
+    /// The host table, with the current run.
+    pub fn host_table(&self) -> crate::sources::SourceTable {
+        self.hosts.with_current(&self.running(), false)
+    }
+
+    /// The instance table, with the current run.
+    pub fn instance_table(&self) -> crate::sources::SourceTable {
+        self.instances.with_current(&self.running(), true)
     }
 
     /// Count one parsed line.
@@ -1639,6 +1705,15 @@ impl Summary {
     fn add_counts(&mut self, mut other: Summary) {
         self.flush_day();
         other.flush_day();
+        // Each side's current runs end at its own totals.
+        let (mine, theirs) = (self.running(), other.running());
+        self.hosts
+            .add(&mine, std::mem::take(&mut other.hosts), &theirs, false);
+        self.instances
+            .add(&mine, std::mem::take(&mut other.instances), &theirs, true);
+        for (n, theirs) in self.events.iter_mut().zip(other.events) {
+            *n += theirs;
+        }
         let (mine, theirs) = (self.limits.reached(), other.limits.reached());
         let whole = self.limits.add(std::mem::take(&mut other.limits));
         // The other side now stands for the whole, so that it keeps its raw facts if the

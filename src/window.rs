@@ -150,9 +150,18 @@ pub struct Window {
     pub until: Option<DateTime<Utc>>,
     /// The zone of stamps without an offset.
     pub zone: Zone,
+    /// Keep only the lines of this syslog host (`--host`); the others count as outside.
+    pub host: Option<&'static [u8]>,
 }
 
 impl Window {
+    /// Whether a line of this stamp and host is counted: in the time window, and of the
+    /// host asked for, if any (lines without a host field then do not count).
+    #[inline]
+    pub fn keeps(&self, stamp: Option<&Stamp>, host: &[u8]) -> bool {
+        self.host.is_none_or(|h| h == host) && self.contains(stamp)
+    }
+
     /// Whether the window limits anything.
     pub fn is_open(&self) -> bool {
         self.since.is_none() && self.until.is_none()
@@ -234,6 +243,7 @@ mod tests {
             since: Some(since),
             until: Some(until),
             zone: utc_zone,
+            host: None,
         };
         let stamp = |d: &str, secs: u32, offset: Option<i32>| Stamp {
             date: d.parse().unwrap(),

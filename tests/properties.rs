@@ -22,7 +22,14 @@ fn corpus_lines() -> Vec<Vec<u8>> {
     }
     // Whole: lines whose counts depend on other lines of their message (host errors and the
     // address lines that repeat them, filter hand-offs and their copies).
-    for file in ["tracker/exim-mx-fallback.log", "tracker/postfix-amavis.log"] {
+    // Two servers' messages under the same queue ids, and instances (syslog names): counted
+    // per host and instance, the ids per host.
+    for file in [
+        "tracker/exim-mx-fallback.log",
+        "tracker/postfix-amavis.log",
+        "hosts/two-servers.log",
+        "hosts/instances.log",
+    ] {
         let data = std::fs::read(format!("{dir}{file}")).unwrap();
         lines.extend(data.split(|b| *b == b'\n').map(<[u8]>::to_vec));
     }
@@ -110,13 +117,17 @@ proptest! {
 proptest! {
     #[test]
     fn messages_split_anywhere_count_the_same(
-        file in 0usize..2,
+        file in 0usize..3,
         cuts in proptest::collection::vec(0usize..4000, 0..6),
         drop in proptest::collection::vec(0usize..40, 0..4),
     ) {
         // Whole messages in order (host errors before the address lines that repeat them, a
         // hand-off before or after its copy's lines), some lines dropped, cut anywhere.
-        let name = ["tracker/exim-mx-fallback.log", "tracker/postfix-amavis.log"][file];
+        let name = [
+            "tracker/exim-mx-fallback.log",
+            "tracker/postfix-amavis.log",
+            "hosts/two-servers.log",
+        ][file];
         let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/").to_string() + name).unwrap();
         let data: Vec<u8> = text
             .split_inclusive(|b| *b == b'\n')

@@ -27,14 +27,31 @@ pub struct Header<'a> {
     pub body: &'a [u8],
     /// A classic syslog stamp whose date does not exist (`Feb 29` of a common year).
     pub bad_stamp: bool,
+    /// The syslog host field (journald's `_HOSTNAME`); empty when the line has none (an
+    /// Exim main-log line, a line of no known shape).
+    pub host: &'a [u8],
+    /// The syslog tag without its pid (`postfix-out/smtp`, `exim4`); empty without one.
+    pub tag: &'a [u8],
 }
 
-/// Split `host tag[pid]: body` (the text after a syslog timestamp).
-fn syslog_tag(rest: &[u8]) -> Option<(&[u8], &[u8])> {
+impl Header<'_> {
+    /// The instance: the tag up to its first `/` (`postfix-out` of `postfix-out/smtp`, the
+    /// whole tag without one); empty without a tag.
+    pub fn instance(&self) -> &[u8] {
+        match memchr::memchr(b'/', self.tag) {
+            Some(slash) => &self.tag[..slash],
+            None => self.tag,
+        }
+    }
+}
+
+/// Split `host tag[pid]: body` (the text after a syslog timestamp) into host, program and body.
+fn syslog_tag(rest: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
     let rest = rest.strip_prefix(b" ")?;
     // Host names are short: a plain loop beats a vectorised search here.
     let host_end = rest.iter().take(256).position(|b| *b == b' ')?;
-    tag_tail(&rest[host_end + 1..])
+    let (program, body) = tag_tail(&rest[host_end + 1..])?;
+    Some((&rest[..host_end], program, body))
 }
 
 /// Split `tag[pid]: body` into the program name and the body.
@@ -89,7 +106,12 @@ fn exim_after_stamp(rest: &[u8]) -> &[u8] {
 }
 
 /// Build the header for a syslog line once the timestamp is known.
-fn from_syslog<'a>(stamp: Option<Stamp>, program: &'a [u8], body: &'a [u8]) -> Header<'a> {
+fn from_syslog<'a>(
+    stamp: Option<Stamp>,
+    host: &'a [u8],
+    program: &'a [u8],
+    body: &'a [u8],
+) -> Header<'a> {
     let source = source_of(program);
     match source {
         Source::Exim => {
@@ -100,6 +122,8 @@ fn from_syslog<'a>(stamp: Option<Stamp>, program: &'a [u8], body: &'a [u8]) -> H
                     source,
                     body: exim_after_stamp(&body[len..]),
                     bad_stamp: false,
+                    host,
+                    tag: program,
                 };
             }
             Header {
@@ -107,6 +131,8 @@ fn from_syslog<'a>(stamp: Option<Stamp>, program: &'a [u8], body: &'a [u8]) -> H
                 source,
                 body: exim_after_stamp(body),
                 bad_stamp: false,
+                host,
+                tag: program,
             }
         }
         _ => Header {
@@ -114,6 +140,8 @@ fn from_syslog<'a>(stamp: Option<Stamp>, program: &'a [u8], body: &'a [u8]) -> H
             source,
             body,
             bad_stamp: false,
+            host,
+            tag: program,
         },
     }
 }
@@ -125,6 +153,8 @@ pub fn split_header<'a>(line: &'a [u8], years: &YearRule) -> Header<'a> {
         source: Source::Other,
         body: line,
         bad_stamp: false,
+        host: b"",
+        tag: b"",
     };
     let Some(&first) = line.first() else {
         return other(None);
@@ -132,7 +162,7 @@ pub fn split_header<'a>(line: &'a [u8], years: &YearRule) -> Header<'a> {
     if first.is_ascii_digit() {
         if let Some((stamp, len)) = parse_rfc3339(line) {
             return match syslog_tag(&line[len..]) {
-                Some((program, body)) => from_syslog(Some(stamp), program, body),
+                Some((host, program, body)) => from_syslog(Some(stamp), host, program, body),
                 None => other(Some(stamp)),
             };
         }
@@ -143,6 +173,8 @@ pub fn split_header<'a>(line: &'a [u8], years: &YearRule) -> Header<'a> {
                 source: Source::Exim,
                 body: exim_after_stamp(rest),
                 bad_stamp: false,
+                host: b"",
+                tag: b"",
             };
             // Most lines: a message id, then no syslog tag (a host named like an id would
             // be followed by one). Decided without looking for the tag.
@@ -155,9 +187,9 @@ pub fn split_header<'a>(line: &'a [u8], years: &YearRule) -> Header<'a> {
                 }
             }
             // `2016-04-01 11:08:00 host exim[8001]: ...`: syslog with an Exim-style stamp.
-            if let Some((program, body)) = syslog_tag(rest) {
+            if let Some((host, program, body)) = syslog_tag(rest) {
                 if !matches!(source_of(program), Source::Other) {
-                    return from_syslog(Some(stamp), program, body);
+                    return from_syslog(Some(stamp), host, program, body);
                 }
             }
             return exim;
@@ -167,7 +199,7 @@ pub fn split_header<'a>(line: &'a [u8], years: &YearRule) -> Header<'a> {
     if first.is_ascii_uppercase() {
         if let Some((stamp, len)) = parse_classic_shape(line, years) {
             let mut header = match syslog_tag(&line[len..]) {
-                Some((program, body)) => from_syslog(stamp, program, body),
+                Some((host, program, body)) => from_syslog(stamp, host, program, body),
                 None => other(stamp),
             };
             header.bad_stamp = stamp.is_none();
@@ -178,7 +210,7 @@ pub fn split_header<'a>(line: &'a [u8], years: &YearRule) -> Header<'a> {
     if let Some(space) = memchr::memchr(b' ', &line[..line.len().min(256)]) {
         if let Some((program, body)) = tag_tail(&line[space + 1..]) {
             if !matches!(source_of(program), Source::Other) {
-                return from_syslog(None, program, body);
+                return from_syslog(None, &line[..space], program, body);
             }
         }
     }
@@ -271,5 +303,97 @@ mod tests {
         );
         assert_eq!(split("  missing quote at end").1, "other");
         assert_eq!(split("Envelope-from: <userx@test1>").1, "other");
+    }
+
+    /// The host field and the instance of a line, as text.
+    fn source(line: &str) -> (String, String) {
+        let h = split_header(line.as_bytes(), &YearRule::fixed(2026));
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (text(h.host), text(h.instance()))
+    }
+
+    #[test]
+    fn host_and_instance_of_a_classic_syslog_line() {
+        assert_eq!(
+            source("Nov 24 12:05:23 mx1 postfix/smtpd[29964]: connect from x"),
+            ("mx1".into(), "postfix".into())
+        );
+        assert_eq!(
+            source("Nov 24 12:05:23 mx2.example.com postfix-out/smtp[2]: 4F1A2B3C4D: x"),
+            ("mx2.example.com".into(), "postfix-out".into())
+        );
+    }
+
+    #[test]
+    fn host_and_instance_of_a_multi_part_syslog_name() {
+        assert_eq!(
+            source("Mar 11 23:27:54 s postfix-smo/submission/smtpd[2]: x"),
+            ("s".into(), "postfix-smo".into())
+        );
+    }
+
+    #[test]
+    fn host_and_instance_of_an_rfc3339_line() {
+        assert_eq!(
+            source("2023-03-14T00:08:35.911679+01:00 h1 postfix/10025/smtpd[3]: x"),
+            ("h1".into(), "postfix".into())
+        );
+    }
+
+    #[test]
+    fn host_and_instance_of_a_postfix_command_without_a_slash() {
+        assert_eq!(
+            source("Nov 24 12:05:21 mx1 postfix[3281]: fatal: x"),
+            ("mx1".into(), "postfix".into())
+        );
+    }
+
+    #[test]
+    fn host_and_instance_of_exim_in_syslog() {
+        assert_eq!(
+            source("Jun 29 16:04:19 server exim[1234]: dovecot_login a"),
+            ("server".into(), "exim".into())
+        );
+        assert_eq!(
+            source("2016-04-01 11:08:00 info exim4[8001]: [8001] no MAIL in"),
+            ("info".into(), "exim4".into())
+        );
+    }
+
+    #[test]
+    fn host_first_without_a_stamp() {
+        assert_eq!(
+            source("mail.example.com exim[3751842]: 2021-07-17 23:20:49 plain_server x"),
+            ("mail.example.com".into(), "exim".into())
+        );
+    }
+
+    #[test]
+    fn exim_main_log_lines_have_no_host_or_instance() {
+        assert_eq!(
+            source("2026-11-03 10:00:00 1wAbCd-000123-Xy <= a@b.test S=1"),
+            (String::new(), String::new())
+        );
+        assert_eq!(
+            source("2020-06-20 02:32:57 -0200 [789] 1jmKso-0009d4-Uf ** x"),
+            (String::new(), String::new())
+        );
+    }
+
+    #[test]
+    fn lines_of_no_known_shape_have_no_host() {
+        assert_eq!(
+            source("  missing quote at end"),
+            (String::new(), String::new())
+        );
+        assert_eq!(source(""), (String::new(), String::new()));
+    }
+
+    #[test]
+    fn other_programs_keep_their_host_and_tag() {
+        assert_eq!(
+            source("Nov 24 12:05:23 mx1 sshd[1]: Accepted"),
+            ("mx1".into(), "sshd".into())
+        );
     }
 }

@@ -49,6 +49,10 @@ pub fn write_table(report: &Report, dim: Dimension, out: &mut dyn Write) -> io::
         Dimension::Problem => write_problems(report, &mut writer)?,
         Dimension::Provider => write_providers(report, &mut writer)?,
         Dimension::Diagnostic => write_diagnostics(report, &mut writer)?,
+        Dimension::Host => super::sources::write_csv(&report.hosts, "host", &mut writer)?,
+        Dimension::Instance => {
+            super::sources::write_csv(&report.instances, "instance", &mut writer)?
+        }
         Dimension::DnsblRank => {
             writer.write_record(["dnsbl_rank", "clients"])?;
             let b = &report.blocklists;

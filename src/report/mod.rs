@@ -14,6 +14,7 @@ pub mod merge;
 pub mod parties;
 pub mod prom;
 pub mod providers;
+pub mod sources;
 pub mod svg;
 pub mod text;
 
@@ -413,6 +414,12 @@ pub struct Report {
     /// Traffic per sender, sending host, recipient and domain.
     #[serde(default)]
     pub parties: parties::PartiesOut,
+    /// Lines per syslog host (`-`: lines without one, such as Exim's own main log).
+    #[serde(default)]
+    pub hosts: sources::SourcesOut,
+    /// Postfix and Exim lines per instance, the syslog tag before its `/` (`postfix-out`).
+    #[serde(default)]
+    pub instances: sources::SourcesOut,
     /// Which kinds of keys were too many to list by name (see [`crate::limits`]).
     #[serde(default)]
     pub limits: LimitsOut,
@@ -737,6 +744,8 @@ impl Report {
             })
             .collect(),
             parties: parties::PartiesOut::new(&summary.parties),
+            hosts: sources::SourcesOut::new(&summary.host_table()),
+            instances: sources::SourcesOut::new(&summary.instance_table()),
             limits: LimitsOut::new(summary.limits_reached(), summary.fact_level()),
             breakdown: None,
             first_seen: summary.seen.map(|(first, _)| header::stamp_text(first)),
@@ -886,6 +895,10 @@ pub enum Dimension {
     Blocklist,
     /// Problems summed per provider or blocklist, with advice (use alone).
     Provider,
+    /// Lines and outcomes per syslog host (`-`: none, as in Exim's main log; use alone).
+    Host,
+    /// Lines and outcomes per instance, the syslog tag before its `/` (use alone).
+    Instance,
 }
 
 impl Dimension {
@@ -910,6 +923,8 @@ impl Dimension {
             Dimension::DnsblRank => "dnsbl-rank",
             Dimension::Blocklist => "blocklist",
             Dimension::Provider => "provider",
+            Dimension::Host => "host",
+            Dimension::Instance => "instance",
         }
     }
 
@@ -928,6 +943,8 @@ impl Dimension {
                 | Dimension::DnsblRank
                 | Dimension::Blocklist
                 | Dimension::Provider
+                | Dimension::Host
+                | Dimension::Instance
         )
     }
 
@@ -956,7 +973,9 @@ impl Dimension {
             | Dimension::Diagnostic
             | Dimension::DnsblRank
             | Dimension::Blocklist
-            | Dimension::Provider => "none".into(),
+            | Dimension::Provider
+            | Dimension::Host
+            | Dimension::Instance => "none".into(),
         }
     }
 }
@@ -1141,6 +1160,8 @@ fn load(report: &Report) -> Result<Summary, merge::MergeError> {
         }
     }
     report.parties.load_into(&mut summary.parties);
+    report.hosts.load_into(&mut summary.hosts);
+    report.instances.load_into(&mut summary.instances);
     summary.unrecognised_samples = report
         .unrecognised_examples
         .iter()

@@ -162,6 +162,10 @@ pub fn write_table(report: &Report, dim: super::Dimension, out: &mut dyn Write) 
         Dimension::Diagnostic => diagnostics(report, &all_rows, out),
         Dimension::DnsblRank | Dimension::Blocklist => blocklists(report, &all_rows, out),
         Dimension::RecipientDomain => recipient_domains(report, 0, out),
+        Dimension::Host => super::sources::write_text(&report.hosts, "By host", "host", out),
+        Dimension::Instance => {
+            super::sources::write_text(&report.instances, "By instance", "instance", out)
+        }
         _ => match report.parties.traffic(dim) {
             Some(table) => traffic_rows(out, &format!("By {}", dim.name()), "KEY", table, false, 0),
             None => Ok(()),
