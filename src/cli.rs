@@ -13,7 +13,22 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-const AFTER_HELP: &str = "\
+/// The exit statuses, at the end of both `smtplog --help` and `smtplog report --help`
+/// (a macro, so that `concat!` can take it).
+macro_rules! exit_status_help {
+    () => {
+        "\
+Exit status:
+  0  every input was read and held Postfix or Exim lines; the report was written
+  1  a report was written, but some input could not be read (or only partly)
+  2  usage error, nothing could be read, or the report could not be written
+  3  a report was written, and a --fail-if threshold was exceeded
+  4  a report was written, but no line was a Postfix or Exim line (or the window kept none)"
+    };
+}
+
+const AFTER_HELP: &str = concat!(
+    "\
 Examples:
   smtplog report /var/log/mail.log
   smtplog explain 551
@@ -21,14 +36,12 @@ Examples:
   smtplog codes --format csv > codes.csv
   smtplog merge mx1.json mx2.json
 
-Exit status:
-  0  every input was read and held Postfix or Exim lines; the report was written
-  1  a report was written, but some input could not be read (or only partly)
-  2  usage error, nothing could be read, or the report could not be written
-  3  a report was written, and a --fail-if threshold was exceeded
-  4  a report was written, but no line was a Postfix or Exim line (or the window kept none)";
+",
+    exit_status_help!()
+);
 
-const REPORT_HELP: &str = "\
+const REPORT_HELP: &str = concat!(
+    "\
 Examples:
   smtplog report /var/log/mail.log
   smtplog report /var/log/mail.log /var/log/exim4/mainlog
@@ -40,12 +53,9 @@ Examples:
   smtplog report --format csv --by code,day /var/log/mail.log > codes.csv
   smtplog report --format csv --by problem --advice /var/log/mail.log > problems.csv
 
-Exit status:
-  0  every input was read and held Postfix or Exim lines; the report was written
-  1  a report was written, but some input could not be read (or only partly)
-  2  usage error, nothing could be read, or the report could not be written
-  3  a report was written, and a --fail-if threshold was exceeded
-  4  a report was written, but no line was a Postfix or Exim line (or the window kept none)";
+",
+    exit_status_help!()
+);
 
 /// The version, and whether this binary was built for release (the speed figures hold only then).
 #[cfg(not(debug_assertions))]
@@ -406,39 +416,34 @@ pub fn run() -> Result<Outcome> {
             }
             .map_err(anyhow::Error::msg)?;
             let text = smtplog::explain::wrap(&text, output_width(false));
-            let mut out = io::stdout().lock();
-            stdout_done(
-                out.write_all(text.as_bytes())
-                    .and_then(|()| out.flush())
-                    .map_err(Into::into),
-            )?;
-            Ok(Outcome::Complete)
+            to_stdout(|out| out.write_all(text.as_bytes()))
         }
-        Command::Codes(args) => {
-            let mut out = io::BufWriter::new(io::stdout().lock());
-            stdout_done(
-                smtplog::explain::export(args.format, &mut out)
-                    .map_err(anyhow::Error::from)
-                    .and_then(|()| Ok(out.flush()?)),
-            )?;
-            Ok(Outcome::Complete)
-        }
+        Command::Codes(args) => to_stdout(|out| smtplog::explain::export(args.format, out)),
         Command::Merge(args) => run_merge(args),
         Command::Events(args) => run_events(args),
         Command::Generate(args) => {
             use clap::CommandFactory;
-            let mut out = io::BufWriter::new(io::stdout().lock());
-            let written = match args.what {
-                Generated::Man => crate::generate::man_page(Cli::command(), &mut out),
+            to_stdout(|out| match args.what {
+                Generated::Man => crate::generate::man_page(Cli::command(), out),
                 Generated::Completions { shell } => {
-                    crate::generate::completions(shell, Cli::command(), &mut out);
+                    crate::generate::completions(shell, Cli::command(), out);
                     Ok(())
                 }
-            };
-            stdout_done(written.and_then(|()| out.flush()).map_err(Into::into))?;
-            Ok(Outcome::Complete)
+            })
         }
     }
+}
+
+/// Write a whole answer (explain, codes, generate, the events schema) to standard output,
+/// buffered; a reader that went away (`| head`) is not an error.
+fn to_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<Outcome> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    stdout_done(
+        write(&mut out)
+            .and_then(|()| out.flush())
+            .map_err(Into::into),
+    )?;
+    Ok(Outcome::Complete)
 }
 
 /// The locale for messages, by POSIX precedence: the first of LC_ALL, LC_MESSAGES and LANG
@@ -562,16 +567,13 @@ fn write_text_breakdown(report: &Report, by: &[Dimension], out: &mut dyn Write) 
 fn load_baseline(args: &OutputArgs) -> Result<Option<Arc<Report>>> {
     Ok(match &args.baseline {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| {
-                format!(
-                    "cannot read the baseline {}",
-                    escape_str(&path.display().to_string())
-                )
-            })?;
-            let base: Report = serde_json::from_str(&text).with_context(|| {
+            // Not escaped here: main escapes the whole message.
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the baseline {}", path.display()))?;
+            let base = report::json::read(&text).with_context(|| {
                 format!(
                     "the baseline {} is not a JSON report of smtplog (--format json)",
-                    escape_str(&path.display().to_string())
+                    path.display()
                 )
             })?;
             Some(Arc::new(base))
@@ -790,7 +792,7 @@ fn run_merge(args: MergeArgs) -> Result<Outcome> {
     }
     let report = Report::new(&merger.finish());
     let over = exceeded(&report, &args.output);
-    let mut output = args.output.clone();
+    let mut output = args.output;
     output.times.generated = chrono::Utc::now().timestamp();
     emit(report, &output)?;
     tell_exceeded(&over);
@@ -916,7 +918,7 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
     let mut report = Report::new(&outcome.summary);
     report.sources = report::header::Sources::of_scan(&outcome.files, &outcome.errors, &window);
     let over = exceeded(&report, &args.output);
-    let mut output = args.output.clone();
+    let mut output = args.output;
     output.times = report::prom::Times {
         generated: chrono::Utc::now().timestamp(),
         since: window.since.map(|t| t.timestamp()),
@@ -937,13 +939,7 @@ fn run_report(args: ReportArgs) -> Result<Outcome> {
 
 fn run_events(args: EventsArgs) -> Result<Outcome> {
     if args.schema {
-        let mut out = io::stdout().lock();
-        stdout_done(
-            out.write_all(smtplog::events::SCHEMA.as_bytes())
-                .and_then(|()| out.flush())
-                .map_err(Into::into),
-        )?;
-        return Ok(Outcome::Complete);
+        return to_stdout(|out| out.write_all(smtplog::events::SCHEMA.as_bytes()));
     }
     let Some(logs) = &args.logs else {
         bail!("give the logs to read (or --schema)");
@@ -960,10 +956,8 @@ fn run_events(args: EventsArgs) -> Result<Outcome> {
         Some(path) => {
             let mut file =
                 io::BufWriter::with_capacity(1 << 20, smtplog::output::OutputFile::create(path)?);
-            let outcome =
-                scan::stream_events(&inputs, &options, events, &mut file).with_context(|| {
-                    format!("cannot write {}", escape_str(&path.display().to_string()))
-                })?;
+            let outcome = scan::stream_events(&inputs, &options, events, &mut file)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             file.into_inner()
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error()))?
                 .finish()?;

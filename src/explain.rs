@@ -268,16 +268,6 @@ fn enhanced_view(entry: &EnhancedEntry, class_digit: u8) -> View<'_> {
     }
 }
 
-fn class_line(cat: &Catalogue, class: Class) -> (String, String) {
-    match cat.class(class) {
-        Some(c) => (
-            format!("{} {}", class.label(), c.name),
-            format!("{}: {}", c.sender_action, c.meaning),
-        ),
-        None => (class.label().to_string(), String::new()),
-    }
-}
-
 fn went_through(w: &Words, class: Class) -> &'static str {
     match class {
         Class::Positive => w.yes,
@@ -308,7 +298,8 @@ fn entry_view<'a>(entry: &Entry<'a>) -> Option<View<'a>> {
 /// The fields every explanation starts with: class, what it tells the sender, and for an
 /// enhanced code its subject.
 fn class_fields(out: &mut String, cat: &Catalogue, w: &Words, entry: &Entry<'_>, class: Class) {
-    let (label, meaning) = class_line(cat, class);
+    // English labels: only comparisons translate them (`explain 550 --lang fr` keeps them).
+    let (label, meaning) = class_line(cat, class, Lang::En);
     field(out, w.class, &label);
     field(out, w.meaning_for_sender, &meaning);
     if let Entry::Enhanced(code, _) = entry {
@@ -532,7 +523,7 @@ pub fn compare_all(queries: &[&str], lang: Lang) -> Result<String, String> {
     let title = format!("{}: {}", w.comparison, names.join(" / "));
     let mut out = format!("{title}\n{}\n\n", "=".repeat(display_width(&title)));
     for v in &views {
-        let (label, meaning) = class_line_in(cat, v.class, lang);
+        let (label, meaning) = class_line(cat, v.class, lang);
         let heading = format!("{}  {}", v.name, v.title);
         let _ = writeln!(out, "{heading}\n{}", "-".repeat(display_width(&heading)));
         field(&mut out, w.class, &format!("{label}. {meaning}"));
@@ -585,7 +576,7 @@ pub fn compare_all(queries: &[&str], lang: Lang) -> Result<String, String> {
 }
 
 /// A class's name and what it means for the sender, with the labels in `lang`.
-fn class_line_in(cat: &Catalogue, class: Class, lang: Lang) -> (String, String) {
+fn class_line(cat: &Catalogue, class: Class, lang: Lang) -> (String, String) {
     match cat.class(class) {
         Some(c) => (
             format!("{} {}", class.label(), value(lang, &c.name)),
