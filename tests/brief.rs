@@ -8,7 +8,7 @@ use common::*;
 use unicode_width::UnicodeWidthStr;
 
 fn corpus() -> String {
-    testdata("sample-postfix.log").to_str().unwrap().to_string()
+    testdata_arg("sample-postfix.log")
 }
 
 /// `smtplog ARGS` with COLUMNS set and the colour and locale variables cleared.

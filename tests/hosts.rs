@@ -4,14 +4,9 @@
 mod common;
 use common::*;
 use serde_json::Value;
-use std::path::Path;
 
 const TWO: &str = "hosts/two-servers.log";
 const INSTANCES: &str = "hosts/instances.log";
-
-fn path(name: &str) -> String {
-    testdata(name).to_str().unwrap().to_string()
-}
 
 /// `(name, lines, mail, delivered, deferred, bounced, rejected)` of a JSON host table.
 fn sources(report: &Value, key: &str) -> Vec<(String, u64, u64, u64, u64, u64, u64)> {
@@ -41,7 +36,7 @@ fn row(name: &str, counts: [u64; 6]) -> (String, u64, u64, u64, u64, u64, u64) {
 
 #[test]
 fn two_servers_with_the_same_queue_id_are_two_messages() {
-    let report = report_json(&[&path(TWO)]);
+    let report = report_json(&[&testdata_arg(TWO)]);
     assert_eq!(report["messages"], 2);
     assert_eq!(report["received"], 2);
     // Each server's size is its own message's: 1000 + 2000 received, mx1's 1000 delivered
@@ -61,7 +56,7 @@ fn two_servers_with_the_same_queue_id_are_two_messages() {
 
 #[test]
 fn by_host_in_json_text_and_csv() {
-    let report = report_json(&[&path(TWO)]);
+    let report = report_json(&[&testdata_arg(TWO)]);
     assert_eq!(
         sources(&report, "hosts"),
         vec![
@@ -69,13 +64,13 @@ fn by_host_in_json_text_and_csv() {
             row("mx1", [5, 5, 1, 0, 0, 0])
         ]
     );
-    let text = report_text(&["--by", "host", &path(TWO)]);
+    let text = report_text(&["--by", "host", &testdata_arg(TWO)]);
     assert!(text.starts_with("By host\n-------\n"), "{text}");
     assert!(text.contains("LINES"), "{text}");
     let mx2 = text.lines().find(|l| l.ends_with("  mx2")).unwrap();
     let cells: Vec<&str> = mx2.split_whitespace().collect();
     assert_eq!(cells, ["7", "6", "0", "0", "1", "0", "1", "mx2"]);
-    let csv = report_csv(&["--by", "host", &path(TWO)]);
+    let csv = report_csv(&["--by", "host", &testdata_arg(TWO)]);
     assert_eq!(
         csv,
         vec![
@@ -83,7 +78,14 @@ fn by_host_in_json_text_and_csv() {
             vec!["mx1", "5", "5", "1", "0", "0", "0", "0"],
         ]
     );
-    let header = stdout_of(["report", "--format", "csv", "--by", "host", &path(TWO)]);
+    let header = stdout_of([
+        "report",
+        "--format",
+        "csv",
+        "--by",
+        "host",
+        &testdata_arg(TWO),
+    ]);
     assert!(String::from_utf8(header)
         .unwrap()
         .starts_with("host,lines,mail,delivered,deferred,bounced,expired,rejected\n"));
@@ -91,7 +93,7 @@ fn by_host_in_json_text_and_csv() {
 
 #[test]
 fn by_instance_names_syslog_names_and_marks_exim_main_log_lines() {
-    let report = report_json(&[&path(INSTANCES)]);
+    let report = report_json(&[&testdata_arg(INSTANCES)]);
     // The Exim main-log lines have no syslog header: no host, no instance, shown as `-`.
     assert_eq!(
         sources(&report, "instances"),
@@ -106,11 +108,11 @@ fn by_instance_names_syslog_names_and_marks_exim_main_log_lines() {
         sources(&report, "hosts"),
         vec![row("mx1", [8, 8, 1, 1, 0, 0]), row("-", [3, 3, 1, 0, 0, 0])]
     );
-    let text = report_text(&["--by", "instance", &path(INSTANCES)]);
+    let text = report_text(&["--by", "instance", &testdata_arg(INSTANCES)]);
     assert!(text.starts_with("By instance\n"), "{text}");
     assert!(text.lines().any(|l| l.ends_with("  postfix-out")), "{text}");
     assert!(text.lines().any(|l| l.ends_with("  -")), "{text}");
-    let csv = report_csv(&["--by", "instance", &path(INSTANCES)]);
+    let csv = report_csv(&["--by", "instance", &testdata_arg(INSTANCES)]);
     assert_eq!(csv[1], vec!["-", "3", "3", "1", "0", "0", "0", "0"]);
     assert_eq!(csv.len(), 4);
 }
@@ -118,7 +120,7 @@ fn by_instance_names_syslog_names_and_marks_exim_main_log_lines() {
 #[test]
 fn by_host_is_a_table_of_its_own() {
     let out = smtplog()
-        .args(["report", "--by", "host,code", &path(TWO)])
+        .args(["report", "--by", "host,code", &testdata_arg(TWO)])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -127,8 +129,8 @@ fn by_host_is_a_table_of_its_own() {
 
 #[test]
 fn host_keeps_one_hosts_lines_and_counts_the_rest_as_outside() {
-    let both = report_json(&[&path(TWO)]);
-    let mx1 = report_json(&["--host", "mx1", &path(TWO)]);
+    let both = report_json(&[&testdata_arg(TWO)]);
+    let mx1 = report_json(&["--host", "mx1", &testdata_arg(TWO)]);
     assert_eq!(mx1["lines"]["total"], 5);
     assert_eq!(mx1["lines"]["outside_window"], 7);
     assert_eq!(mx1["messages"], 1);
@@ -136,7 +138,7 @@ fn host_keeps_one_hosts_lines_and_counts_the_rest_as_outside() {
     assert_eq!(mx1["by_event"]["delivered"], 1);
     assert_eq!(mx1["by_event"]["bounced"], 0);
     assert_eq!(sources(&mx1, "hosts"), vec![row("mx1", [5, 5, 1, 0, 0, 0])]);
-    let mx2 = report_json(&["--host", "mx2", &path(TWO)]);
+    let mx2 = report_json(&["--host", "mx2", &testdata_arg(TWO)]);
     assert_eq!(mx2["lines"]["total"], 7);
     assert_eq!(mx2["lines"]["outside_window"], 5);
     assert_eq!(
@@ -144,12 +146,19 @@ fn host_keeps_one_hosts_lines_and_counts_the_rest_as_outside() {
         both["replies"].as_u64().unwrap()
     );
     // Lines without a host field (Exim's own main log) are no host's.
-    let exim = report_json(&["--host", "mx1", &path(INSTANCES)]);
+    let exim = report_json(&["--host", "mx1", &testdata_arg(INSTANCES)]);
     assert_eq!(exim["lines"]["total"], 8);
     assert_eq!(exim["lines"]["outside_window"], 3);
     // A host that is not there keeps nothing: exit status 4, as for an empty window.
     let none = smtplog()
-        .args(["report", "--year", "2026", "--host", "mx9", &path(TWO)])
+        .args([
+            "report",
+            "--year",
+            "2026",
+            "--host",
+            "mx9",
+            &testdata_arg(TWO),
+        ])
         .output()
         .unwrap();
     assert_eq!(none.status.code(), Some(4));
@@ -159,7 +168,14 @@ fn host_keeps_one_hosts_lines_and_counts_the_rest_as_outside() {
 
 #[test]
 fn host_filter_applies_to_events_too() {
-    let out = stdout_of(["events", "--year", "2026", "--host", "mx2", &path(TWO)]);
+    let out = stdout_of([
+        "events",
+        "--year",
+        "2026",
+        "--host",
+        "mx2",
+        &testdata_arg(TWO),
+    ]);
     let text = String::from_utf8(out).unwrap();
     assert!(!text.is_empty());
     assert!(!text.contains("alice@a.example"), "{text}");
@@ -226,29 +242,27 @@ fn many_hosts_are_capped_the_same_way_for_any_threads_and_chunks() {
     assert!(report["hosts"].get("capped").is_none());
 }
 
-fn save(dir: &Path, name: &str, report: &Value) -> std::path::PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, serde_json::to_vec(report).unwrap()).unwrap();
-    path
-}
-
 #[test]
 fn merged_host_reports_equal_the_report_over_both() {
     let dir = tempfile::tempdir().unwrap();
-    let mx1 = report_json(&["--host", "mx1", &path(TWO)]);
-    let mx2 = report_json(&["--host", "mx2", &path(TWO)]);
-    let a = save(dir.path(), "mx1.json", &mx1);
-    let b = save(dir.path(), "mx2.json", &mx2);
+    let mx1 = report_json(&["--host", "mx1", &testdata_arg(TWO)]);
+    let mx2 = report_json(&["--host", "mx2", &testdata_arg(TWO)]);
+    let a = save_json(dir.path(), "mx1.json", &mx1);
+    let b = save_json(dir.path(), "mx2.json", &mx2);
     let merged = merge_json(&[&a, &b]);
-    let whole = report_json(&[&path(TWO)]);
+    let whole = report_json(&[&testdata_arg(TWO)]);
     assert_eq!(merged["hosts"], whole["hosts"]);
     assert_eq!(merged["instances"], whole["instances"]);
     assert_eq!(merged["messages"], whole["messages"]);
     assert_eq!(merged["bytes_received"], whole["bytes_received"]);
     assert_eq!(merged["by_code"], whole["by_code"]);
     // A report of both merged with one of the instances log: tables add up by name.
-    let c = save(dir.path(), "inst.json", &report_json(&[&path(INSTANCES)]));
-    let w = save(dir.path(), "two.json", &whole);
+    let c = save_json(
+        dir.path(),
+        "inst.json",
+        &report_json(&[&testdata_arg(INSTANCES)]),
+    );
+    let w = save_json(dir.path(), "two.json", &whole);
     let sum = merge_json(&[&w, &c]);
     assert_eq!(
         sources(&sum, "hosts"),

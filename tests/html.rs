@@ -15,7 +15,7 @@ const POSTFIX: &str = "real/postfix-maillog.log";
 const EXIM: &str = "real/exim-mainlog.log";
 
 fn corpus() -> [String; 2] {
-    [POSTFIX, EXIM].map(|f| testdata(f).to_string_lossy().into_owned())
+    [POSTFIX, EXIM].map(testdata_arg)
 }
 
 fn html_of(args: &[&str]) -> String {

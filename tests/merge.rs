@@ -4,17 +4,11 @@
 mod common;
 use common::*;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The JSON report of one testdata log.
 fn report_of(name: &str) -> Value {
-    report_json(&[testdata(name).to_str().unwrap()])
-}
-
-fn save(dir: &Path, name: &str, report: &Value) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, serde_json::to_vec(report).unwrap()).unwrap();
-    path
+    report_json(&[&testdata_arg(name)])
 }
 
 /// Exit code, stdout as JSON (or Null) and stderr of `smtplog merge --format json PATHS`.
@@ -34,8 +28,8 @@ fn merge(paths: &[&Path]) -> (Option<i32>, Value, String) {
 #[test]
 fn reports_of_separate_logs_merge_to_the_report_over_both() {
     let dir = tempfile::tempdir().unwrap();
-    let a = save(dir.path(), "a.json", &report_of("real/postfix-maillog.log"));
-    let b = save(dir.path(), "b.json", &report_of("postscreen/mail.log"));
+    let a = save_json(dir.path(), "a.json", &report_of("real/postfix-maillog.log"));
+    let b = save_json(dir.path(), "b.json", &report_of("postscreen/mail.log"));
     let merged = merge_json(&[&a, &b]);
     let whole = report_json(&[
         testdata("real/postfix-maillog.log").to_str().unwrap(),
@@ -57,8 +51,8 @@ fn an_overflowing_sum_is_an_error_naming_the_file_and_the_others_still_merge() {
     let other = huge["lines"]["other"].as_u64().unwrap();
     huge["lines"]["other"] = json!(other + (u64::MAX - total));
     huge["lines"]["total"] = json!(u64::MAX);
-    let good_path = save(dir.path(), "good.json", &good);
-    let huge_path = save(dir.path(), "huge.json", &huge);
+    let good_path = save_json(dir.path(), "good.json", &good);
+    let huge_path = save_json(dir.path(), "huge.json", &huge);
     let (code, merged, stderr) = merge(&[&good_path, &huge_path]);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("huge.json"), "{stderr}");
@@ -71,7 +65,7 @@ fn an_overflowing_sum_is_an_error_naming_the_file_and_the_others_still_merge() {
     let mut facts = good.clone();
     facts["facts"][0]["count"] = json!(u64::MAX);
     facts["facts"][1]["count"] = json!(2);
-    let path = save(dir.path(), "facts.json", &facts);
+    let path = save_json(dir.path(), "facts.json", &facts);
     let (code, _, stderr) = merge(&[&path]);
     assert_eq!(code, Some(2));
     assert!(
@@ -139,11 +133,11 @@ fn unknown_versions_bad_ranges_and_totals_that_disagree_are_refused() {
             "senders.distinct is 300",
         ),
     ];
-    let good_path = save(dir.path(), "good.json", &good);
+    let good_path = save_json(dir.path(), "good.json", &good);
     for (name, edit, message) in edits {
         let mut bad = good.clone();
         edit(&mut bad);
-        let bad_path = save(dir.path(), &format!("{name}.json"), &bad);
+        let bad_path = save_json(dir.path(), &format!("{name}.json"), &bad);
         let (code, _, stderr) = merge(&[&bad_path]);
         assert_eq!(code, Some(2), "{name}: {stderr}");
         assert!(
@@ -171,8 +165,8 @@ fn a_lower_bound_is_never_below_what_an_input_proves() {
         senders["distinct"] = json!(distinct);
         r
     };
-    let a = save(dir.path(), "a.json", &cut(194));
-    let b = save(dir.path(), "b.json", &cut(195));
+    let a = save_json(dir.path(), "a.json", &cut(194));
+    let b = save_json(dir.path(), "b.json", &cut(195));
     let merged = merge_json(&[&a, &b]);
     assert_eq!(merged["parties"]["senders"]["accuracy"], "at_least");
     assert_eq!(merged["parties"]["senders"]["distinct"], 195);
@@ -189,7 +183,7 @@ fn a_lower_bound_is_never_below_what_an_input_proves() {
 #[test]
 fn merge_keeps_as_many_keys_exactly_as_max_distinct_says() {
     let dir = tempfile::tempdir().unwrap();
-    let a = save(dir.path(), "a.json", &report_of("real/postfix-maillog.log"));
+    let a = save_json(dir.path(), "a.json", &report_of("real/postfix-maillog.log"));
     let sampled = merge_json(&["--max-distinct".as_ref(), "20".as_ref(), a.as_os_str()]);
     assert_eq!(sampled["parties"]["senders"]["accuracy"], "estimated");
     let all = merge_json(&["--max-distinct".as_ref(), "0".as_ref(), a.as_os_str()]);

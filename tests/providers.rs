@@ -12,7 +12,7 @@ use smtplog::providers::rules;
 use std::collections::BTreeMap;
 
 fn log() -> String {
-    testdata("providers.log").to_string_lossy().into_owned()
+    testdata_arg("providers.log")
 }
 
 /// Problem lines per (rule, direction) of a JSON report.

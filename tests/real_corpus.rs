@@ -11,13 +11,9 @@ const POSTFIX: &str = "real/postfix-maillog.log";
 const POSTFIX_RFC3339: &str = "real/postfix-maillog.rfc3339.log";
 const EXIM: &str = "real/exim-mainlog.log";
 
-fn path(name: &str) -> String {
-    testdata(name).to_string_lossy().into_owned()
-}
-
 #[test]
 fn postfix_counts() {
-    let r = report_json(&[&path(POSTFIX)]);
+    let r = report_json(&[&testdata_arg(POSTFIX)]);
     assert_eq!(
         r["lines"],
         json!({"total": 3899, "mail": 3899, "other": 0, "unrecognised": 0, "overlong": 0, "malformed": 0, "outside_window": 0,
@@ -116,14 +112,14 @@ fn postfix_counts() {
 #[test]
 fn both_postfix_timestamp_styles_give_identical_reports() {
     assert_eq!(
-        report_json(&[&path(POSTFIX)]),
-        report_json(&[&path(POSTFIX_RFC3339)])
+        report_json(&[&testdata_arg(POSTFIX)]),
+        report_json(&[&testdata_arg(POSTFIX_RFC3339)])
     );
 }
 
 #[test]
 fn exim_counts() {
-    let r = report_json(&[&path(EXIM)]);
+    let r = report_json(&[&testdata_arg(EXIM)]);
     assert_eq!(r["lines"]["total"], 2517);
     assert_eq!(r["lines"]["unrecognised"], 0);
     // eximstats: 397 received (<=); 281 => deliveries; 551 == lines; 134 ** lines.
@@ -183,7 +179,7 @@ fn exim_counts() {
 
 #[test]
 fn file_order_threads_and_chunk_sizes_do_not_change_results() {
-    let (p, e) = (path(POSTFIX), path(EXIM));
+    let (p, e) = (testdata_arg(POSTFIX), testdata_arg(EXIM));
     let base = report_json(&[&p, &e]);
     assert_eq!(base["messages"], 804);
     assert_eq!(report_json(&[&e, &p]), base);
@@ -210,7 +206,7 @@ fn stdin_and_gzip_give_the_same_counts() {
     );
     enc.write_all(&plain).unwrap();
     enc.finish().unwrap();
-    let base = report_json(&[&path(POSTFIX)]);
+    let base = report_json(&[&testdata_arg(POSTFIX)]);
     assert_eq!(report_json(&[gz.to_str().unwrap()]), base);
     let out = smtplog()
         .args(["report", "--format", "json", "--year", "2026", "-"])
@@ -226,7 +222,7 @@ fn stdin_and_gzip_give_the_same_counts() {
 
 #[test]
 fn text_report_explains_codes() {
-    let text = report_text(&[&path(POSTFIX)]);
+    let text = report_text(&[&testdata_arg(POSTFIX)]);
     for needle in [
         "Replies by code",
         "Mailbox Unavailable",

@@ -9,10 +9,6 @@ use serde_json::{json, Value};
 const EXIM: &str = "tracker/exim-mx-fallback.log";
 const POSTFIX: &str = "tracker/postfix-amavis.log";
 
-fn path(name: &str) -> String {
-    testdata(name).to_string_lossy().into_owned()
-}
-
 /// The JSON report of `file`, checked to be the same for every chunking and thread count.
 fn chunk_proof(file: &str) -> Value {
     let base = report_json(&[file]);
@@ -30,7 +26,7 @@ fn chunk_proof(file: &str) -> Value {
 
 #[test]
 fn exim_host_errors_count_once_per_reply() {
-    let r = chunk_proof(&path(EXIM));
+    let r = chunk_proof(&testdata_arg(EXIM));
     // 421: mx1 refused message 1 (mx2 took it) and message 2 twice; no address line
     // repeats them. 451: mx2's greylisting, on the two address lines that repeat it (the
     // flagless line is not counted again). 452: message 3's first attempt (its address line
@@ -62,7 +58,7 @@ fn exim_host_errors_count_once_per_reply() {
 
 #[test]
 fn a_filters_copy_is_not_received_again() {
-    let r = chunk_proof(&path(POSTFIX));
+    let r = chunk_proof(&testdata_arg(POSTFIX));
     // Two messages from clients (one handed back before its copy's lines, one after) and
     // one from pickup; the copies re-injected from 127.0.0.1 are not arrivals.
     assert_eq!(r["received"], 3);

@@ -3,13 +3,25 @@
 
 use assert_cmd::Command;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Path of a file under `testdata/`.
 pub fn testdata(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("testdata")
         .join(name)
+}
+
+/// Path of a file under `testdata/`, as a command-line argument.
+pub fn testdata_arg(name: &str) -> String {
+    testdata(name).to_string_lossy().into_owned()
+}
+
+/// Write `report` as `dir/name` (for `merge` or `--baseline`) and return its path.
+pub fn save_json(dir: &Path, name: &str, report: &Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec(report).unwrap()).unwrap();
+    path
 }
 
 /// The binary, with colour and locale fixed.
