@@ -22,19 +22,23 @@ for mta in postfix exim; do
   fi
 done
 
+# Our own temporary files: other checkouts may run this script at the same time.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
 best() { # best of 3 wall-clock seconds of a command; prints "seconds max_rss_kb"
   local best=999999 rss=0
   for _ in 1 2 3; do
     # Not /dev/null: GNU grep stops at the first match when its output goes there.
-    /usr/bin/time -f "%e %M" -o /tmp/smtplog-bench.time "$@" > /tmp/smtplog-bench.out 2>&1 || true
-    read -r t m < <(tail -n 1 /tmp/smtplog-bench.time)
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" > "$tmp/out" 2>&1 || true
+    read -r t m < <(tail -n 1 "$tmp/time")
     if awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
   done
   echo "$best $rss"
 }
 once() {
-  /usr/bin/time -f "%e %M" -o /tmp/smtplog-bench.time "$@" > /tmp/smtplog-bench.out 2>&1 || true
-  tail -n 1 /tmp/smtplog-bench.time
+  /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" > "$tmp/out" 2>&1 || true
+  tail -n 1 "$tmp/time"
 }
 row() { # name seconds rss baseline_seconds
   printf '  %-28s %8.2f s  %7.1f MiB  %6.2fx wc -l\n' "$1" "$2" "$(awk "BEGIN{print $3/1024}")" "$(awk "BEGIN{print $2/$4}")"
@@ -54,12 +58,12 @@ for mta in postfix exim; do
   row "smtplog report -j 1" "$one_s" "$one_m" "$wc_s"
   row "smtplog report (all cores)" "$all_s" "$all_m" "$wc_s"
   # events into a file (not /dev/null, so the writes are real), 1 thread: MB/s per core.
-  read -r ev1_s ev1_m <<< "$(best sh -c "\"$BIN\" events -j 1 -o /tmp/smtplog-bench.ndjson \"$f\"")"
-  read -r ev_s ev_m <<< "$(best sh -c "\"$BIN\" events -o /tmp/smtplog-bench.ndjson \"$f\"")"
+  read -r ev1_s ev1_m <<< "$(best sh -c "\"$BIN\" events -j 1 -o \"$tmp/events.ndjson\" \"$f\"")"
+  read -r ev_s ev_m <<< "$(best sh -c "\"$BIN\" events -o \"$tmp/events.ndjson\" \"$f\"")"
   row "smtplog events -j 1" "$ev1_s" "$ev1_m" "$wc_s"
   row "smtplog events (all cores)" "$ev_s" "$ev_m" "$wc_s"
   echo "  events: $(awk "BEGIN{printf \"%.0f\", $size/1000000/$ev1_s}") MB/s per core, $(awk "BEGIN{printf \"%.0f\", $size/1000000/$ev_s}") MB/s on all cores"
-  rm -f /tmp/smtplog-bench.ndjson
+  rm -f "$tmp/events.ndjson"
   peer=""
   if [ "$mta" = postfix ] && command -v pflogsumm > /dev/null; then peer=pflogsumm; fi
   if [ "$mta" = exim ] && [ -n "${EXIMSTATS:-}" ]; then peer="perl $EXIMSTATS"; fi

@@ -257,6 +257,32 @@ fn fail_if_shares_have_the_documented_bases() {
     )));
 }
 
+/// `filtered` (hand-offs to a content filter) is a share of the delivery outcomes and the
+/// hand-offs together.
+#[test]
+fn fail_if_filtered_share_counts_the_hand_offs_in_its_base() {
+    let log = testdata_arg("tracker/postfix-amavis.log");
+    let r = report_json(&[&log]);
+    let e = &r["by_event"];
+    let base: u64 = ["delivered", "deferred", "bounced", "expired", "filtered"]
+        .iter()
+        .map(|k| e[*k].as_u64().unwrap())
+        .sum();
+    let (code, _, stderr) = run(&[
+        "report",
+        "--year",
+        "2026",
+        "--fail-if",
+        "filtered>=0%",
+        &log,
+    ]);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(
+        stderr.ends_with(&format!(" ({} of {base})\n", e["filtered"])),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn fail_if_below_forms_and_a_share_of_nothing() {
     let (code, said) = exceeded(&["received<1000000", "replies<=0", "bounced<=100%"]);
