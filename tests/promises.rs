@@ -1,6 +1,7 @@
 //! Promises of `--help` and the README that no other test would notice breaking: the exit
 //! statuses in both helps, the errors of `--baseline`, `merge`, `events`, windows and
-//! `--format prom`, `--color auto` on a terminal, and the bases of `--fail-if` shares.
+//! `--format prom`, `--color auto` on a terminal, the bases of `--fail-if` shares, and the
+//! defaults of `--top` and `--detail`.
 
 mod common;
 use common::*;
@@ -342,4 +343,34 @@ fn exit_status_when_several_hold() {
     ]);
     assert_eq!(code, Some(4), "{stderr}");
     assert!(stderr.contains("smtplog: replies 0 < 1"), "{stderr}");
+}
+
+/// The defaults `--help` gives: `--top` 10 and `--detail` 3, 20 and 15 with `--full`; the
+/// HTML page takes 20 and 15 too.
+#[test]
+fn top_and_detail_defaults_are_the_documented_ones() {
+    let log = testdata_arg("real/postfix-maillog.log");
+    let with = |args: &[&str]| {
+        let mut all = vec!["report", "--year", "2026", "--tz", "UTC"];
+        all.extend_from_slice(args);
+        all.push(&log);
+        let (code, stdout, stderr) = run(&all);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        stdout
+    };
+    let brief = with(&[]);
+    assert_eq!(brief, with(&["--top", "10", "--detail", "3"]));
+    assert_ne!(brief, with(&["--top", "1", "--detail", "1"]));
+    let full = with(&["--full"]);
+    assert_eq!(full, with(&["--full", "--top", "20", "--detail", "15"]));
+    assert_ne!(full, with(&["--full", "--top", "10", "--detail", "3"]));
+    let html = with(&["--format", "html"]);
+    assert_eq!(
+        html,
+        with(&["--format", "html", "--top", "20", "--detail", "15"])
+    );
+    assert_ne!(
+        html,
+        with(&["--format", "html", "--top", "10", "--detail", "3"])
+    );
 }
