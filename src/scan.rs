@@ -713,3 +713,30 @@ pub fn stream_events(
     }
     Ok(outcome)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_given_twice_is_read_once_with_a_note() {
+        let path = std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/real/postfix-maillog.log"
+        ));
+        let options = ScanOptions {
+            threads: 1,
+            ..ScanOptions::default()
+        };
+        let once = scan(&[Input::Path(path.clone())], &options);
+        let input = Input::Path(path);
+        let twice = scan(&[input.clone(), input.clone()], &options);
+        assert_eq!(twice.summary.lines, once.summary.lines);
+        assert_eq!(twice.files.len(), 1);
+        let name = input.display_name();
+        assert_eq!(
+            twice.notices,
+            [format!("{name} is the same file as {name}; read once")]
+        );
+    }
+}
