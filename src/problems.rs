@@ -174,11 +174,12 @@ fn cached(text: &[u8], words: bool) -> (CachedReason, bool) {
             }
             let reason: std::rc::Rc<str> = normalise(&masked).into();
             // Texts may be up to a line long (1 MiB): bound the bytes, not only the entries.
-            if cache.reasons.len() >= CACHE_LIMIT || cache.bytes + masked.len() > CACHE_BYTES {
+            let bytes = masked.len() + reason.len();
+            if cache.reasons.len() >= CACHE_LIMIT || cache.bytes + bytes > CACHE_BYTES {
                 cache.reasons.clear();
                 cache.bytes = 0;
             }
-            cache.bytes += masked.len() + reason.len();
+            cache.bytes += bytes;
             let cached = (reason, words.then(|| words_of(&masked)));
             cache.reasons.insert(masked.clone(), cached.clone());
             cached

@@ -14,9 +14,14 @@ use std::fmt::Write;
 ///
 /// Apply it once, where log text becomes a key; [`unescape`] undoes it.
 pub fn escape_bytes(bytes: &[u8]) -> String {
-    if let (true, Ok(text)) = (is_plain(bytes), std::str::from_utf8(bytes)) {
-        return text.to_owned();
+    match plain(bytes) {
+        Some(text) => text.to_owned(),
+        None => escape_each(bytes),
     }
+}
+
+/// [`escape_bytes`] of text that is not [`plain`].
+fn escape_each(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         escape_into(chunk.valid(), true, &mut out);
@@ -40,14 +45,23 @@ fn is_plain(bytes: &[u8]) -> bool {
     !blocks.any(odd) && !odd(blocks.remainder())
 }
 
+/// The text, if it [`is_plain`] (so valid UTF-8 that needs no escape).
+fn plain(bytes: &[u8]) -> Option<&str> {
+    if is_plain(bytes) {
+        std::str::from_utf8(bytes).ok()
+    } else {
+        None
+    }
+}
+
 /// [`escape_bytes`], without a copy when nothing needs escaping (most log text).
 pub fn escape_cow(bytes: &[u8]) -> Cow<'_, str> {
-    if let (true, Ok(text)) = (is_plain(bytes), std::str::from_utf8(bytes)) {
+    if let Some(text) = plain(bytes) {
         return Cow::Borrowed(text);
     }
     match std::str::from_utf8(bytes) {
         Ok(text) if !text.chars().any(|c| c == '\\' || is_unsafe(c)) => Cow::Borrowed(text),
-        _ => Cow::Owned(escape_bytes(bytes)),
+        _ => Cow::Owned(escape_each(bytes)),
     }
 }
 

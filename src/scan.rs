@@ -274,7 +274,8 @@ fn scan_one(
     prepared: Prepared,
     options: &ScanOptions,
     parser: &Arc<Parser>,
-    pool: Option<&rayon::ThreadPool>,
+    threads: usize,
+    refused: &mut Option<std::io::Error>,
     total: &mut Summary,
 ) -> Result<(), InputError> {
     let Prepared {
@@ -284,17 +285,11 @@ fn scan_one(
         format,
         ..
     } = prepared;
-    let mut opened = match opened {
-        Some(opened) => opened,
-        None => input::open_counted(&input, options.progress.as_ref())?,
-    };
-    let window = options.window;
     let tally = Arc::new(ExportTally::default());
-    if format == LogFormat::JournalExport {
-        let entries = std::io::BufReader::with_capacity(256 << 10, opened.reader);
-        opened.reader = Box::new(ExportReader::new(entries, window.zone, Arc::clone(&tally)));
-    }
-    let result = scan_reader(opened, &input, options, parser, pool, years, format, total);
+    let opened = reopen(&input, opened, format, options, Arc::clone(&tally))?;
+    let result = scan_reader(
+        opened, &input, options, parser, threads, refused, years, format, total,
+    );
     // Export entries that made no line were counted by the reader.
     for _ in 0..tally.overlong.load(std::sync::atomic::Ordering::Relaxed) {
         total.record_overlong();
@@ -305,30 +300,48 @@ fn scan_one(
     result
 }
 
-/// Read and count an opened input.
+/// A prepared input ready to read: opened again unless it stayed open, and a journal
+/// export's entries made into lines (what they could not make into one counted in `tally`).
+fn reopen(
+    input: &Input,
+    opened: Option<input::Opened>,
+    format: LogFormat,
+    options: &ScanOptions,
+    tally: Arc<ExportTally>,
+) -> Result<input::Opened, InputError> {
+    let mut opened = match opened {
+        Some(opened) => opened,
+        None => input::open_counted(input, options.progress.as_ref())?,
+    };
+    if format == LogFormat::JournalExport {
+        let entries = std::io::BufReader::with_capacity(256 << 10, opened.reader);
+        opened.reader = Box::new(ExportReader::new(entries, options.window.zone, tally));
+    }
+    Ok(opened)
+}
+
+/// Read and count an opened input on `threads` worker threads. If none can be started (a
+/// process limit), it is counted on this thread and `refused` says why.
 #[allow(clippy::too_many_arguments)]
 fn scan_reader(
     opened: input::Opened,
     input: &Input,
     options: &ScanOptions,
     parser: &Arc<Parser>,
-    pool: Option<&rayon::ThreadPool>,
+    threads: usize,
+    refused: &mut Option<std::io::Error>,
     years: YearRule,
     format: LogFormat,
     total: &mut Summary,
 ) -> Result<(), InputError> {
     let input = input.clone();
     let window = options.window;
-    let pool = match pool {
-        Some(pool) if pool.current_num_threads() > 1 => pool,
+    if threads <= 1 {
         // One thread means one thread: read and count in turn, a baseline for scaling.
-        _ => {
-            let reader = ChunkReader::new(opened.reader, options.chunk_size);
-            return count_inline(reader, parser, &years, &window, format, total)
-                .map_err(|e| InputError::from_io(&input, &e));
-        }
-    };
-    let threads = pool.current_num_threads();
+        let reader = ChunkReader::new(opened.reader, options.chunk_size);
+        return count_inline(reader, parser, &years, &window, format, total)
+            .map_err(|e| InputError::from_io(&input, &e));
+    }
     let feed = Feed {
         state: std::sync::Mutex::new(FeedState {
             reader: Some(ChunkReader::new(opened.reader, options.chunk_size)),
@@ -348,7 +361,7 @@ fn scan_reader(
         // Each worker reads its next chunk itself (under the feed's lock, so chunks are
         // numbered in input order) and counts it: the bytes are counted on the core that
         // read them, while they are in its cache, and no thread only hands data on.
-        let mut started = 0;
+        let (mut started, mut refusal) = (0, None);
         for n in 0..threads {
             let (feed, parts) = (&feed, part_sender.clone());
             let (parser, years) = (Arc::clone(parser), years);
@@ -362,14 +375,18 @@ fn scan_reader(
                     }
                 }
             };
-            let spawned = std::thread::Builder::new()
+            match std::thread::Builder::new()
                 .name(format!("smtplog-worker-{n}"))
-                .spawn_scoped(scope, worker);
-            started += usize::from(spawned.is_ok());
+                .spawn_scoped(scope, worker)
+            {
+                Ok(_) => started += 1,
+                Err(e) => refusal = Some(e),
+            }
         }
         drop(part_sender);
         if started == 0 {
             // No thread could be started (a process limit): count on this thread.
+            *refused = refusal;
             let taken = feed.state.lock().ok().and_then(|mut s| s.reader.take());
             return match taken {
                 Some(reader) => count_inline(reader, parser, &years, &window, format, total)
@@ -479,8 +496,9 @@ fn count_inline<R: std::io::Read>(
     Ok(())
 }
 
-/// A pool of `threads` workers, or of one, or none at all when the system will not start
-/// threads (a process limit, a pids-limited container): counting then runs on this thread.
+/// A pool of `threads` workers for `events`, or none for one thread or when the system will
+/// not start threads (a process limit, a pids-limited container): records are then made on
+/// this thread.
 fn worker_pool(threads: usize, notices: &mut Vec<String>) -> Option<rayon::ThreadPool> {
     if threads <= 1 {
         return None;
@@ -488,12 +506,15 @@ fn worker_pool(threads: usize, notices: &mut Vec<String>) -> Option<rayon::Threa
     match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
         Ok(pool) => Some(pool),
         Err(err) => {
-            notices.push(format!(
-                "could not start {threads} worker threads ({err}); counting on one thread"
-            ));
+            notices.push(refusal_note(threads, &err));
             None
         }
     }
+}
+
+/// The note that no worker thread could be started.
+fn refusal_note(threads: usize, err: &dyn std::fmt::Display) -> String {
+    format!("could not start {threads} worker threads ({err}); counting on one thread")
 }
 
 /// The worker threads to use: `requested`, or one per core for 0, at most
@@ -512,7 +533,9 @@ pub fn thread_count(requested: usize) -> usize {
 pub fn scan(inputs: &[Input], options: &ScanOptions) -> ScanOutcome {
     let parser = Arc::new(Parser::with_filter_ports(options.filter_ports.clone()));
     let mut notices = Vec::new();
-    let (_, pool) = pool_for(options, &mut notices);
+    let mut threads = threads_for(options, &mut notices);
+    // Where the note goes if no worker thread can be started: after the one on the count.
+    let refusal_at = notices.len();
     let mut errors = Vec::new();
     let prepared = prepare_all(inputs, options, &parser, &mut errors, &mut notices);
     let mut summary = Summary::new();
@@ -521,7 +544,12 @@ pub fn scan(inputs: &[Input], options: &ScanOptions) -> ScanOutcome {
     for p in prepared {
         let (name, compression, format) = (p.input.display_name(), p.compression, p.format);
         let (lines_before, outside_before) = (summary.lines, summary.outside_window);
-        let result = scan_one(p, options, &parser, pool.as_ref(), &mut summary);
+        let mut refused = None;
+        let result = scan_one(p, options, &parser, threads, &mut refused, &mut summary);
+        if let Some(err) = refused {
+            notices.insert(refusal_at, refusal_note(threads, &err));
+            threads = 1;
+        }
         let lines = summary.lines;
         files.push(FileStats {
             name,
@@ -546,12 +574,8 @@ pub fn scan(inputs: &[Input], options: &ScanOptions) -> ScanOutcome {
     }
 }
 
-/// The worker threads the options ask for and their pool (none for one thread), with a
-/// note when the count was capped or the threads could not be started.
-fn pool_for(
-    options: &ScanOptions,
-    notices: &mut Vec<String>,
-) -> (usize, Option<rayon::ThreadPool>) {
+/// The worker threads the options ask for, with a note when the count was capped.
+fn threads_for(options: &ScanOptions, notices: &mut Vec<String>) -> usize {
     let threads = thread_count(options.threads);
     if threads < options.threads {
         notices.push(format!(
@@ -559,7 +583,7 @@ fn pool_for(
             options.threads
         ));
     }
-    (threads, worker_pool(threads, notices))
+    threads
 }
 
 /// The inputs that could be opened, in the order they are read: by first timestamp,
@@ -620,7 +644,8 @@ pub fn stream_events(
     use rayon::prelude::*;
     let parser = Parser::with_filter_ports(options.filter_ports.clone());
     let mut outcome = EventsOutcome::default();
-    let (threads, pool) = pool_for(options, &mut outcome.notices);
+    let threads = threads_for(options, &mut outcome.notices);
+    let pool = worker_pool(threads, &mut outcome.notices);
     let prepared = prepare_all(
         inputs,
         options,
@@ -636,24 +661,13 @@ pub fn stream_events(
     let batch = threads.max(1) * 2;
     for p in prepared {
         let (format, years) = (p.format, p.years);
-        let mut opened = match p.opened {
-            Some(opened) => opened,
-            None => match input::open_counted(&p.input, options.progress.as_ref()) {
-                Ok(opened) => opened,
-                Err(e) => {
-                    outcome.errors.push(e);
-                    continue;
-                }
-            },
+        let opened = match reopen(&p.input, p.opened, format, options, Arc::default()) {
+            Ok(opened) => opened,
+            Err(e) => {
+                outcome.errors.push(e);
+                continue;
+            }
         };
-        if format == LogFormat::JournalExport {
-            let entries = std::io::BufReader::with_capacity(256 << 10, opened.reader);
-            opened.reader = Box::new(ExportReader::new(
-                entries,
-                options.window.zone,
-                Arc::default(),
-            ));
-        }
         let mut reader = ChunkReader::new(opened.reader, options.chunk_size);
         let mut done = false;
         while !done {
@@ -698,4 +712,31 @@ pub fn stream_events(
         }
     }
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_given_twice_is_read_once_with_a_note() {
+        let path = std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/real/postfix-maillog.log"
+        ));
+        let options = ScanOptions {
+            threads: 1,
+            ..ScanOptions::default()
+        };
+        let once = scan(&[Input::Path(path.clone())], &options);
+        let input = Input::Path(path);
+        let twice = scan(&[input.clone(), input.clone()], &options);
+        assert_eq!(twice.summary.lines, once.summary.lines);
+        assert_eq!(twice.files.len(), 1);
+        let name = input.display_name();
+        assert_eq!(
+            twice.notices,
+            [format!("{name} is the same file as {name}; read once")]
+        );
+    }
 }

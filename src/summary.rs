@@ -1143,6 +1143,7 @@ impl Summary {
     pub fn with_capacity(ids: usize) -> Summary {
         let mut summary = Summary::default();
         summary.messages.live.reserve(ids / 4);
+        summary.messages.pending.reserve(ids / 4);
         summary.parties.reserve(ids / 4);
         summary
     }
@@ -1834,6 +1835,37 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_clients_are_told_by_the_address_in_their_last_brackets() {
+        for client in [
+            &b"localhost[127.0.0.1]"[..],
+            b"localhost[127.0.0.2]",
+            b"localhost[::1]",
+            b"localhost[IPv6:::1]",
+            b"[127.0.0.1]",
+        ] {
+            assert!(
+                is_loopback_host(client),
+                "{}",
+                String::from_utf8_lossy(client)
+            );
+        }
+        for client in [
+            &b"mx.example.com[192.0.2.1]"[..],
+            b"mx[::10]",
+            b"mx[IPv6:::1:2]",
+            b"127.0.0.1",
+            b"a[127.0.0.1]b[10.0.0.1]",
+            b"",
+        ] {
+            assert!(
+                !is_loopback_host(client),
+                "{}",
+                String::from_utf8_lossy(client)
+            );
+        }
+    }
 
     fn tracker_over(ids: &[(&str, i64, bool)]) -> MessageTracker {
         let mut t = MessageTracker::default();

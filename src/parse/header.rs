@@ -113,36 +113,21 @@ fn from_syslog<'a>(
     body: &'a [u8],
 ) -> Header<'a> {
     let source = source_of(program);
-    match source {
-        Source::Exim => {
-            // `exim[123]: 2026-11-03 04:12:55 ...`: Exim's own stamp inside syslog.
-            if let Some((inner, len)) = parse_exim(body) {
-                return Header {
-                    stamp: stamp.or(Some(inner)),
-                    source,
-                    body: exim_after_stamp(&body[len..]),
-                    bad_stamp: false,
-                    host,
-                    tag: program,
-                };
-            }
-            Header {
-                stamp,
-                source,
-                body: exim_after_stamp(body),
-                bad_stamp: false,
-                host,
-                tag: program,
-            }
-        }
-        _ => Header {
-            stamp,
-            source,
-            body,
-            bad_stamp: false,
-            host,
-            tag: program,
+    let (stamp, body) = match source {
+        // `exim[123]: 2026-11-03 04:12:55 ...`: Exim's own stamp inside syslog.
+        Source::Exim => match parse_exim(body) {
+            Some((inner, len)) => (stamp.or(Some(inner)), exim_after_stamp(&body[len..])),
+            None => (stamp, exim_after_stamp(body)),
         },
+        _ => (stamp, body),
+    };
+    Header {
+        stamp,
+        source,
+        body,
+        bad_stamp: false,
+        host,
+        tag: program,
     }
 }
 

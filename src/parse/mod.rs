@@ -420,6 +420,7 @@ pub(crate) struct Finders {
     pub status_rev: memmem::FinderRev<'static>,
     pub queue_time_rev: memmem::FinderRev<'static>,
     pub size_rev: memmem::FinderRev<'static>,
+    pub queued_as_rev: memmem::FinderRev<'static>,
     pub dsn: memmem::Finder<'static>,
     pub said: memmem::Finder<'static>,
     pub refused_to_talk: memmem::Finder<'static>,
@@ -474,6 +475,7 @@ impl Parser {
                 status_rev: memmem::FinderRev::new(b" status="),
                 queue_time_rev: memmem::FinderRev::new(b" QT="),
                 size_rev: memmem::FinderRev::new(b", size="),
+                queued_as_rev: memmem::FinderRev::new(b"queued as "),
                 dsn: memmem::Finder::new(b" dsn="),
                 said: memmem::Finder::new(b" said: "),
                 refused_to_talk: memmem::Finder::new(b" refused to talk to me: "),
@@ -515,7 +517,9 @@ impl Parser {
                 }
                 if parsed.event == Some(Event::Delivered) && self.is_filter_relay(header.body) {
                     parsed.event = Some(Event::Filtered);
-                    parsed.queued_as = parsed.reason.and_then(postfix::queued_as);
+                    parsed.queued_as = parsed
+                        .reason
+                        .and_then(|r| postfix::queued_as(&self.finders, r));
                 }
                 parsed
             }

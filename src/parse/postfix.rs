@@ -20,8 +20,8 @@ fn is_queue_id(word: &[u8]) -> bool {
 }
 
 /// The queue id after the last `queued as ` of a reply: the filter's re-injected copy.
-pub(super) fn queued_as(reply: &[u8]) -> Option<&[u8]> {
-    let at = memchr::memmem::rfind(reply, b"queued as ")? + 10;
+pub(super) fn queued_as<'a>(f: &Finders, reply: &'a [u8]) -> Option<&'a [u8]> {
+    let at = f.queued_as_rev.rfind(reply)? + f.queued_as_rev.needle().len();
     let id = &reply[at..];
     let len = id.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
     Some(&id[..len]).filter(|id| is_queue_id(id))
