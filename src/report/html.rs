@@ -167,7 +167,11 @@ fn header(report: &Report) -> Markup {
         .filter(|n| !(report.limits.any() && n.starts_with("some tables were capped")))
         .map(|n| log(n))
         .collect();
-    notices.extend(limit_notices(report));
+    notices.extend(
+        super::header::limit_notices(report)
+            .into_iter()
+            .map(|n| n + "."),
+    );
     let window = match (&h.since, &h.until) {
         (Some(since), Some(until)) => Some(format!("from {since} until before {until}")),
         (Some(since), None) => Some(format!("from {since}")),
@@ -207,49 +211,6 @@ fn header(report: &Report) -> Markup {
             }
         }
     }
-}
-
-fn limit_notices(report: &Report) -> Vec<String> {
-    use crate::limits::{
-        MAX_DAYS, MAX_FACTS, MAX_OTHER_CODES, MAX_OTHER_DAEMONS, OTHER_DAEMONS, OTHER_DAY_TEXT,
-    };
-    let l = &report.limits;
-    let why = |kinds: String, level: u8| {
-        if l.facts_level >= level {
-            format!("{kinds}, or more than {MAX_FACTS} combinations of day, hour and codes")
-        } else {
-            kinds
-        }
-    };
-    let mut out = Vec::new();
-    if l.enhanced_codes {
-        out.push(format!(
-            "Limit: enhanced codes outside the catalogue are counted as 2.*.*, 4.*.* and 5.*.* ({}).",
-            why(format!("more than {MAX_OTHER_CODES} of them"), 1)
-        ));
-    }
-    if l.days {
-        out.push(format!(
-            "Limit: every day is counted as \"{OTHER_DAY_TEXT}\" ({}).",
-            why(format!("more than {MAX_DAYS} different days"), 2)
-        ));
-    }
-    if l.facts_level >= 3 {
-        out.push(format!(
-            "Limit: more than {MAX_FACTS} combinations of day, hour and codes; the counts leave out {}.",
-            if l.facts_level == 3 {
-                "hours (per-hour events, --by hour)"
-            } else {
-                "hours, enhanced codes and dsn values"
-            }
-        ));
-    }
-    if l.daemons {
-        out.push(format!(
-            "Limit: daemon names besides Postfix's own are counted as {OTHER_DAEMONS} (more than {MAX_OTHER_DAEMONS} of them)."
-        ));
-    }
-    out
 }
 
 /// A change against the baseline: `+12`, `−3`, `±0`.
@@ -1085,6 +1046,21 @@ mod tests {
         assert_eq!(num(u64::MAX), "18,446,744,073,709,551,615");
         assert_eq!(bytes(12_345_678), "12.3 MB");
         assert_eq!(duration(90_000), "1.5 min");
+    }
+
+    #[test]
+    fn the_header_spells_out_the_limits_instead_of_pointing_at_full() {
+        let mut report = Report::empty();
+        report.limits.days = true;
+        report.limits.daemons = true;
+        let page = header(&report).into_string();
+        assert!(!page.contains("some tables were capped"), "{page}");
+        for notice in super::super::header::limit_notices(&report) {
+            let item = format!("<li>{}.</li>", maud::html! { (notice) }.into_string());
+            assert!(page.contains(&item), "{item} in {page}");
+        }
+        report.limits = Default::default();
+        assert!(!header(&report).into_string().contains("Limit:"));
     }
 
     #[test]

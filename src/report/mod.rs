@@ -527,6 +527,13 @@ pub fn percent(part: u64, total: u64) -> f64 {
 }
 
 impl Report {
+    /// The report of nothing read, for the printers' unit tests (which must not name the
+    /// counting types).
+    #[cfg(test)]
+    pub(crate) fn empty() -> Report {
+        Report::new(&Summary::new())
+    }
+
     /// Build the report of a summary.
     pub fn new(summary: &Summary) -> Report {
         let cat = catalogue();

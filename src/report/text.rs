@@ -435,50 +435,11 @@ fn problems(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::
     Ok(())
 }
 
-/// Say which kinds of keys were too many to list, and where their counts went.
+/// Say which kinds of keys were too many to list, and where their counts went (the view's
+/// [`super::header::limit_notices`]).
 fn limits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    use crate::limits::{
-        MAX_DAYS, MAX_FACTS, MAX_OTHER_CODES, MAX_OTHER_DAEMONS, OTHER_DAEMONS, OTHER_DAY_TEXT,
-    };
-    let l = &report.limits;
-    // Why: the limit of the kind itself, or too many combinations in the facts (levels 1, 2).
-    let why = |kinds: String, level: u8| {
-        if l.facts_level >= level {
-            format!("{kinds}, or more than {MAX_FACTS} combinations of day, hour and codes")
-        } else {
-            kinds
-        }
-    };
-    if l.enhanced_codes {
-        let why = why(format!("more than {MAX_OTHER_CODES} of them"), 1);
-        writeln!(
-            out,
-            "Limit: enhanced codes outside the catalogue are counted as 2.*.*, 4.*.* and 5.*.* ({why})"
-        )?;
-    }
-    if l.days {
-        let why = why(format!("more than {MAX_DAYS} different days"), 2);
-        writeln!(
-            out,
-            "Limit: every day is counted as \"{OTHER_DAY_TEXT}\" ({why})"
-        )?;
-    }
-    if l.facts_level >= 3 {
-        let left_out = if l.facts_level == 3 {
-            "hours (per-hour events, --by hour)"
-        } else {
-            "hours, enhanced codes and dsn values"
-        };
-        writeln!(
-            out,
-            "Limit: more than {MAX_FACTS} combinations of day, hour and codes; the counts leave out {left_out}"
-        )?;
-    }
-    if l.daemons {
-        writeln!(
-            out,
-            "Limit: daemon names besides Postfix's own are counted as {OTHER_DAEMONS} (more than {MAX_OTHER_DAEMONS} of them)"
-        )?;
+    for notice in super::header::limit_notices(report) {
+        writeln!(out, "{notice}")?;
     }
     Ok(())
 }
