@@ -372,47 +372,42 @@ fn class_css(class: Class) -> &'static str {
     }
 }
 
+/// An hour's counts in the order of [`TRAFFIC`].
+fn hour_traffic(h: &super::HourRow) -> [u64; 5] {
+    [h.received, h.delivered, h.deferred, h.bounced, h.rejected]
+}
+
+/// One chart line per [`TRAFFIC`] kind, a value per row.
+fn traffic_series<T>(rows: &[T], traffic: impl Fn(&T) -> [u64; 5]) -> Vec<Series<'static>> {
+    let values: Vec<[u64; 5]> = rows.iter().map(traffic).collect();
+    TRAFFIC
+        .iter()
+        .enumerate()
+        .map(|(i, (name, class))| Series {
+            name,
+            class,
+            values: values.iter().map(|v| v[i]).collect(),
+        })
+        .collect()
+}
+
 fn charts(report: &Report) -> Markup {
     let hours: Vec<String> = report
         .by_hour
         .iter()
         .map(|h| format!("{:02}", h.hour))
         .collect();
-    let hour_series: Vec<Series<'_>> = TRAFFIC
-        .iter()
-        .enumerate()
-        .map(|(i, (name, class))| Series {
-            name,
-            class,
-            values: report
-                .by_hour
-                .iter()
-                .map(|h| [h.received, h.delivered, h.deferred, h.bounced, h.rejected][i])
-                .collect(),
-        })
-        .collect();
+    let hour_series = traffic_series(&report.by_hour, hour_traffic);
     let days: Vec<String> = report.by_day.iter().map(|d| d.day.clone()).collect();
-    let day_series: Vec<Series<'_>> = TRAFFIC
-        .iter()
-        .enumerate()
-        .map(|(i, (name, class))| Series {
-            name,
-            class,
-            values: report
-                .by_day
-                .iter()
-                .map(|d| {
-                    [
-                        d.received,
-                        d.by_event.delivered,
-                        d.by_event.deferred,
-                        d.by_event.bounced,
-                        d.by_event.rejected,
-                    ][i]
-                })
-                .collect(),
-        })
-        .collect();
+    let day_series = traffic_series(&report.by_day, |d| {
+        [
+            d.received,
+            d.by_event.delivered,
+            d.by_event.deferred,
+            d.by_event.bounced,
+            d.by_event.rejected,
+        ]
+    });
     let class_names: Vec<String> = Class::ALL
         .iter()
         .map(|c| {
@@ -435,13 +430,9 @@ fn charts(report: &Report) -> Markup {
             value: r.count,
         })
         .collect();
-    let hour_title = if report.by_day.len() > 1 && !report.limits.days {
-        format!(
-            "Traffic per hour of the day, summed over {} days",
-            report.by_day.len()
-        )
-    } else {
-        "Traffic per hour of the day".to_string()
+    let hour_title = match report.days_counted() {
+        Some(days) if days > 1 => format!("Traffic per hour of the day, summed over {days} days"),
+        _ => "Traffic per hour of the day".to_string(),
     };
     html! {
         section #charts aria-labelledby="charts-h" {
@@ -630,11 +621,7 @@ fn events(report: &Report, top: usize) -> Markup {
 
 fn days_and_hours(report: &Report) -> Markup {
     let days_shown = report.by_day.len() > 1 || report.by_day.iter().any(|d| d.replies > 0);
-    let days = if report.limits.days {
-        1
-    } else {
-        report.by_day.len().max(1) as u64
-    };
+    let days = report.days_counted().unwrap_or(1);
     html! {
         @if days_shown {
             (section("days", "By day", html! {
@@ -668,7 +655,7 @@ fn days_and_hours(report: &Report) -> Markup {
                         @for h in &report.by_hour {
                             tr {
                                 th scope="row" { (format!("{:02}:00–{:02}:00", h.hour, (h.hour + 1) % 24)) }
-                                @for v in [h.received, h.delivered, h.deferred, h.bounced, h.rejected] {
+                                @for v in hour_traffic(h) {
                                     @if days > 1 {
                                         td.n title={(num(v)) " in all, " (num((v as f64 / days as f64).round() as u64)) " a day"} { (num(v)) }
                                     } @else {

@@ -534,6 +534,16 @@ impl Report {
         Report::new(&Summary::new())
     }
 
+    /// How many days the per-hour counts sum over: `None` past [`crate::limits::MAX_DAYS`]
+    /// (every day is then one row, so their number is not known), else at least 1.
+    pub fn days_counted(&self) -> Option<u64> {
+        if self.limits.days {
+            None
+        } else {
+            Some(self.by_day.len().max(1) as u64)
+        }
+    }
+
     /// Build the report of a summary.
     pub fn new(summary: &Summary) -> Report {
         let cat = catalogue();

@@ -58,21 +58,15 @@ fn hourly(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     }
     // Days past the limit are one row: their number is not known, so no average.
-    let days = if report.limits.days {
-        1
-    } else {
-        report.by_day.len().max(1) as u64
-    };
-    let title = if report.limits.days {
-        format!(
+    let title = match report.days_counted() {
+        None => format!(
             "Per-hour traffic (totals of more than {} days)",
             crate::limits::MAX_DAYS
-        )
-    } else if days > 1 {
-        format!("Per-hour traffic (daily average over {days} days)")
-    } else {
-        "Per-hour traffic".to_string()
+        ),
+        Some(days) if days > 1 => format!("Per-hour traffic (daily average over {days} days)"),
+        Some(_) => "Per-hour traffic".to_string(),
     };
+    let days = report.days_counted().unwrap_or(1);
     rule(out, &title)?;
     writeln!(
         out,
@@ -310,7 +304,7 @@ fn delays_and_connections(report: &Report, out: &mut dyn Write) -> io::Result<()
 }
 
 /// Say how many rows `--detail` left out.
-fn more_rows(out: &mut dyn Write, total: usize, shown: usize) -> io::Result<()> {
+pub(super) fn more_rows(out: &mut dyn Write, total: usize, shown: usize) -> io::Result<()> {
     if shown != 0 && total > shown {
         writeln!(out, "  ({} more; --detail 0 shows all)", total - shown)?;
     }
