@@ -344,11 +344,7 @@ fn write_figures(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
     for f in key_figures(report, baseline) {
         figure_row(&f, baseline.is_some(), page)?;
     }
-    let approx = if report.messages_accuracy == Accuracy::Exact {
-        ""
-    } else {
-        "~"
-    };
+    let approx = report.messages_approx();
     page.para(
         "  ",
         "  ",

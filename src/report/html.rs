@@ -225,11 +225,7 @@ fn signed(change: i64) -> String {
 /// Key figures as cards (the view's, [`super::baseline::key_figures`]), with their shares
 /// and, given a baseline, how they moved.
 fn figures(report: &Report, baseline: Option<&Report>) -> Markup {
-    let approx = if report.messages_accuracy == Accuracy::Exact {
-        ""
-    } else {
-        "~"
-    };
+    let approx = report.messages_approx();
     let figures = super::baseline::key_figures(report, baseline);
     let card = |id: &str, label: &str, value: String, title: String, extra: Markup| {
         html! {

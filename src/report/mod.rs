@@ -534,6 +534,16 @@ impl Report {
         Report::new(&Summary::new())
     }
 
+    /// `~` before the message totals (messages, bytes, deferred messages) when the
+    /// tracker could not keep them exact, else nothing.
+    pub fn messages_approx(&self) -> &'static str {
+        if self.messages_accuracy == parties::Accuracy::Exact {
+            ""
+        } else {
+            "~"
+        }
+    }
+
     /// How many days the per-hour counts sum over: `None` past [`crate::limits::MAX_DAYS`]
     /// (every day is then one row, so their number is not known), else at least 1.
     pub fn days_counted(&self) -> Option<u64> {

@@ -549,11 +549,7 @@ pub fn write_full(report: &Report, options: &TextOptions, out: &mut dyn Write) -
         )?;
     }
     // Like the tables' estimates: a `~` before each figure the tracker could not keep exact.
-    let approx = if report.messages_accuracy == Accuracy::Exact {
-        ""
-    } else {
-        "~"
-    };
+    let approx = report.messages_approx();
     writeln!(
         out,
         "Messages: {approx}{}   Received: {}   Replies: {}",
