@@ -509,3 +509,39 @@ fn progress_bar_rate_and_eta_are_measured_over_the_run() {
         .collect();
     assert!(etas.iter().any(|e| *e != "0s"), "{etas:?}");
 }
+
+#[test]
+fn detail_sets_the_rows_of_domains_hosts_and_warnings() {
+    let log = testdata("real/postfix-maillog.log");
+    let log = log.to_str().unwrap();
+    let more = |detail: &str| -> Vec<String> {
+        text_at(
+            "80",
+            &["report", "--color", "never", "--detail", detail, log],
+        )
+        .lines()
+        .filter(|l| l.ends_with("more; --detail 0 shows all)"))
+        .map(str::to_string)
+        .collect()
+    };
+    // 12 recipient domains, 3 sending hosts, 10 kinds of warning.
+    assert_eq!(
+        more("1"),
+        [
+            "  (11 more; --detail 0 shows all)",
+            "  (2 more; --detail 0 shows all)",
+            "  (9 more; --detail 0 shows all)"
+        ]
+    );
+    let default = text_at("80", &["report", "--color", "never", log]);
+    assert_eq!(
+        more("3"),
+        [
+            "  (9 more; --detail 0 shows all)",
+            "  (7 more; --detail 0 shows all)"
+        ]
+    );
+    assert!(default.contains("  (9 more; --detail 0 shows all)\n\nSending hosts"));
+    assert!(more("0").is_empty());
+    assert!(more("50").is_empty());
+}

@@ -290,3 +290,46 @@ fn the_fact_level_does_not_depend_on_chunks_when_codes_collapse_first() {
     }
     assert_eq!(report(parts), whole);
 }
+
+#[test]
+fn hours_say_over_how_many_days_they_sum() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
+    let days = |n: usize| -> String {
+        (0..n)
+            .map(|i| {
+                let day = start + chrono::Days::new(i as u64);
+                bounce(&format!("{day}T10:00:00+00:00"), "5.1.1")
+            })
+            .collect()
+    };
+    let brief = |log: &str| String::from_utf8(stdout_of(["report", "--tz", "UTC", log])).unwrap();
+    let html = |log: &str| {
+        String::from_utf8(stdout_of([
+            "report", "--tz", "UTC", "--format", "html", log,
+        ]))
+        .unwrap()
+    };
+
+    let two = write_log(&dir, "two.log", &days(2));
+    assert!(report_text(&["--tz", "UTC", &two])
+        .contains("Per-hour traffic (daily average over 2 days)"));
+    let shown = brief(&two);
+    assert!(shown.contains("summed over 2 days."), "{shown}");
+    assert!(shown.contains("\nBy day\n"), "{shown}");
+    let page = html(&two);
+    assert!(page.contains("Totals over 2 days, and the daily average."));
+    assert!(page.contains("Traffic per hour of the day, summed over 2 days (data: "));
+
+    // Past the limit every day is one row: the hours are totals of days not counted.
+    let over = write_log(&dir, "over.log", &days(MAX_DAYS + 1));
+    assert!(report_text(&["--tz", "UTC", &over]).contains(&format!(
+        "Per-hour traffic (totals of more than {MAX_DAYS} days)"
+    )));
+    let shown = brief(&over);
+    assert!(shown.contains("summed over all days."), "{shown}");
+    assert!(!shown.contains("\nBy day\n"), "{shown}");
+    let page = html(&over);
+    assert!(!page.contains("Totals over"));
+    assert!(page.contains("Traffic per hour of the day (data: "));
+}

@@ -159,6 +159,17 @@ fn ids_silent_too_many_lines_are_forgotten_and_totals_marked() {
         if accuracy == "estimated" {
             let text = report_text(&[&file]);
             assert!(text.contains(&format!("Messages: ~{messages}")), "{text}");
+            // The brief report and the HTML cards mark them too.
+            let brief = String::from_utf8(stdout_of(["report", "--year", "2026", &file])).unwrap();
+            assert!(
+                brief.contains(&format!("~{messages} distinct messages")),
+                "{brief}"
+            );
+            let page = String::from_utf8(stdout_of([
+                "report", "--year", "2026", "--format", "html", &file,
+            ]))
+            .unwrap();
+            assert!(page.contains("<span class=\"value\">~"), "{page}");
         }
     }
 }

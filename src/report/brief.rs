@@ -344,11 +344,7 @@ fn write_figures(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
     for f in key_figures(report, baseline) {
         figure_row(&f, baseline.is_some(), page)?;
     }
-    let approx = if report.messages_accuracy == Accuracy::Exact {
-        ""
-    } else {
-        "~"
-    };
+    let approx = report.messages_approx();
     page.para(
         "  ",
         "  ",
@@ -459,15 +455,6 @@ fn write_replies(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
     Ok(())
 }
 
-/// Rows a detail section shows: `detail` of them, all for 0.
-fn rows_shown(detail: usize, rows: usize) -> usize {
-    if detail == 0 {
-        rows
-    } else {
-        detail.min(rows)
-    }
-}
-
 fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) -> io::Result<()> {
     // Hours with traffic only, with an inline bar of what was received and delivered.
     let hours: Vec<_> = report
@@ -476,13 +463,10 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
         .filter(|h| h.received + h.delivered + h.deferred + h.bounced + h.rejected > 0)
         .collect();
     if !hours.is_empty() {
-        let days = if report.limits.days {
-            "all days".to_string()
-        } else {
-            match report.by_day.len() {
-                0 | 1 => "1 day".to_string(),
-                n => format!("{n} days"),
-            }
+        let days = match report.days_counted() {
+            None => "all days".to_string(),
+            Some(1) => "1 day".to_string(),
+            Some(n) => format!("{n} days"),
         };
         page.section(
             "Traffic by hour",
@@ -505,7 +489,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
             )?;
         }
     }
-    if report.by_day.len() > 1 && !report.limits.days {
+    if report.days_counted() > Some(1) {
         page.section(
             "By day",
             "Each day's messages received and delivery outcomes.",
@@ -546,8 +530,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
             pad_left("DEFERRED", 8),
             pad_left("BOUNCED", 7)
         )?;
-        let shown = rows_shown(options.detail, domains.rows.len());
-        for row in super::text::limit(&domains.rows, shown) {
+        for row in super::text::limit(&domains.rows, options.detail) {
             let head = format!(
                 "  {:>9} {:>8} {:>7}  ",
                 row.delivered, row.deferred, row.bounced
@@ -559,13 +542,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
                 &[],
             )?;
         }
-        if domains.rows.len() > shown {
-            writeln!(
-                page.out,
-                "  ({} more; --detail 0 shows all)",
-                domains.rows.len() - shown
-            )?;
-        }
+        super::text::more_rows(page.out, domains.rows.len(), options.detail)?;
     }
     let hosts = &report.parties.sending_hosts;
     if !hosts.rows.is_empty() && hosts.accuracy != Accuracy::Estimated {
@@ -574,18 +551,11 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
             "Who sent the messages received, busiest first.",
         )?;
         writeln!(page.out, "  {}  HOST", pad_left("MESSAGES", 9))?;
-        let shown = rows_shown(options.detail, hosts.rows.len());
-        for row in super::text::limit(&hosts.rows, shown) {
+        for row in super::text::limit(&hosts.rows, options.detail) {
             let head = format!("  {:>9}  ", row.messages);
             page.para(&head, &" ".repeat(head.width()), &escape_str(&row.key), &[])?;
         }
-        if hosts.rows.len() > shown {
-            writeln!(
-                page.out,
-                "  ({} more; --detail 0 shows all)",
-                hosts.rows.len() - shown
-            )?;
-        }
+        super::text::more_rows(page.out, hosts.rows.len(), options.detail)?;
     }
     let faults: Vec<_> = report
         .diagnostics
@@ -597,8 +567,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
             "Warnings and errors",
             "What the mail server itself complained about, most frequent first.",
         )?;
-        let shown = rows_shown(options.detail, faults.len());
-        for d in super::text::limit(&faults, shown) {
+        for d in super::text::limit(&faults, options.detail) {
             let head = format!(
                 "  {:>7}  {} {}: ",
                 d.count,
@@ -607,13 +576,7 @@ fn write_details(report: &Report, options: &TextOptions, page: &mut Page<'_>) ->
             );
             page.para(&head, "           ", &escape_str(&d.text), &[])?;
         }
-        if faults.len() > shown {
-            writeln!(
-                page.out,
-                "  ({} more; --detail 0 shows all)",
-                faults.len() - shown
-            )?;
-        }
+        super::text::more_rows(page.out, faults.len(), options.detail)?;
     }
     Ok(())
 }

@@ -126,32 +126,26 @@ pub fn notices(report: &Report) -> Vec<String> {
         }
     }
     let l = &report.lines;
-    if l.outside_window > 0 {
-        out.push(format!(
-            "{} lines were outside the time window and not counted",
-            l.outside_window
-        ));
-    }
-    if l.unrecognised > 0 {
-        out.push(format!(
-            "{} Postfix/Exim lines were not understood (--show-unrecognised lists examples)",
-            l.unrecognised
-        ));
-    }
-    if l.overlong > 0 {
-        out.push(format!("{} overlong lines were skipped", l.overlong));
-    }
-    if l.malformed > 0 {
-        out.push(format!(
-            "{} journal entries were not well-formed",
-            l.malformed
-        ));
-    }
-    if l.bad_stamps > 0 {
-        out.push(format!(
-            "{} lines have a date that does not exist (Feb 29 of a common year) and count without one",
-            l.bad_stamps
-        ));
+    let counted = [
+        (
+            l.outside_window,
+            "lines were outside the time window and not counted",
+        ),
+        (
+            l.unrecognised,
+            "Postfix/Exim lines were not understood (--show-unrecognised lists examples)",
+        ),
+        (l.overlong, "overlong lines were skipped"),
+        (l.malformed, "journal entries were not well-formed"),
+        (
+            l.bad_stamps,
+            "lines have a date that does not exist (Feb 29 of a common year) and count without one",
+        ),
+    ];
+    for (count, what) in counted {
+        if count > 0 {
+            out.push(format!("{count} {what}"));
+        }
     }
     if report.messages_accuracy != Accuracy::Exact {
         out.push(
@@ -169,6 +163,52 @@ pub fn notices(report: &Report) -> Vec<String> {
         out.push(
             "sender and recipient tables hold a sample: more keys than --max-distinct".to_string(),
         );
+    }
+    out
+}
+
+/// Which kinds of keys were too many to list, and where their counts went: one sentence
+/// (without a full stop) per limit reached, for the full text report and the HTML header.
+pub fn limit_notices(report: &Report) -> Vec<String> {
+    use crate::limits::{
+        MAX_DAYS, MAX_FACTS, MAX_OTHER_CODES, MAX_OTHER_DAEMONS, OTHER_DAEMONS, OTHER_DAY_TEXT,
+    };
+    let l = &report.limits;
+    // Why: the limit of the kind itself, or too many combinations in the facts (levels 1, 2).
+    let why = |kinds: String, level: u8| {
+        if l.facts_level >= level {
+            format!("{kinds}, or more than {MAX_FACTS} combinations of day, hour and codes")
+        } else {
+            kinds
+        }
+    };
+    let mut out = Vec::new();
+    if l.enhanced_codes {
+        let why = why(format!("more than {MAX_OTHER_CODES} of them"), 1);
+        out.push(format!(
+            "Limit: enhanced codes outside the catalogue are counted as 2.*.*, 4.*.* and 5.*.* ({why})"
+        ));
+    }
+    if l.days {
+        let why = why(format!("more than {MAX_DAYS} different days"), 2);
+        out.push(format!(
+            "Limit: every day is counted as \"{OTHER_DAY_TEXT}\" ({why})"
+        ));
+    }
+    if l.facts_level >= 3 {
+        let left_out = if l.facts_level == 3 {
+            "hours (per-hour events, --by hour)"
+        } else {
+            "hours, enhanced codes and dsn values"
+        };
+        out.push(format!(
+            "Limit: more than {MAX_FACTS} combinations of day, hour and codes; the counts leave out {left_out}"
+        ));
+    }
+    if l.daemons {
+        out.push(format!(
+            "Limit: daemon names besides Postfix's own are counted as {OTHER_DAEMONS} (more than {MAX_OTHER_DAEMONS} of them)"
+        ));
     }
     out
 }
@@ -212,5 +252,62 @@ mod tests {
             assert_eq!(stamp_text(stamp_scalar(text).unwrap()), text);
         }
         assert_eq!(stamp_scalar("not a time"), None);
+    }
+
+    fn capped(limits: super::super::LimitsOut) -> Report {
+        let mut report = Report::empty();
+        report.limits = limits;
+        report
+    }
+
+    #[test]
+    fn each_limit_reached_is_one_notice_saying_why() {
+        use super::super::LimitsOut;
+        assert!(limit_notices(&capped(LimitsOut::default())).is_empty());
+        let all = LimitsOut {
+            enhanced_codes: true,
+            days: true,
+            daemons: true,
+            facts_level: 4,
+        };
+        let facts = "more than 200000 combinations of day, hour and codes";
+        assert_eq!(
+            limit_notices(&capped(all)),
+            [
+                format!("Limit: enhanced codes outside the catalogue are counted as 2.*.*, 4.*.* and 5.*.* (more than 1000 of them, or {facts})"),
+                format!("Limit: every day is counted as \"all days\" (more than 3660 different days, or {facts})"),
+                format!("Limit: {facts}; the counts leave out hours, enhanced codes and dsn values"),
+                "Limit: daemon names besides Postfix's own are counted as (other daemons) (more than 100 of them)".to_string(),
+            ]
+        );
+        // Level 1 explains the codes only; level 3 leaves out the hours only.
+        let some = limit_notices(&capped(LimitsOut {
+            enhanced_codes: true,
+            days: true,
+            facts_level: 1,
+            ..LimitsOut::default()
+        }));
+        assert!(some[0].ends_with(&format!("(more than 1000 of them, or {facts})")));
+        assert!(some[1].ends_with("(more than 3660 different days)"));
+        let hours = limit_notices(&capped(LimitsOut {
+            facts_level: 3,
+            ..LimitsOut::default()
+        }));
+        assert_eq!(
+            hours,
+            [format!(
+                "Limit: {facts}; the counts leave out hours (per-hour events, --by hour)"
+            )]
+        );
+        // The header itself only says that tables were capped (--full says how).
+        let notes = notices(&capped(all));
+        assert_eq!(
+            notes
+                .iter()
+                .filter(|n| n.starts_with("some tables were capped"))
+                .count(),
+            1
+        );
+        assert!(!notes.iter().any(|n| n.starts_with("Limit:")));
     }
 }

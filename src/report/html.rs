@@ -167,7 +167,11 @@ fn header(report: &Report) -> Markup {
         .filter(|n| !(report.limits.any() && n.starts_with("some tables were capped")))
         .map(|n| log(n))
         .collect();
-    notices.extend(limit_notices(report));
+    notices.extend(
+        super::header::limit_notices(report)
+            .into_iter()
+            .map(|n| n + "."),
+    );
     let window = match (&h.since, &h.until) {
         (Some(since), Some(until)) => Some(format!("from {since} until before {until}")),
         (Some(since), None) => Some(format!("from {since}")),
@@ -209,49 +213,6 @@ fn header(report: &Report) -> Markup {
     }
 }
 
-fn limit_notices(report: &Report) -> Vec<String> {
-    use crate::limits::{
-        MAX_DAYS, MAX_FACTS, MAX_OTHER_CODES, MAX_OTHER_DAEMONS, OTHER_DAEMONS, OTHER_DAY_TEXT,
-    };
-    let l = &report.limits;
-    let why = |kinds: String, level: u8| {
-        if l.facts_level >= level {
-            format!("{kinds}, or more than {MAX_FACTS} combinations of day, hour and codes")
-        } else {
-            kinds
-        }
-    };
-    let mut out = Vec::new();
-    if l.enhanced_codes {
-        out.push(format!(
-            "Limit: enhanced codes outside the catalogue are counted as 2.*.*, 4.*.* and 5.*.* ({}).",
-            why(format!("more than {MAX_OTHER_CODES} of them"), 1)
-        ));
-    }
-    if l.days {
-        out.push(format!(
-            "Limit: every day is counted as \"{OTHER_DAY_TEXT}\" ({}).",
-            why(format!("more than {MAX_DAYS} different days"), 2)
-        ));
-    }
-    if l.facts_level >= 3 {
-        out.push(format!(
-            "Limit: more than {MAX_FACTS} combinations of day, hour and codes; the counts leave out {}.",
-            if l.facts_level == 3 {
-                "hours (per-hour events, --by hour)"
-            } else {
-                "hours, enhanced codes and dsn values"
-            }
-        ));
-    }
-    if l.daemons {
-        out.push(format!(
-            "Limit: daemon names besides Postfix's own are counted as {OTHER_DAEMONS} (more than {MAX_OTHER_DAEMONS} of them)."
-        ));
-    }
-    out
-}
-
 /// A change against the baseline: `+12`, `−3`, `±0`.
 fn signed(change: i64) -> String {
     match change {
@@ -264,11 +225,7 @@ fn signed(change: i64) -> String {
 /// Key figures as cards (the view's, [`super::baseline::key_figures`]), with their shares
 /// and, given a baseline, how they moved.
 fn figures(report: &Report, baseline: Option<&Report>) -> Markup {
-    let approx = if report.messages_accuracy == Accuracy::Exact {
-        ""
-    } else {
-        "~"
-    };
+    let approx = report.messages_approx();
     let figures = super::baseline::key_figures(report, baseline);
     let card = |id: &str, label: &str, value: String, title: String, extra: Markup| {
         html! {
@@ -411,47 +368,42 @@ fn class_css(class: Class) -> &'static str {
     }
 }
 
+/// An hour's counts in the order of [`TRAFFIC`].
+fn hour_traffic(h: &super::HourRow) -> [u64; 5] {
+    [h.received, h.delivered, h.deferred, h.bounced, h.rejected]
+}
+
+/// One chart line per [`TRAFFIC`] kind, a value per row.
+fn traffic_series<T>(rows: &[T], traffic: impl Fn(&T) -> [u64; 5]) -> Vec<Series<'static>> {
+    let values: Vec<[u64; 5]> = rows.iter().map(traffic).collect();
+    TRAFFIC
+        .iter()
+        .enumerate()
+        .map(|(i, (name, class))| Series {
+            name,
+            class,
+            values: values.iter().map(|v| v[i]).collect(),
+        })
+        .collect()
+}
+
 fn charts(report: &Report) -> Markup {
     let hours: Vec<String> = report
         .by_hour
         .iter()
         .map(|h| format!("{:02}", h.hour))
         .collect();
-    let hour_series: Vec<Series<'_>> = TRAFFIC
-        .iter()
-        .enumerate()
-        .map(|(i, (name, class))| Series {
-            name,
-            class,
-            values: report
-                .by_hour
-                .iter()
-                .map(|h| [h.received, h.delivered, h.deferred, h.bounced, h.rejected][i])
-                .collect(),
-        })
-        .collect();
+    let hour_series = traffic_series(&report.by_hour, hour_traffic);
     let days: Vec<String> = report.by_day.iter().map(|d| d.day.clone()).collect();
-    let day_series: Vec<Series<'_>> = TRAFFIC
-        .iter()
-        .enumerate()
-        .map(|(i, (name, class))| Series {
-            name,
-            class,
-            values: report
-                .by_day
-                .iter()
-                .map(|d| {
-                    [
-                        d.received,
-                        d.by_event.delivered,
-                        d.by_event.deferred,
-                        d.by_event.bounced,
-                        d.by_event.rejected,
-                    ][i]
-                })
-                .collect(),
-        })
-        .collect();
+    let day_series = traffic_series(&report.by_day, |d| {
+        [
+            d.received,
+            d.by_event.delivered,
+            d.by_event.deferred,
+            d.by_event.bounced,
+            d.by_event.rejected,
+        ]
+    });
     let class_names: Vec<String> = Class::ALL
         .iter()
         .map(|c| {
@@ -474,13 +426,9 @@ fn charts(report: &Report) -> Markup {
             value: r.count,
         })
         .collect();
-    let hour_title = if report.by_day.len() > 1 && !report.limits.days {
-        format!(
-            "Traffic per hour of the day, summed over {} days",
-            report.by_day.len()
-        )
-    } else {
-        "Traffic per hour of the day".to_string()
+    let hour_title = match report.days_counted() {
+        Some(days) if days > 1 => format!("Traffic per hour of the day, summed over {days} days"),
+        _ => "Traffic per hour of the day".to_string(),
     };
     html! {
         section #charts aria-labelledby="charts-h" {
@@ -669,11 +617,7 @@ fn events(report: &Report, top: usize) -> Markup {
 
 fn days_and_hours(report: &Report) -> Markup {
     let days_shown = report.by_day.len() > 1 || report.by_day.iter().any(|d| d.replies > 0);
-    let days = if report.limits.days {
-        1
-    } else {
-        report.by_day.len().max(1) as u64
-    };
+    let days = report.days_counted().unwrap_or(1);
     html! {
         @if days_shown {
             (section("days", "By day", html! {
@@ -707,7 +651,7 @@ fn days_and_hours(report: &Report) -> Markup {
                         @for h in &report.by_hour {
                             tr {
                                 th scope="row" { (format!("{:02}:00–{:02}:00", h.hour, (h.hour + 1) % 24)) }
-                                @for v in [h.received, h.delivered, h.deferred, h.bounced, h.rejected] {
+                                @for v in hour_traffic(h) {
                                     @if days > 1 {
                                         td.n title={(num(v)) " in all, " (num((v as f64 / days as f64).round() as u64)) " a day"} { (num(v)) }
                                     } @else {
@@ -1085,6 +1029,21 @@ mod tests {
         assert_eq!(num(u64::MAX), "18,446,744,073,709,551,615");
         assert_eq!(bytes(12_345_678), "12.3 MB");
         assert_eq!(duration(90_000), "1.5 min");
+    }
+
+    #[test]
+    fn the_header_spells_out_the_limits_instead_of_pointing_at_full() {
+        let mut report = Report::empty();
+        report.limits.days = true;
+        report.limits.daemons = true;
+        let page = header(&report).into_string();
+        assert!(!page.contains("some tables were capped"), "{page}");
+        for notice in super::super::header::limit_notices(&report) {
+            let item = format!("<li>{}.</li>", maud::html! { (notice) }.into_string());
+            assert!(page.contains(&item), "{item} in {page}");
+        }
+        report.limits = Default::default();
+        assert!(!header(&report).into_string().contains("Limit:"));
     }
 
     #[test]

@@ -527,6 +527,33 @@ pub fn percent(part: u64, total: u64) -> f64 {
 }
 
 impl Report {
+    /// The report of nothing read, for the printers' unit tests (which must not name the
+    /// counting types).
+    #[cfg(test)]
+    pub(crate) fn empty() -> Report {
+        Report::new(&Summary::new())
+    }
+
+    /// `~` before the message totals (messages, bytes, deferred messages) when the
+    /// tracker could not keep them exact, else nothing.
+    pub fn messages_approx(&self) -> &'static str {
+        if self.messages_accuracy == parties::Accuracy::Exact {
+            ""
+        } else {
+            "~"
+        }
+    }
+
+    /// How many days the per-hour counts sum over: `None` past [`crate::limits::MAX_DAYS`]
+    /// (every day is then one row, so their number is not known), else at least 1.
+    pub fn days_counted(&self) -> Option<u64> {
+        if self.limits.days {
+            None
+        } else {
+            Some(self.by_day.len().max(1) as u64)
+        }
+    }
+
     /// Build the report of a summary.
     pub fn new(summary: &Summary) -> Report {
         let cat = catalogue();

@@ -58,21 +58,15 @@ fn hourly(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     }
     // Days past the limit are one row: their number is not known, so no average.
-    let days = if report.limits.days {
-        1
-    } else {
-        report.by_day.len().max(1) as u64
-    };
-    let title = if report.limits.days {
-        format!(
+    let title = match report.days_counted() {
+        None => format!(
             "Per-hour traffic (totals of more than {} days)",
             crate::limits::MAX_DAYS
-        )
-    } else if days > 1 {
-        format!("Per-hour traffic (daily average over {days} days)")
-    } else {
-        "Per-hour traffic".to_string()
+        ),
+        Some(days) if days > 1 => format!("Per-hour traffic (daily average over {days} days)"),
+        Some(_) => "Per-hour traffic".to_string(),
     };
+    let days = report.days_counted().unwrap_or(1);
     rule(out, &title)?;
     writeln!(
         out,
@@ -310,7 +304,7 @@ fn delays_and_connections(report: &Report, out: &mut dyn Write) -> io::Result<()
 }
 
 /// Say how many rows `--detail` left out.
-fn more_rows(out: &mut dyn Write, total: usize, shown: usize) -> io::Result<()> {
+pub(super) fn more_rows(out: &mut dyn Write, total: usize, shown: usize) -> io::Result<()> {
     if shown != 0 && total > shown {
         writeln!(out, "  ({} more; --detail 0 shows all)", total - shown)?;
     }
@@ -435,50 +429,11 @@ fn problems(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::
     Ok(())
 }
 
-/// Say which kinds of keys were too many to list, and where their counts went.
+/// Say which kinds of keys were too many to list, and where their counts went (the view's
+/// [`super::header::limit_notices`]).
 fn limits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    use crate::limits::{
-        MAX_DAYS, MAX_FACTS, MAX_OTHER_CODES, MAX_OTHER_DAEMONS, OTHER_DAEMONS, OTHER_DAY_TEXT,
-    };
-    let l = &report.limits;
-    // Why: the limit of the kind itself, or too many combinations in the facts (levels 1, 2).
-    let why = |kinds: String, level: u8| {
-        if l.facts_level >= level {
-            format!("{kinds}, or more than {MAX_FACTS} combinations of day, hour and codes")
-        } else {
-            kinds
-        }
-    };
-    if l.enhanced_codes {
-        let why = why(format!("more than {MAX_OTHER_CODES} of them"), 1);
-        writeln!(
-            out,
-            "Limit: enhanced codes outside the catalogue are counted as 2.*.*, 4.*.* and 5.*.* ({why})"
-        )?;
-    }
-    if l.days {
-        let why = why(format!("more than {MAX_DAYS} different days"), 2);
-        writeln!(
-            out,
-            "Limit: every day is counted as \"{OTHER_DAY_TEXT}\" ({why})"
-        )?;
-    }
-    if l.facts_level >= 3 {
-        let left_out = if l.facts_level == 3 {
-            "hours (per-hour events, --by hour)"
-        } else {
-            "hours, enhanced codes and dsn values"
-        };
-        writeln!(
-            out,
-            "Limit: more than {MAX_FACTS} combinations of day, hour and codes; the counts leave out {left_out}"
-        )?;
-    }
-    if l.daemons {
-        writeln!(
-            out,
-            "Limit: daemon names besides Postfix's own are counted as {OTHER_DAEMONS} (more than {MAX_OTHER_DAEMONS} of them)"
-        )?;
+    for notice in super::header::limit_notices(report) {
+        writeln!(out, "{notice}")?;
     }
     Ok(())
 }
@@ -594,11 +549,7 @@ pub fn write_full(report: &Report, options: &TextOptions, out: &mut dyn Write) -
         )?;
     }
     // Like the tables' estimates: a `~` before each figure the tracker could not keep exact.
-    let approx = if report.messages_accuracy == Accuracy::Exact {
-        ""
-    } else {
-        "~"
-    };
+    let approx = report.messages_approx();
     writeln!(
         out,
         "Messages: {approx}{}   Received: {}   Replies: {}",
