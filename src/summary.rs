@@ -1220,8 +1220,7 @@ impl Summary {
                 return;
             }
         };
-        self.count_day(line);
-        let time = line.stamp.map(|s| s.scalar());
+        let time = self.count_day(line);
         // A forward is delivered again under a new id: that delivery is the recipient's.
         let delivered_to = line
             .recipient
@@ -1440,9 +1439,11 @@ impl Summary {
         }
     }
 
-    fn count_day(&mut self, line: &ParsedLine<'_>) {
-        let Some(stamp) = line.stamp else { return };
-        self.see(stamp.scalar(), stamp.scalar());
+    /// Count the line in its day; returns its stamp's [`crate::stamp::Stamp::scalar`].
+    fn count_day(&mut self, line: &ParsedLine<'_>) -> Option<i64> {
+        let stamp = line.stamp?;
+        let time = stamp.scalar();
+        self.see(time, time);
         // Lines come in runs of one day: count the run, touch the map when the day changes.
         match &mut self.current_day {
             Some((day, n)) if *day == stamp.date => *n += 1,
@@ -1454,6 +1455,7 @@ impl Summary {
                 }
             }
         }
+        Some(time)
     }
 
     /// Widen the span of stamps seen to take in `first..=last`.

@@ -4,21 +4,31 @@ use super::{between, parse_u64, seconds_to_ms, stage_of, Counter, Event, Finders
 
 /// An Exim message id: `1xVpHI-0007o9-2x` (classic) or `10HmaX-000000005vi-0000` (4.97+).
 pub(super) fn message_id_len(body: &[u8]) -> Option<usize> {
-    let part = |from: usize, len: usize| {
-        body.get(from..from + len)
-            .is_some_and(|p| p.iter().all(u8::is_ascii_alphanumeric))
-    };
+    // Every Exim line is tested: a table and fixed offsets, no per-byte class branches.
+    let ok = |from: usize, to: usize| body[from..to].iter().all(|&b| ID_BYTE[usize::from(b)]);
     let ends = |at: usize| matches!(body.get(at), None | Some(b' '));
-    if part(0, 6) && body.get(6) == Some(&b'-') {
-        if part(7, 6) && body.get(13) == Some(&b'-') && part(14, 2) && ends(16) {
-            return Some(16);
-        }
-        if part(7, 11) && body.get(18) == Some(&b'-') && part(19, 4) && ends(23) {
-            return Some(23);
-        }
+    if body.len() < 16 || body[6] != b'-' || !ok(0, 6) {
+        return None;
+    }
+    if body[13] == b'-' && ok(7, 13) && ok(14, 16) && ends(16) {
+        return Some(16);
+    }
+    if body.len() >= 23 && body[18] == b'-' && ok(7, 18) && ok(19, 23) && ends(23) {
+        return Some(23);
     }
     None
 }
+
+/// The bytes of an Exim message id's parts: ASCII letters and digits.
+static ID_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    table
+};
 
 /// Where the first `: ` outside `<...>` starts: addresses are the sender's to choose and
 /// may hold one, Exim's own separators are never inside angle brackets.
