@@ -14,7 +14,7 @@ pub use crate::window::Window;
 use chrono::{DateTime, Local, NaiveDateTime};
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 
 /// Where syslog stamps without a year get their year.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -356,21 +356,27 @@ fn scan_reader(
         // that memory stays at a few parts whatever the input size.
         max_in_flight: threads * 2,
     };
-    let (part_sender, parts) = mpsc::channel::<(u64, Summary)>();
+    // Parts finish in any order and are appended in input order, by the workers
+    // themselves: whichever holds the whole appends every part that is next, while the
+    // others count on. No thread of its own competes with the workers for the cores.
+    let order = Ordered {
+        finished: std::sync::Mutex::new(BTreeMap::new()),
+        whole: std::sync::Mutex::new((total, 0)),
+    };
     std::thread::scope(|scope| {
         // Each worker reads its next chunk itself (under the feed's lock, so chunks are
         // numbered in input order) and counts it: the bytes are counted on the core that
         // read them, while they are in its cache, and no thread only hands data on.
         let (mut started, mut refusal) = (0, None);
         for n in 0..threads {
-            let (feed, parts) = (&feed, part_sender.clone());
+            let (feed, order) = (&feed, &order);
             let (parser, years) = (Arc::clone(parser), years);
             let worker = move || {
                 let mut spare = None;
                 while let Some((index, chunk, levels)) = feed.take(spare.take()) {
                     let part = count_as(&parser, &chunk, &years, &window, levels, format);
                     spare = Some(chunk.into_buffer());
-                    if parts.send((index, part)).is_err() {
+                    if !order.finish(index, part, feed) {
                         break;
                     }
                 }
@@ -383,34 +389,70 @@ fn scan_reader(
                 Err(e) => refusal = Some(e),
             }
         }
-        drop(part_sender);
         if started == 0 {
             // No thread could be started (a process limit): count on this thread.
             *refused = refusal;
             let taken = feed.state.lock().ok().and_then(|mut s| s.reader.take());
+            let mut whole = order.whole.lock().unwrap_or_else(|e| e.into_inner());
             return match taken {
-                Some(reader) => count_inline(reader, parser, &years, &window, format, total)
+                Some(reader) => count_inline(reader, parser, &years, &window, format, whole.0)
                     .map_err(|e| InputError::from_io(&input, &e)),
                 None => Ok(()),
             };
         }
-        let mut appended = 0u64;
-        // Parts finish in any order; they are appended in input order.
-        let mut finished: BTreeMap<u64, Summary> = BTreeMap::new();
-        for (index, part) in parts {
-            finished.insert(index, part);
-            let before = appended;
-            while let Some(part) = finished.remove(&appended) {
-                total.append(part);
-                appended += 1;
+        Ok(())
+    })?;
+    let failure = feed.state.lock().ok().and_then(|mut s| s.failure.take());
+    failure.map_or(Ok(()), |e| Err(InputError::from_io(&input, &e)))
+}
+
+/// Counted parts waiting for their turn, and the whole they are appended to (with the
+/// number of parts appended so far).
+struct Ordered<'t> {
+    finished: std::sync::Mutex<BTreeMap<u64, Summary>>,
+    whole: std::sync::Mutex<(&'t mut Summary, u64)>,
+}
+
+impl Ordered<'_> {
+    /// Hand in part `index`, and append whatever is next if no other worker is doing so.
+    /// False if a lock was poisoned (a worker panicked): the scan stops.
+    fn finish<R: std::io::Read>(&self, index: u64, part: Summary, feed: &Feed<R>) -> bool {
+        match self.finished.lock() {
+            Ok(mut finished) => finished.insert(index, part),
+            Err(_) => return false,
+        };
+        loop {
+            // Busy: the worker that holds the whole looks again once it lets go.
+            let mut whole = match self.whole.try_lock() {
+                Ok(whole) => whole,
+                Err(std::sync::TryLockError::WouldBlock) => return true,
+                Err(std::sync::TryLockError::Poisoned(_)) => return false,
+            };
+            let before = whole.1;
+            loop {
+                let next = match self.finished.lock() {
+                    Ok(mut finished) => finished.remove(&whole.1),
+                    Err(_) => return false,
+                };
+                let Some(part) = next else { break };
+                whole.0.append(part);
+                whole.1 += 1;
             }
+            let appended = whole.1;
             if appended > before {
-                feed.appended(appended - before, total.parties.levels());
+                feed.appended(appended - before, whole.0.parties.levels());
+            }
+            drop(whole);
+            // A part handed in while the whole was held, by a worker that found it busy.
+            let waiting = match self.finished.lock() {
+                Ok(finished) => finished.contains_key(&appended),
+                Err(_) => return false,
+            };
+            if !waiting {
+                return true;
             }
         }
-        let failure = feed.state.lock().ok().and_then(|mut s| s.failure.take());
-        failure.map_or(Ok(()), |e| Err(InputError::from_io(&input, &e)))
-    })
+    }
 }
 
 /// The chunks of one input, shared by the workers that count them.
