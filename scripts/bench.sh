@@ -2,13 +2,16 @@
 # Whole-binary benchmark on large generated logs, with baselines measured in the same run.
 #
 #   scripts/bench.sh [LINES]          # default 8,300,000 lines (about 1 GB of Postfix log)
+#   BASELINE=/path/to/old/smtplog scripts/bench.sh   # also time an older build, same run
 #
 # Generates bench-data/postfix.log and bench-data/exim.log with examples/genlog (deterministic,
 # seed 42), warms the page cache, and prints the best of 3 wall-clock times for: wc -l, grep -c,
 # smtplog with 1 thread and with all cores, and pflogsumm / eximstats when installed
 # (`apt-get install pflogsumm`; eximstats: `apt-get download exim4-base`, `dpkg -x` it, and set
 # EXIMSTATS=/path/to/usr/sbin/eximstats). Peers run once: they take minutes. Peak memory (max
-# RSS) comes from GNU time. Figures are ratios, since machines are shared and noisy.
+# RSS) comes from GNU time. Figures are ratios, since machines are shared and noisy. With
+# BASELINE set, that binary is timed right after this one (best of 3) and the ratios
+# new/old are printed: how a change moved speed, on the same machine in the same minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LINES=${1:-8300000}
@@ -57,6 +60,20 @@ for mta in postfix exim; do
   row "grep -c 'said: [245]..'" "$grep_s" "$grep_m" "$wc_s"
   row "smtplog report -j 1" "$one_s" "$one_m" "$wc_s"
   row "smtplog report (all cores)" "$all_s" "$all_m" "$wc_s"
+  # Threads sweep: how counting scales (past the cores it shows the cost of oversubscribing).
+  sweep=""
+  for j in 2 4 8; do
+    read -r j_s _ <<< "$(best "$BIN" report -j "$j" "$f")"
+    sweep="$sweep  -j $j: $j_s s ($(awk "BEGIN{printf \"%.2f\", $one_s/$j_s}")x)"
+  done
+  echo "  threads sweep (vs -j 1):$sweep"
+  if [ -n "${BASELINE:-}" ]; then
+    read -r old1_s old1_m <<< "$(best "$BASELINE" report -j 1 "$f")"
+    read -r oldall_s oldall_m <<< "$(best "$BASELINE" report "$f")"
+    row "baseline report -j 1" "$old1_s" "$old1_m" "$wc_s"
+    row "baseline report (all cores)" "$oldall_s" "$oldall_m" "$wc_s"
+    echo "  this build / baseline: $(awk "BEGIN{printf \"%.2f\", $one_s/$old1_s}")x on 1 thread, $(awk "BEGIN{printf \"%.2f\", $all_s/$oldall_s}")x on all cores (below 1: faster)"
+  fi
   # events into a file (not /dev/null, so the writes are real), 1 thread: MB/s per core.
   read -r ev1_s ev1_m <<< "$(best sh -c "\"$BIN\" events -j 1 -o \"$tmp/events.ndjson\" \"$f\"")"
   read -r ev_s ev_m <<< "$(best sh -c "\"$BIN\" events -o \"$tmp/events.ndjson\" \"$f\"")"

@@ -278,6 +278,10 @@ pub(crate) fn id_part(word: &[u8]) -> Option<usize> {
                 .iter()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
     }
+    // Most words are short or hold no digit, and then no part of them is an id either.
+    if word.len() < 6 || !word.iter().any(u8::is_ascii_digit) {
+        return None;
+    }
     let value = match memchr::memchr(b'=', word) {
         Some(eq) if word[..eq].iter().all(u8::is_ascii_alphabetic) && eq > 0 => eq + 1,
         _ => 0,
