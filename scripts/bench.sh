@@ -10,8 +10,8 @@
 # (`apt-get install pflogsumm`; eximstats: `apt-get download exim4-base`, `dpkg -x` it, and set
 # EXIMSTATS=/path/to/usr/sbin/eximstats). Peers run once: they take minutes. Peak memory (max
 # RSS) comes from GNU time. Figures are ratios, since machines are shared and noisy. With
-# BASELINE set, that binary is timed right after this one (best of 3) and the ratios
-# new/old are printed: how a change moved speed, on the same machine in the same minute.
+# BASELINE set, that binary is timed in turn with this one (best of 3 each, interleaved) and
+# the ratios new/old are printed: how a change moved speed, on the same machine in the same minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LINES=${1:-8300000}
@@ -38,6 +38,19 @@ best() { # best of 3 wall-clock seconds of a command; prints "seconds max_rss_kb
     if awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
   done
   echo "$best $rss"
+}
+best_pair() { # best of 3 of two commands run in turn (A B A B A B), so that a machine
+  # that slows down for a while slows both; prints "a_seconds a_rss b_seconds b_rss"
+  local cmd_a=$1 cmd_b=$2 best_a=999999 best_b=999999 rss_a=0 rss_b=0 t m
+  for _ in 1 2 3; do
+    /usr/bin/time -f "%e %M" -o "$tmp/time" $cmd_a > "$tmp/out" 2>&1 || true
+    read -r t m < <(tail -n 1 "$tmp/time")
+    if awk "BEGIN{exit !($t < $best_a)}"; then best_a=$t; rss_a=$m; fi
+    /usr/bin/time -f "%e %M" -o "$tmp/time" $cmd_b > "$tmp/out" 2>&1 || true
+    read -r t m < <(tail -n 1 "$tmp/time")
+    if awk "BEGIN{exit !($t < $best_b)}"; then best_b=$t; rss_b=$m; fi
+  done
+  echo "$best_a $rss_a $best_b $rss_b"
 }
 once() {
   /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" > "$tmp/out" 2>&1 || true
@@ -68,11 +81,12 @@ for mta in postfix exim; do
   done
   echo "  threads sweep (vs -j 1):$sweep"
   if [ -n "${BASELINE:-}" ]; then
-    read -r old1_s old1_m <<< "$(best "$BASELINE" report -j 1 "$f")"
-    read -r oldall_s oldall_m <<< "$(best "$BASELINE" report "$f")"
+    # Interleaved with this build's own runs: the ratio is what the change did.
+    read -r new1_s _ old1_s old1_m <<< "$(best_pair "$BIN report -j 1 $f" "$BASELINE report -j 1 $f")"
+    read -r newall_s _ oldall_s oldall_m <<< "$(best_pair "$BIN report $f" "$BASELINE report $f")"
     row "baseline report -j 1" "$old1_s" "$old1_m" "$wc_s"
     row "baseline report (all cores)" "$oldall_s" "$oldall_m" "$wc_s"
-    echo "  this build / baseline: $(awk "BEGIN{printf \"%.2f\", $one_s/$old1_s}")x on 1 thread, $(awk "BEGIN{printf \"%.2f\", $all_s/$oldall_s}")x on all cores (below 1: faster)"
+    echo "  this build / baseline, interleaved: $(awk "BEGIN{printf \"%.2f\", $new1_s/$old1_s}")x on 1 thread ($new1_s s vs $old1_s s), $(awk "BEGIN{printf \"%.2f\", $newall_s/$oldall_s}")x on all cores ($newall_s s vs $oldall_s s; below 1: faster)"
   fi
   # events into a file (not /dev/null, so the writes are real), 1 thread: MB/s per core.
   read -r ev1_s ev1_m <<< "$(best sh -c "\"$BIN\" events -j 1 -o \"$tmp/events.ndjson\" \"$f\"")"

@@ -192,11 +192,13 @@ impl<S: Stats> Tally<S> {
     /// Count something for a key.
     pub fn update(&mut self, key: &[u8], change: impl FnOnce(&mut S)) {
         let hash = sample_hash(key);
-        if let Some(stats) = self.find_mut(hash, key) {
-            change(stats);
+        // Every key kept passes the level (raising it drops the others): a key that does
+        // not is not looked for, which spares a sampling table most of its probes.
+        if !passes(hash, self.level) {
             return;
         }
-        if !passes(hash, self.level) {
+        if let Some(stats) = self.find_mut(hash, key) {
+            change(stats);
             return;
         }
         let mut stats = S::default();
