@@ -1,10 +1,12 @@
 //! Parser and pipeline benchmarks: per-line cost for each shape, each stage of the pipeline
-//! on its own (header, each MTA's body parser, record, append), and chunk throughput.
+//! on its own (header, each MTA's body parser, record, append), chunk throughput, and
+//! `events` records per chunk.
 //!
 //! `cargo bench --bench parse`. Whole-binary figures on a large generated log are in
 //! README.md (Performance), made with `examples/genlog.rs`.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use smtplog::events::{EventFormat, EventOptions};
 use smtplog::journal::{Converter, LogFormat};
 use smtplog::parse::{split_header, Parser};
 use smtplog::scan::{count_chunk, count_chunk_as, Window};
@@ -199,5 +201,40 @@ fn stages(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, per_line, stages, chunk, journal);
+/// `events` on the corpus of each MTA: records made and written as NDJSON and CSV, per
+/// byte of log (whole-binary figures: scripts/bench.sh, "events: N MB/s per core").
+fn events(c: &mut Criterion) {
+    let parser = Parser::new();
+    let years = YearRule::fixed(2026);
+    let window = Window::default();
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/real/");
+    let mut group = c.benchmark_group("events_chunk");
+    for file in ["postfix-maillog.log", "exim-mainlog.log"] {
+        let data = std::fs::read(format!("{corpus}{file}")).unwrap();
+        group.throughput(Throughput::Bytes(data.len() as u64));
+        for (name, format) in [("ndjson", EventFormat::Ndjson), ("csv", EventFormat::Csv)] {
+            let options = EventOptions { format, raw: false };
+            let mut out = Vec::with_capacity(data.len() * 2);
+            group.bench_with_input(BenchmarkId::new(name, file), &data, |b, data| {
+                b.iter(|| {
+                    out.clear();
+                    smtplog::events::write_chunk(
+                        &parser,
+                        data,
+                        &years,
+                        &window,
+                        LogFormat::Lines,
+                        options,
+                        &mut out,
+                    )
+                    .unwrap();
+                    black_box(out.len())
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, per_line, stages, chunk, journal, events);
 criterion_main!(benches);

@@ -45,8 +45,9 @@ fn is_plain(bytes: &[u8]) -> bool {
     !blocks.any(odd) && !odd(blocks.remainder())
 }
 
-/// The text, if it [`is_plain`] (so valid UTF-8 that needs no escape).
-fn plain(bytes: &[u8]) -> Option<&str> {
+/// The text, if it is printable ASCII without a backslash: valid UTF-8 that no escape
+/// changes, so that any part of it is its own [`escape_cow`].
+pub fn plain(bytes: &[u8]) -> Option<&str> {
     if is_plain(bytes) {
         std::str::from_utf8(bytes).ok()
     } else {

@@ -701,6 +701,7 @@ pub fn stream_events(
     // Chunks read before they are made into records at once: every worker busy, memory a
     // few chunks.
     let batch = threads.max(1) * 2;
+    let mut spare = Vec::with_capacity(batch);
     for p in prepared {
         let (format, years) = (p.format, p.years);
         let opened = match reopen(&p.input, p.opened, format, options, Arc::default()) {
@@ -728,8 +729,14 @@ pub fn stream_events(
                     }
                 }
             }
-            let make = |chunk: &input::Chunk| {
-                let mut bytes = Vec::with_capacity(chunk.data().len());
+            // Output buffers are kept from batch to batch: a fresh one per chunk is a
+            // fresh mapping of pages, zeroed by the kernel as they are first written.
+            let buffers: Vec<Vec<u8>> = chunks
+                .iter()
+                .map(|_| spare.pop().unwrap_or_default())
+                .collect();
+            let make = |(chunk, mut bytes): (&input::Chunk, Vec<u8>)| {
+                bytes.clear();
                 crate::events::write_chunk(
                     &parser,
                     chunk.data(),
@@ -742,11 +749,13 @@ pub fn stream_events(
                 .map(|()| bytes)
             };
             let made: Vec<std::io::Result<Vec<u8>>> = match &pool {
-                Some(pool) => pool.install(|| chunks.par_iter().map(make).collect()),
-                None => chunks.iter().map(make).collect(),
+                Some(pool) => pool.install(|| chunks.par_iter().zip(buffers).map(make).collect()),
+                None => chunks.iter().zip(buffers).map(make).collect(),
             };
             for bytes in made {
-                out.write_all(&bytes?)?;
+                let bytes = bytes?;
+                out.write_all(&bytes)?;
+                spare.push(bytes);
             }
             for chunk in chunks {
                 reader.recycle(chunk.into_buffer());

@@ -258,3 +258,33 @@ print(json.dumps({
         assert!(got["day"][day["day"].as_str().unwrap()].as_u64().unwrap() > 0);
     }
 }
+
+#[test]
+fn output_is_the_same_for_any_threads_and_chunk_size() {
+    // Records are made chunk by chunk on worker threads and written in input order.
+    for log in [
+        testdata("real/postfix-maillog.log"),
+        testdata("real/exim-mainlog.log"),
+    ] {
+        for format in ["ndjson", "csv"] {
+            let run = |extra: &[&str]| {
+                let mut args = vec![
+                    "events", "--year", "2026", "--tz", "UTC", "--format", format,
+                ];
+                args.extend_from_slice(extra);
+                let out = smtplog().args(&args).arg(&log).output().unwrap();
+                assert!(out.status.success());
+                out.stdout
+            };
+            let one = run(&["-j", "1"]);
+            assert!(one.len() > 10_000);
+            for extra in [
+                &["-j", "4", "--chunk-size", "1000"][..],
+                &["-j", "4", "--chunk-size", "1"],
+                &["-j", "2", "--chunk-size", "65536"],
+            ] {
+                assert!(run(extra) == one, "{log:?} {format} {extra:?}");
+            }
+        }
+    }
+}
