@@ -1208,17 +1208,19 @@ mod tests {
             .chain((0..40).map(|b| 1u64 << b))
             .chain((0..40).flat_map(|b| [(1u64 << b) - 1, (1 << b) + 1, (1 << b) * 999 / 1000]))
             .chain((0..100_000u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 24));
-        let mut ours = Vec::new();
-        for ms in ms {
-            let seconds = Some(ms as f64 / 1000.0);
-            ours.clear();
+        let ours = |seconds: Option<f64>| {
+            let mut out = Vec::new();
             Json {
-                out: &mut ours,
+                out: &mut out,
                 log: LogEscapes::Any,
             }
             .seconds(b"", seconds)
             .unwrap();
-            assert_eq!(ours, serde_json::to_vec(&seconds).unwrap(), "{ms}");
+            out
+        };
+        for ms in ms {
+            let seconds = Some(ms as f64 / 1000.0);
+            assert_eq!(ours(seconds), serde_json::to_vec(&seconds).unwrap(), "{ms}");
         }
         for odd in [
             None,
@@ -1228,14 +1230,7 @@ mod tests {
             Some(f64::NAN),
             Some(1e-9),
         ] {
-            ours.clear();
-            Json {
-                out: &mut ours,
-                log: LogEscapes::Any,
-            }
-            .seconds(b"", odd)
-            .unwrap();
-            assert_eq!(ours, serde_json::to_vec(&odd).unwrap(), "{odd:?}");
+            assert_eq!(ours(odd), serde_json::to_vec(&odd).unwrap(), "{odd:?}");
         }
     }
 }
