@@ -1840,32 +1840,26 @@ mod tests {
 
     #[test]
     fn loopback_clients_are_told_by_the_address_in_their_last_brackets() {
-        for client in [
+        let loopback = [
             &b"localhost[127.0.0.1]"[..],
             b"localhost[127.0.0.2]",
             b"localhost[::1]",
             b"localhost[IPv6:::1]",
             b"[127.0.0.1]",
-        ] {
-            assert!(
-                is_loopback_host(client),
-                "{}",
-                String::from_utf8_lossy(client)
-            );
-        }
-        for client in [
+        ];
+        let remote = [
             &b"mx.example.com[192.0.2.1]"[..],
             b"mx[::10]",
             b"mx[IPv6:::1:2]",
             b"127.0.0.1",
             b"a[127.0.0.1]b[10.0.0.1]",
             b"",
-        ] {
-            assert!(
-                !is_loopback_host(client),
-                "{}",
-                String::from_utf8_lossy(client)
-            );
+        ];
+        for (clients, expected) in [(&loopback[..], true), (&remote[..], false)] {
+            for client in clients {
+                let shown = String::from_utf8_lossy(client);
+                assert_eq!(is_loopback_host(client), expected, "{shown}");
+            }
         }
     }
 

@@ -100,18 +100,20 @@ fn enhanced_codes_outside_the_catalogue_collapse_past_the_limit() {
     assert_eq!(merged["limits"]["enhanced_codes"], true);
 }
 
+/// A bounce at 10:00 UTC on each of `n` days from 2000-01-01.
+fn days(n: usize) -> String {
+    let start = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
+    (0..n)
+        .map(|i| {
+            let day = start + chrono::Days::new(i as u64);
+            bounce(&format!("{day}T10:00:00+00:00"), "5.1.1")
+        })
+        .collect()
+}
+
 #[test]
 fn days_collapse_past_the_limit() {
     let dir = tempfile::tempdir().unwrap();
-    let start = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
-    let days = |n: usize| -> String {
-        (0..n)
-            .map(|i| {
-                let day = start + chrono::Days::new(i as u64);
-                bounce(&format!("{day}T10:00:00+00:00"), "5.1.1")
-            })
-            .collect()
-    };
     let r = stable_json(&write_log(&dir, "at.log", &days(MAX_DAYS)));
     assert_eq!(r["limits"]["days"], false);
     assert_eq!(r["by_day"].as_array().unwrap().len(), MAX_DAYS);
@@ -294,15 +296,6 @@ fn the_fact_level_does_not_depend_on_chunks_when_codes_collapse_first() {
 #[test]
 fn hours_say_over_how_many_days_they_sum() {
     let dir = tempfile::tempdir().unwrap();
-    let start = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
-    let days = |n: usize| -> String {
-        (0..n)
-            .map(|i| {
-                let day = start + chrono::Days::new(i as u64);
-                bounce(&format!("{day}T10:00:00+00:00"), "5.1.1")
-            })
-            .collect()
-    };
     let brief = |log: &str| String::from_utf8(stdout_of(["report", "--tz", "UTC", log])).unwrap();
     let html = |log: &str| {
         String::from_utf8(stdout_of([

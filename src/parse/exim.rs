@@ -541,3 +541,34 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
     }
     is_message_info(f, rest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::message_id_len;
+
+    #[test]
+    fn message_ids_are_told_by_their_parts_and_dashes() {
+        for (body, len) in [
+            (&b"1xVpHI-0007o9-2x"[..], Some(16)),
+            (b"1xVpHI-0007o9-2x <= a@b", Some(16)),
+            (b"10HmaX-000000005vi-0000", Some(23)),
+            (b"10HmaX-000000005vi-0000 => a@b", Some(23)),
+            // A byte that is no letter or digit, a dash out of place, an id run on.
+            (b"1xVpH_-0007o9-2x", None),
+            (b"1xVpHI-0007o9_2x", None),
+            (b"1xVpHI-0007o9-2xy", None),
+            (b"10HmaX-000000005vi-00000", None),
+            (b"10HmaX-00000000.5vi-0000", None),
+            (b"1xVpHI-0007o9-2", None),
+            (b"H=mx.example.net [192.0.2.1]", None),
+            (b"", None),
+        ] {
+            assert_eq!(
+                message_id_len(body),
+                len,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+}
