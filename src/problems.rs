@@ -118,7 +118,7 @@ struct ReasonCache {
     /// The last text looked up and what it gave (and whether its pre-mask hid anything): a
     /// problem line looks its reason up twice (provider words, then the reason), and
     /// comparing is cheaper than masking and hashing.
-    last: (Vec<u8>, Option<(CachedReason, bool)>),
+    last: (Vec<u8>, Option<(CachedReason, Hidden)>),
 }
 
 /// A normalised reason and the provider words of its pre-masked text, if found yet.
@@ -133,15 +133,15 @@ pub fn cached_reason(text: &[u8]) -> std::rc::Rc<str> {
 }
 
 /// The provider words of a text's pre-masked form, found once per distinct masked text
-/// (see [`crate::providers::Rules::classify_line_with`]), and whether the pre-mask hid any
-/// part of this text (if not, the words are all there is to find).
-pub(crate) fn cached_words(text: &[u8]) -> (std::rc::Rc<crate::providers::Words>, bool) {
+/// (see [`crate::providers::Rules::classify_line`]), and what the pre-mask hid of this text
+/// (if nothing, the words are all there is to find).
+pub(crate) fn cached_words(text: &[u8]) -> (std::rc::Rc<crate::providers::Words>, Hidden) {
     let ((_, words), hidden) = cached(text, true);
     (words.unwrap_or_default(), hidden)
 }
 
 /// [`cached_reason`], with the provider words if `words`.
-fn cached(text: &[u8], words: bool) -> (CachedReason, bool) {
+fn cached(text: &[u8], words: bool) -> (CachedReason, Hidden) {
     thread_local! {
         /// The pre-masked text, in a buffer reused from line to line.
         static MASKED: std::cell::RefCell<Vec<u8>> = Default::default();
@@ -203,9 +203,25 @@ fn premask(text: &[u8]) -> Vec<u8> {
     out
 }
 
-/// [`premask`] into a buffer that is cleared first. Whether anything was hidden: a
-/// bracket opened, or an id word masked (the provider matcher scans those parts itself).
-pub(crate) fn premask_into(text: &[u8], out: &mut Vec<u8>) -> bool {
+/// What [`premask_into`] hid of a text. The provider matcher scans those parts itself, and
+/// looks for id words only when there were some.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Hidden {
+    /// A `[` or `<` opened: its insides were masked.
+    pub brackets: bool,
+    /// An id word was masked ([`id_part`]).
+    pub ids: bool,
+}
+
+impl Hidden {
+    /// Whether anything was hidden.
+    pub fn any(self) -> bool {
+        self.brackets || self.ids
+    }
+}
+
+/// [`premask`] into a buffer that is cleared first; what it hid.
+pub(crate) fn premask_into(text: &[u8], out: &mut Vec<u8>) -> Hidden {
     out.clear();
     let mut hidden = false;
     let mut rest = text;
@@ -222,12 +238,18 @@ pub(crate) fn premask_into(text: &[u8], out: &mut Vec<u8>) -> bool {
             }
             None => {
                 out.push(b'*');
-                return mask_id_words(out) || hidden;
+                return Hidden {
+                    ids: mask_id_words(out),
+                    brackets: true,
+                };
             }
         }
     }
     out.extend_from_slice(rest);
-    mask_id_words(out) || hidden
+    Hidden {
+        ids: mask_id_words(out),
+        brackets: hidden,
+    }
 }
 
 /// Replace words that [`normalise`] masks to `*` anyway (queue ids, message ids, hex

@@ -243,6 +243,10 @@ pub struct Rules {
     patterns: Vec<Pattern>,
     /// Host suffix (lower case) → rules that name it.
     hosts: FxHashMap<Box<[u8]>, Vec<u16>>,
+    /// The last labels (`com`, `net`) of those suffixes, and their longest length: a host
+    /// ending otherwise, or a longer suffix, is not looked up.
+    last_labels: Vec<Box<[u8]>>,
+    longest_host: usize,
     /// Tokens that are enhanced codes → (rule, token length): a problem line's code is
     /// looked up here instead of being scanned.
     codes: FxHashMap<EnhancedCode, Vec<(u16, u8)>>,
@@ -450,10 +454,18 @@ impl Rules {
             .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&texts)?;
+        let mut last_labels: Vec<Box<[u8]>> = hosts
+            .keys()
+            .map(|h| h.rsplit(|&b| b == b'.').next().unwrap_or(h).into())
+            .collect();
+        last_labels.sort();
+        last_labels.dedup();
         Ok(Rules {
             rules: file.rule,
             automaton,
             patterns,
+            longest_host: hosts.keys().map(|h| h.len()).max().unwrap_or(0),
+            last_labels,
             hosts,
             codes,
             max_words: texts
@@ -567,8 +579,8 @@ impl Rules {
         evidence.iter().copied().for_each(&mut note);
         match texts {
             Texts::Whole(text) => self.scan(text, &mut note),
-            Texts::Masked(text) => {
-                masked_parts(text, self.max_words, |part| self.scan(part, &mut note))
+            Texts::Masked(text, ids) => {
+                masked_parts(text, self.max_words, ids, |part| self.scan(part, &mut note))
             }
         }
         // Only the rules something pointed at; most problem replies point at none.
@@ -637,13 +649,23 @@ impl Rules {
         } else {
             host
         };
+        let last = memchr::memrchr(b'.', lower).map_or(lower, |dot| &lower[dot + 1..]);
+        if self
+            .last_labels
+            .binary_search_by(|l| (**l).cmp(last))
+            .is_err()
+        {
+            return;
+        }
         // Every suffix in the file has two labels or more (checked): the last label alone
         // (`com`) is never looked up.
         let mut start = 0;
         while let Some(dot) = memchr::memchr(b'.', &lower[start..]) {
-            if let Some(rules) = self.hosts.get(&lower[start..]) {
-                for &rule in rules {
-                    seen.recognise(rule);
+            if lower.len() - start <= self.longest_host {
+                if let Some(rules) = self.hosts.get(&lower[start..]) {
+                    for &rule in rules {
+                        seen.recognise(rule);
+                    }
                 }
             }
             start += dot + 1;
@@ -656,40 +678,23 @@ impl Rules {
     /// scanned apart from what the pre-mask hides, as the report does through its cache).
     ///
     /// The words of the pre-masked reason come from the problem normaliser's per-thread
-    /// cache, so they are found once per distinct problem text, not once per line.
+    /// cache, so they are found once per distinct problem text, not once per line; only
+    /// what the pre-mask hid is scanned here ([`masked_parts`]). No word spans the two
+    /// parts: words hold no bracket and no id inside a longer word (checked).
     pub fn classify_line(&self, line: &ParsedLine<'_>, raw: &[u8]) -> Option<Hit> {
         let text = line.reason.unwrap_or_default();
         let (words, hidden) = crate::problems::cached_words(text);
-        if !hidden {
-            // Nothing masked: the cached words are every word of the text.
-            return self.classify_parts(line, raw, Texts::Masked(&[]), &words.0);
-        }
-        self.classify_line_with(line, raw, Some(&words))
+        // Nothing masked: the cached words are every word of the text.
+        let text = if hidden.any() { text } else { &[] };
+        self.classify_parts(line, raw, Texts::Masked(text, hidden.ids), &words.0)
     }
 
     /// The words of a reason with the insides of its `[...]` and `<...>` masked (as the
-    /// problem normaliser masks them), for [`Rules::classify_line_with`].
+    /// problem normaliser masks them), for [`Rules::classify_line`].
     pub fn words(&self, masked: &[u8]) -> Words {
         let mut found = Vec::new();
         self.scan(masked, |e| found.push(e));
         Words(found.into_boxed_slice())
-    }
-
-    /// [`Rules::classify_line`] with the words of the pre-masked reason already found
-    /// (`outside`, see [`Rules::words`]); only what the pre-mask hides is scanned here
-    /// ([`masked_parts`]). No word spans the two parts: words hold no bracket and no id
-    /// inside a longer word (checked). Without `outside` the whole text is scanned.
-    pub fn classify_line_with(
-        &self,
-        line: &ParsedLine<'_>,
-        raw: &[u8],
-        outside: Option<&Words>,
-    ) -> Option<Hit> {
-        let text = line.reason.unwrap_or_default();
-        match outside {
-            Some(words) => self.classify_parts(line, raw, Texts::Masked(text), &words.0),
-            None => self.classify_parts(line, raw, Texts::Whole(text), &[]),
-        }
     }
 
     fn classify_parts(
@@ -721,11 +726,11 @@ impl Rules {
 type Evidence = (u16, Role, u8);
 
 /// What to scan of a reply text: all of it, or only what the pre-mask hides (the rest came
-/// from the cache).
+/// from the cache), and whether that includes id words.
 #[derive(Clone, Copy)]
 enum Texts<'t> {
     Whole(&'t [u8]),
-    Masked(&'t [u8]),
+    Masked(&'t [u8], bool),
 }
 
 /// The words of rules found in a text (see [`Rules::words`]).
@@ -738,7 +743,28 @@ pub struct Words(Box<[Evidence]>);
 /// around each id word it masks ([`crate::problems::id_part`]) a window of `span` words each
 /// way. Ids are glued to words (`554-Bad`), so a word of several (`Bad DNS PTR resource
 /// record`) may start or end in one: the window holds any such match whole.
-fn masked_parts(text: &[u8], span: usize, mut part: impl FnMut(&[u8])) {
+///
+/// Without `ids` (the pre-mask masked no id word, so no word here is one) only the
+/// brackets are found, without walking the words.
+fn masked_parts(text: &[u8], span: usize, ids: bool, mut part: impl FnMut(&[u8])) {
+    if !ids {
+        let mut rest = text;
+        while let Some(open) = memchr::memchr2(b'[', b'<', rest) {
+            let close = if rest[open] == b'[' { b']' } else { b'>' };
+            let inside = &rest[open + 1..];
+            match memchr::memchr(close, inside) {
+                Some(end) => {
+                    part(&inside[..end]);
+                    rest = &inside[end + 1..];
+                }
+                None => {
+                    part(inside);
+                    return;
+                }
+            }
+        }
+        return;
+    }
     let window = |from: usize, to: usize| {
         let start = (0..span).fold(from, |at, _| {
             at.checked_sub(1)
