@@ -21,7 +21,12 @@ impl Stamp {
 
     /// Seconds on a single monotonic scale (local wall time), for gaps between lines.
     pub fn scalar(&self) -> i64 {
-        i64::from(self.date.num_days_from_ce()) * 86_400 + i64::from(self.secs)
+        self.midnight() + i64::from(self.secs)
+    }
+
+    /// [`Stamp::scalar`] of the first second of the stamp's day.
+    pub fn midnight(&self) -> i64 {
+        i64::from(self.date.num_days_from_ce()) * 86_400
     }
 
     /// The wall-clock date and time.

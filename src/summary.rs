@@ -420,7 +420,8 @@ struct LineNews<'a> {
     receipt_hour: Option<(NaiveDate, u8)>,
     loopback: bool,
     /// A flagless host error (Exim): its reply, the fact it counts as, its problem reason.
-    host_error: Option<HostErrorNews<'a>>,
+    /// (By reference: few lines have one, and every line's news is built.)
+    host_error: Option<&'a HostErrorNews<'a>>,
     /// An Exim address line (`=>`, `->`, `==`, `**`), and the host reply it gives.
     address_line: bool,
     address_reply: Option<ReplyNews<'a>>,
@@ -677,7 +678,7 @@ impl Pending {
         if news.address_line {
             self.attempts.address_line(news.address_reply, backs);
         }
-        if let Some((reply, fact, problem, provider)) = news.host_error {
+        if let Some(&(reply, fact, problem, provider)) = news.host_error {
             self.attempts.host_error(HostError {
                 reply: HostReply::new(reply),
                 fact,
@@ -1116,7 +1117,7 @@ pub struct Summary {
     raw_facts: Option<rustc_hash::FxHashSet<Fact>>,
     /// Totals of summaries that were added with [`Summary::add`] or loaded.
     extra: MessageTotals,
-    current_day: Option<(NaiveDate, u64)>,
+    current_day: Option<(NaiveDate, u64, i64)>,
     current_hour: Option<((NaiveDate, u8), u64)>,
     /// The earliest and latest line stamps counted ([`crate::stamp::Stamp::scalar`], the
     /// wall time the log wrote), for the report's header; min and max add up in any order.
@@ -1265,6 +1266,7 @@ impl Summary {
                     host_error = Some((reply, fact, problem, provider));
                 }
             }
+            let host_error = host_error.as_ref();
             let news = LineNews {
                 received: line.received,
                 size: line.size,
@@ -1442,19 +1444,26 @@ impl Summary {
     /// Count the line in its day; returns its stamp's [`crate::stamp::Stamp::scalar`].
     fn count_day(&mut self, line: &ParsedLine<'_>) -> Option<i64> {
         let stamp = line.stamp?;
-        let time = stamp.scalar();
-        self.see(time, time);
         // Lines come in runs of one day: count the run, touch the map when the day changes.
-        match &mut self.current_day {
-            Some((day, n)) if *day == stamp.date => *n += 1,
+        // The run keeps its day's first second, so a line's scalar is one addition.
+        let midnight = match &mut self.current_day {
+            Some((day, n, midnight)) if *day == stamp.date => {
+                *n += 1;
+                *midnight
+            }
             _ => {
                 self.flush_day();
-                self.current_day = Some((stamp.date, 1));
+                let midnight = stamp.midnight();
+                self.current_day = Some((stamp.date, 1, midnight));
                 if self.limits.day(stamp.date) {
                     self.collapse_days();
                 }
+                midnight
             }
-        }
+        };
+        let time = midnight + i64::from(stamp.secs);
+        debug_assert_eq!(time, stamp.scalar());
+        self.see(time, time);
         Some(time)
     }
 
@@ -1682,7 +1691,7 @@ impl Summary {
     }
 
     fn flush_day(&mut self) {
-        if let Some((day, n)) = self.current_day.take() {
+        if let Some((day, n, _)) = self.current_day.take() {
             let day = self.limits.day_key(day);
             *self.lines_by_day.entry(day).or_insert(0) += n;
         }
