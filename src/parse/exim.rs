@@ -1,6 +1,8 @@
 //! Exim mainlog message bodies (after the timestamp and optional pid).
 
-use super::{between, parse_u64, seconds_to_ms, stage_of, Counter, Event, Finders, ParsedLine};
+use super::{
+    between, parse_u64, rfind_by, seconds_to_ms, stage_of, Counter, Event, Finders, ParsedLine,
+};
 
 /// An Exim message id: `1xVpHI-0007o9-2x` (classic) or `10HmaX-000000005vi-0000` (4.97+).
 pub(super) fn message_id_len(body: &[u8]) -> Option<usize> {
@@ -497,9 +499,7 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
         out.event = Some(Event::Delivered);
         out.recipient = recipient(&rest[3..]);
         // `QT=1s` comes near the end of the line, after the fields others choose.
-        out.delay_ms = f
-            .queue_time_rev
-            .rfind(rest)
+        out.delay_ms = rfind_by(rest, b" QT=", 1)
             .map(|i| {
                 let value = &rest[i + 4..];
                 &value[..value.iter().position(|b| *b == b' ').unwrap_or(value.len())]

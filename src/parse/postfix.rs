@@ -1,8 +1,8 @@
 //! Postfix message bodies, by daemon.
 
 use super::{
-    between, is_common_diagnostic, parse_u64, seconds_to_ms, stage_of, Counter, Dnsbl, Event,
-    Finders, ParsedLine, Severity,
+    between, is_common_diagnostic, parse_u64, rfind_by, seconds_to_ms, stage_of, Counter, Dnsbl,
+    Event, Finders, ParsedLine, Severity,
 };
 use crate::code::parse_enhanced;
 
@@ -434,7 +434,7 @@ pub(super) fn parse<'a>(
             }
             if rest.starts_with(b"from=<") {
                 // `from=<..>, size=1388, nrcpt=1 (queue active)`: the last size field.
-                let size_at = f.size_rev.rfind(rest);
+                let size_at = rfind_by(rest, b", size=", 4);
                 out.size = size_at.and_then(|i| {
                     let value = &rest[i + 7..];
                     parse_u64(
