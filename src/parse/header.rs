@@ -75,7 +75,8 @@ fn tag_tail(text: &[u8]) -> Option<(&[u8], &[u8])> {
 /// Classify a syslog program name.
 fn source_of(program: &[u8]) -> Source<'_> {
     if program.starts_with(b"postfix") {
-        if let Some(slash) = memchr::memrchr(b'/', program) {
+        // The daemon after the slash is a few bytes: a loop from the end, not memchr's setup.
+        if let Some(slash) = program.iter().rposition(|&b| b == b'/') {
             return Source::Postfix {
                 daemon: &program[slash + 1..],
             };
