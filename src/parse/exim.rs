@@ -433,9 +433,16 @@ fn is_message_info(f: &Finders, rest: &[u8]) -> bool {
         || f.transport_output.find(rest).is_some()
 }
 
-/// Parse an Exim body. Returns false when the shape is unknown.
-pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -> bool {
-    let Some(id_len) = message_id_len(body) else {
+/// Parse an Exim body, whose message id is `id` bytes long (see [`message_id_len`]).
+/// Returns false when the shape is unknown.
+pub(super) fn parse<'a>(
+    f: &Finders,
+    body: &'a [u8],
+    id: Option<usize>,
+    out: &mut ParsedLine<'a>,
+) -> bool {
+    debug_assert_eq!(id, message_id_len(body));
+    let Some(id_len) = id else {
         if parse_rejection(f, body, out) || parse_auth_failure(f, body, out) {
             return true;
         }

@@ -539,11 +539,11 @@ impl Parser {
                         .and_then(|r| postfix::queued_as(&self.finders, r));
                 }
             }
-            Source::Exim => {
+            Source::Exim { id } => {
                 parsed.kind = LineKind::Mail(Mta::Exim);
                 parsed.bad_stamp = header.bad_stamp;
                 parsed.program = b"exim";
-                if !exim::parse(&self.finders, header.body, parsed) {
+                if !exim::parse(&self.finders, header.body, id, parsed) {
                     parsed.kind = LineKind::Unrecognised(Mta::Exim);
                 }
             }
