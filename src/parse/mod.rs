@@ -400,10 +400,15 @@ fn rfind_by(text: &[u8], needle: &[u8], rare: usize) -> Option<usize> {
 
 /// The text between `open` and the next `close`, e.g. the address of `to=<...>`.
 fn between<'a>(text: &'a [u8], open: &[u8], close: u8) -> Option<&'a [u8]> {
-    // Needles are a few bytes: a byte search plus a prefix check beats building a searcher.
     // A leading space starts every word of a line: the byte after it is the one looked for.
     let skip = usize::from(open.len() > 1 && open[0] == b' ');
-    let start = memchr::memchr_iter(*open.get(skip)?, text.get(skip..)?)
+    between_by(text, open, skip, close)
+}
+
+/// [`between`], finding `open` by its byte at `rare` (one seldom in lines).
+fn between_by<'a>(text: &'a [u8], open: &[u8], rare: usize, close: u8) -> Option<&'a [u8]> {
+    // Needles are a few bytes: a byte search plus a prefix check beats building a searcher.
+    let start = memchr::memchr_iter(*open.get(rare)?, text.get(rare..)?)
         .find(|&i| text[i..].starts_with(open))?
         + open.len();
     let len = memchr::memchr(close, &text[start..])?;
@@ -555,7 +560,8 @@ impl Parser {
 impl Parser {
     /// `relay=127.0.0.1[127.0.0.1]:10024` (or `[::1]:10024`): a hand-off to a content filter.
     fn is_filter_relay(&self, body: &[u8]) -> bool {
-        let Some(relay) = between(body, b" relay=", b',') else {
+        // By its `y`: the letters before it are in most host names.
+        let Some(relay) = between_by(body, b" relay=", 5, b',') else {
             return false;
         };
         let Some(open) = memchr::memchr(b'[', relay) else {
