@@ -125,13 +125,9 @@ fn host_and_ip<'a>(
     text: &'a [u8],
 ) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>) {
     let text = text.trim_ascii();
-    // A host and its address are a few dozen bytes: a plain loop, not memchr's setup.
-    match text.iter().position(|&b| b == b'[') {
+    match memchr::memchr(b'[', text) {
         Some(open) => {
-            let close = text[open..]
-                .iter()
-                .position(|&b| b == b']')
-                .map_or(text.len(), |c| open + c);
+            let close = memchr::memchr(b']', &text[open..]).map_or(text.len(), |c| open + c);
             let host = text[..open].trim_ascii();
             let ip = &text[open + 1..close];
             (
