@@ -176,12 +176,14 @@ impl<'a> LineText<'a> {
         text
     }
 
-    /// What JSON must look for in the texts made.
-    fn escapes(&self) -> LogEscapes {
-        match self.sliced.get() {
-            true if memchr::memchr(b'"', self.line).is_none() => LogEscapes::None,
-            true => LogEscapes::Quotes,
-            false => LogEscapes::Any,
+    /// What JSON must look for in the texts made, and where in the line the first quote is.
+    fn escapes(&self) -> (LogEscapes, Clear) {
+        if !self.sliced.get() {
+            return (LogEscapes::Any, Clear::NONE);
+        }
+        match memchr::memchr(b'"', self.line) {
+            None => (LogEscapes::None, Clear::NONE),
+            Some(quote) => (LogEscapes::Quotes, Clear::of(&self.line[..quote])),
         }
     }
 }
@@ -211,11 +213,41 @@ impl LogEscapes {
     }
 }
 
+/// The addresses of the part of a plain line before its first quote: a text that lies
+/// inside it holds no quote, so with [`LogEscapes::Quotes`] it needs no search of its own
+/// (Exim's quotes come late in a line, after most fields).
+#[derive(Clone, Copy, Debug)]
+struct Clear {
+    start: usize,
+    end: usize,
+}
+
+impl Clear {
+    /// No text lies inside.
+    const NONE: Clear = Clear { start: 0, end: 0 };
+
+    fn of(part: &[u8]) -> Clear {
+        let start = part.as_ptr() as usize;
+        Clear {
+            start,
+            end: start + part.len(),
+        }
+    }
+
+    /// Whether `text` lies inside.
+    fn holds(self, text: &str) -> bool {
+        let at = text.as_ptr() as usize;
+        at >= self.start && at <= self.end && text.len() <= self.end - at
+    }
+}
+
 /// What a record's writer needs to know of its texts.
 #[derive(Clone, Copy, Debug)]
 struct Escapes {
     /// Of the texts from the log.
     log: LogEscapes,
+    /// Where the texts from the log hold no quote (with `log` [`LogEscapes::Quotes`]).
+    clear: Clear,
     /// Of the normalised reason (none: the reason, if any, is log text).
     reason: Option<LogEscapes>,
 }
@@ -606,7 +638,11 @@ impl<'a> Record<'a> {
             stamp: stamp.map(Cow::Borrowed),
             host: host_of(line, body).map(text),
             mta: mta.name(),
-            program: text(parsed.program),
+            // Exim's program is always `exim`, a name not in its line: no test of its own.
+            program: match mta {
+                crate::parse::Mta::Exim => Cow::Borrowed("exim"),
+                crate::parse::Mta::Postfix => text(parsed.program),
+            },
             queue_id: parsed.message_id.map(text),
             event: parsed.event.map(|e| e.name()),
             code: parsed.code.map(ReplyCode::value),
@@ -635,8 +671,10 @@ impl<'a> Record<'a> {
                 && parsed.reply_host.is_some(),
             reason,
         };
+        let (log, clear) = texts.escapes();
         let escapes = Escapes {
-            log: texts.escapes(),
+            log,
+            clear,
             reason: reason_escapes,
         };
         Some((record, escapes))
@@ -649,6 +687,7 @@ impl<'a> Record<'a> {
         let mut json = Json {
             out,
             log: escapes.log,
+            clear: escapes.clear,
         };
         json.made(b"{\"ts\":", self.ts.as_deref());
         json.made(b",\"stamp\":", self.stamp.as_deref());
@@ -672,8 +711,10 @@ impl<'a> Record<'a> {
         json.made(b",\"stage\":", self.stage);
         json.boolean(b",\"temporary\":", self.temporary);
         json.boolean(b",\"host_error\":", self.host_error);
-        let reason = escapes.reason.unwrap_or(escapes.log);
-        json.text_as(b",\"reason\":", self.reason.as_deref(), reason)?;
+        match escapes.reason {
+            Some(reason) => json.text_as(b",\"reason\":", self.reason.as_deref(), reason)?,
+            None => json.text(b",\"reason\":", self.reason.as_deref())?,
+        }
         out.extend_from_slice(b"}\n");
         Ok(())
     }
@@ -719,6 +760,8 @@ struct Json<'o> {
     out: &'o mut Vec<u8>,
     /// What the log texts may hold.
     log: LogEscapes,
+    /// Where they hold no quote.
+    clear: Clear,
 }
 
 impl Json<'_> {
@@ -748,7 +791,13 @@ impl Json<'_> {
     /// escapes, and if its line was plain, only a quote.
     #[inline(always)]
     fn text(&mut self, key: &'static [u8], text: Option<&str>) -> io::Result<()> {
-        self.text_as(key, text, self.log)
+        let escapes = match text {
+            Some(text) if self.log == LogEscapes::Quotes && self.clear.holds(text) => {
+                LogEscapes::None
+            }
+            _ => self.log,
+        };
+        self.text_as(key, text, escapes)
     }
 
     /// A text that may hold `escapes`.
@@ -1029,6 +1078,7 @@ mod tests {
     /// Every text tested in full.
     const ANY: Escapes = Escapes {
         log: LogEscapes::Any,
+        clear: Clear::NONE,
         reason: None,
     };
 
@@ -1081,6 +1131,7 @@ mod tests {
         assert_eq!(LogEscapes::of(quoted), LogEscapes::Quotes);
         let escapes = Escapes {
             log: LogEscapes::Quotes,
+            clear: Clear::NONE,
             reason: Some(LogEscapes::Quotes),
         };
         let mut ours = Vec::new();
@@ -1213,6 +1264,7 @@ mod tests {
             Json {
                 out: &mut out,
                 log: LogEscapes::Any,
+                clear: Clear::NONE,
             }
             .seconds(b"", seconds)
             .unwrap();

@@ -192,10 +192,11 @@ fn zone(text: &[u8]) -> Option<(i32, usize)> {
 
 /// RFC 3339 (`2026-11-03T04:12:55.123456+00:00`, `...+0100`, `...Z`): the stamp and its length.
 pub fn parse_rfc3339(text: &[u8]) -> Option<(Stamp, usize)> {
-    let date = iso_date(text)?;
+    // The `T` first: every Exim line is tried here before its own shape.
     if text.get(10) != Some(&b'T') {
         return None;
     }
+    let date = iso_date(text)?;
     let secs = time_of_day(&text[11..])?;
     let mut pos = 19 + fraction(&text[19..]);
     let offset = match zone(&text[pos..]) {

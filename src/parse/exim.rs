@@ -1,6 +1,8 @@
 //! Exim mainlog message bodies (after the timestamp and optional pid).
 
-use super::{between, parse_u64, seconds_to_ms, stage_of, Counter, Event, Finders, ParsedLine};
+use super::{
+    between, parse_u64, rfind_by, seconds_to_ms, stage_of, Counter, Event, Finders, ParsedLine,
+};
 
 /// An Exim message id: `1xVpHI-0007o9-2x` (classic) or `10HmaX-000000005vi-0000` (4.97+).
 pub(super) fn message_id_len(body: &[u8]) -> Option<usize> {
@@ -431,9 +433,16 @@ fn is_message_info(f: &Finders, rest: &[u8]) -> bool {
         || f.transport_output.find(rest).is_some()
 }
 
-/// Parse an Exim body. Returns false when the shape is unknown.
-pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -> bool {
-    let Some(id_len) = message_id_len(body) else {
+/// Parse an Exim body, whose message id is `id` bytes long (see [`message_id_len`]).
+/// Returns false when the shape is unknown.
+pub(super) fn parse<'a>(
+    f: &Finders,
+    body: &'a [u8],
+    id: Option<usize>,
+    out: &mut ParsedLine<'a>,
+) -> bool {
+    debug_assert_eq!(id, message_id_len(body));
+    let Some(id_len) = id else {
         if parse_rejection(f, body, out) || parse_auth_failure(f, body, out) {
             return true;
         }
@@ -497,9 +506,7 @@ pub(super) fn parse<'a>(f: &Finders, body: &'a [u8], out: &mut ParsedLine<'a>) -
         out.event = Some(Event::Delivered);
         out.recipient = recipient(&rest[3..]);
         // `QT=1s` comes near the end of the line, after the fields others choose.
-        out.delay_ms = f
-            .queue_time_rev
-            .rfind(rest)
+        out.delay_ms = rfind_by(rest, b" QT=", 1)
             .map(|i| {
                 let value = &rest[i + 4..];
                 &value[..value.iter().position(|b| *b == b' ').unwrap_or(value.len())]

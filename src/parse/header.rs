@@ -11,7 +11,11 @@ pub enum Source<'a> {
         daemon: &'a [u8],
     },
     /// Exim.
-    Exim,
+    Exim {
+        /// The length of the message id that starts the body, if one does (found with the
+        /// header, where it tells a main-log line from syslog, and not looked for again).
+        id: Option<usize>,
+    },
     /// Anything else.
     Other,
 }
@@ -75,7 +79,8 @@ fn tag_tail(text: &[u8]) -> Option<(&[u8], &[u8])> {
 /// Classify a syslog program name.
 fn source_of(program: &[u8]) -> Source<'_> {
     if program.starts_with(b"postfix") {
-        if let Some(slash) = memchr::memrchr(b'/', program) {
+        // The daemon after the slash is a few bytes: a loop from the end, not memchr's setup.
+        if let Some(slash) = program.iter().rposition(|&b| b == b'/') {
             return Source::Postfix {
                 daemon: &program[slash + 1..],
             };
@@ -86,7 +91,8 @@ fn source_of(program: &[u8]) -> Source<'_> {
         }
     }
     if program == b"exim" || program.starts_with(b"exim4") {
-        return Source::Exim;
+        // The id is looked for once the body is known (see `from_syslog`).
+        return Source::Exim { id: None };
     }
     Source::Other
 }
@@ -112,13 +118,19 @@ fn from_syslog<'a>(
     program: &'a [u8],
     body: &'a [u8],
 ) -> Header<'a> {
-    let source = source_of(program);
+    let mut source = source_of(program);
     let (stamp, body) = match source {
         // `exim[123]: 2026-11-03 04:12:55 ...`: Exim's own stamp inside syslog.
-        Source::Exim => match parse_exim(body) {
-            Some((inner, len)) => (stamp.or(Some(inner)), exim_after_stamp(&body[len..])),
-            None => (stamp, exim_after_stamp(body)),
-        },
+        Source::Exim { .. } => {
+            let (stamp, body) = match parse_exim(body) {
+                Some((inner, len)) => (stamp.or(Some(inner)), exim_after_stamp(&body[len..])),
+                None => (stamp, exim_after_stamp(body)),
+            };
+            source = Source::Exim {
+                id: super::exim::message_id_len(body),
+            };
+            (stamp, body)
+        }
         _ => (stamp, body),
     };
     Header {
@@ -153,22 +165,23 @@ pub fn split_header<'a>(line: &'a [u8], years: &YearRule) -> Header<'a> {
         }
         if let Some((stamp, len)) = parse_exim(line) {
             let rest = &line[len..];
+            let body = exim_after_stamp(rest);
+            let id = super::exim::message_id_len(body);
             let exim = Header {
                 stamp: Some(stamp),
-                source: Source::Exim,
-                body: exim_after_stamp(rest),
+                source: Source::Exim { id },
+                body,
                 bad_stamp: false,
                 host: b"",
                 tag: b"",
             };
             // Most lines: a message id, then no syslog tag (a host named like an id would
-            // be followed by one). Decided without looking for the tag.
-            if let Some(after) = rest.strip_prefix(b" ") {
-                if let Some(id) = super::exim::message_id_len(after) {
-                    let next = &after[id..];
-                    if !next.starts_with(b" exim") && !next.starts_with(b" postfix") {
-                        return exim;
-                    }
+            // be followed by one). Decided without looking for the tag. (After a ` [pid]`,
+            // an id followed by no `exim`/`postfix` word never makes a tag either.)
+            if let Some(id) = id {
+                let next = &body[id..];
+                if !next.starts_with(b" exim") && !next.starts_with(b" postfix") {
+                    return exim;
                 }
             }
             // `2016-04-01 11:08:00 host exim[8001]: ...`: syslog with an Exim-style stamp.
@@ -210,7 +223,7 @@ mod tests {
         let h = split_header(line.as_bytes(), &YearRule::fixed(2026));
         let source = match h.source {
             Source::Postfix { daemon } => format!("postfix:{}", String::from_utf8_lossy(daemon)),
-            Source::Exim => "exim".into(),
+            Source::Exim { .. } => "exim".into(),
             Source::Other => "other".into(),
         };
         (

@@ -390,10 +390,26 @@ fn parse_u64(text: &[u8]) -> Option<u64> {
     Some(text.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
 }
 
+/// Where the last `needle` in `text` starts, found by its byte at `rare` (one seldom in
+/// lines): memchr's reverse substring search goes a byte at a time.
+fn rfind_by(text: &[u8], needle: &[u8], rare: usize) -> Option<usize> {
+    memchr::memrchr_iter(needle[rare], text)
+        .filter_map(|i| i.checked_sub(rare))
+        .find(|&start| text[start..].starts_with(needle))
+}
+
 /// The text between `open` and the next `close`, e.g. the address of `to=<...>`.
 fn between<'a>(text: &'a [u8], open: &[u8], close: u8) -> Option<&'a [u8]> {
+    // A leading space starts every word of a line: the byte after it is the one looked for.
+    let skip = usize::from(open.len() > 1 && open[0] == b' ');
+    between_by(text, open, skip, close)
+}
+
+/// [`between`], finding `open` by its byte at `rare` (one seldom in lines).
+fn between_by<'a>(text: &'a [u8], open: &[u8], rare: usize, close: u8) -> Option<&'a [u8]> {
     // Needles are a few bytes: a byte search plus a prefix check beats building a searcher.
-    let start = memchr::memchr_iter(*open.first()?, text).find(|&i| text[i..].starts_with(open))?
+    let start = memchr::memchr_iter(*open.get(rare)?, text.get(rare..)?)
+        .find(|&i| text[i..].starts_with(open))?
         + open.len();
     let len = memchr::memchr(close, &text[start..])?;
     Some(&text[start..start + len])
@@ -418,8 +434,6 @@ impl<'a> ParsedLine<'a> {
 pub(crate) struct Finders {
     pub status: memmem::Finder<'static>,
     pub status_rev: memmem::FinderRev<'static>,
-    pub queue_time_rev: memmem::FinderRev<'static>,
-    pub size_rev: memmem::FinderRev<'static>,
     pub queued_as_rev: memmem::FinderRev<'static>,
     pub dsn: memmem::Finder<'static>,
     pub said: memmem::Finder<'static>,
@@ -473,8 +487,6 @@ impl Parser {
             finders: Finders {
                 status: memmem::Finder::new(b" status="),
                 status_rev: memmem::FinderRev::new(b" status="),
-                queue_time_rev: memmem::FinderRev::new(b" QT="),
-                size_rev: memmem::FinderRev::new(b", size="),
                 queued_as_rev: memmem::FinderRev::new(b"queued as "),
                 dsn: memmem::Finder::new(b" dsn="),
                 said: memmem::Finder::new(b" said: "),
@@ -506,13 +518,23 @@ impl Parser {
     }
 
     /// Parse the body of a line whose header is already split (see [`split_header`]).
+    #[inline]
     pub fn parse_body<'a>(&self, header: Header<'a>) -> ParsedLine<'a> {
+        // Filled in place through a reference: returned from the parser itself, the struct
+        // (a few hundred bytes, one per line) was copied into the caller's.
+        let mut parsed = ParsedLine::new(LineKind::Other, header.stamp);
+        self.parse_body_into(header, &mut parsed);
+        parsed
+    }
+
+    /// [`Parser::parse_body`] into a line of kind `Other` with the header's stamp.
+    fn parse_body_into<'a>(&self, header: Header<'a>, parsed: &mut ParsedLine<'a>) {
         match header.source {
             Source::Postfix { daemon } => {
-                let mut parsed = ParsedLine::new(LineKind::Mail(Mta::Postfix), header.stamp);
+                parsed.kind = LineKind::Mail(Mta::Postfix);
                 parsed.bad_stamp = header.bad_stamp;
                 parsed.program = daemon;
-                if !postfix::parse(&self.finders, daemon, header.body, &mut parsed) {
+                if !postfix::parse(&self.finders, daemon, header.body, parsed) {
                     parsed.kind = LineKind::Unrecognised(Mta::Postfix);
                 }
                 if parsed.event == Some(Event::Delivered) && self.is_filter_relay(header.body) {
@@ -521,18 +543,16 @@ impl Parser {
                         .reason
                         .and_then(|r| postfix::queued_as(&self.finders, r));
                 }
-                parsed
             }
-            Source::Exim => {
-                let mut parsed = ParsedLine::new(LineKind::Mail(Mta::Exim), header.stamp);
+            Source::Exim { id } => {
+                parsed.kind = LineKind::Mail(Mta::Exim);
                 parsed.bad_stamp = header.bad_stamp;
                 parsed.program = b"exim";
-                if !exim::parse(&self.finders, header.body, &mut parsed) {
+                if !exim::parse(&self.finders, header.body, id, parsed) {
                     parsed.kind = LineKind::Unrecognised(Mta::Exim);
                 }
-                parsed
             }
-            Source::Other => ParsedLine::new(LineKind::Other, header.stamp),
+            Source::Other => {}
         }
     }
 }
@@ -540,7 +560,8 @@ impl Parser {
 impl Parser {
     /// `relay=127.0.0.1[127.0.0.1]:10024` (or `[::1]:10024`): a hand-off to a content filter.
     fn is_filter_relay(&self, body: &[u8]) -> bool {
-        let Some(relay) = between(body, b" relay=", b',') else {
+        // By its `y`: the letters before it are in most host names.
+        let Some(relay) = between_by(body, b" relay=", 5, b',') else {
             return false;
         };
         let Some(open) = memchr::memchr(b'[', relay) else {

@@ -1,8 +1,8 @@
 //! Postfix message bodies, by daemon.
 
 use super::{
-    between, is_common_diagnostic, parse_u64, seconds_to_ms, stage_of, Counter, Dnsbl, Event,
-    Finders, ParsedLine, Severity,
+    between, between_by, is_common_diagnostic, parse_u64, rfind_by, seconds_to_ms, stage_of,
+    Counter, Dnsbl, Event, Finders, ParsedLine, Severity,
 };
 use crate::code::parse_enhanced;
 
@@ -90,7 +90,8 @@ fn parse_status<'a>(f: &Finders, rest: &'a [u8], status_at: usize, out: &mut Par
         }
     }
     // `delay=1.2` (seconds from arrival to this attempt) sits between relay and dsn.
-    out.delay_ms = between(rest, b" delay=", b',').and_then(seconds_to_ms);
+    // By its `y`: the letters before it are in most host names.
+    out.delay_ms = between_by(rest, b" delay=", 5, b',').and_then(seconds_to_ms);
     out.recipient = rest
         .strip_prefix(b"to=<")
         .and_then(|r| memchr::memchr(b'>', r).map(|end| &r[..end]));
@@ -368,7 +369,10 @@ fn find_delivery_status(f: &Finders, rest: &[u8]) -> Option<usize> {
 
 /// The host of `client=host[addr]:port, sasl_method=...`: up to the closing bracket.
 fn client_host(value: &[u8]) -> &[u8] {
-    let end = memchr::memmem::find(value, b", ").unwrap_or(value.len());
+    // A comma and a space, by its comma: `memmem::find` builds a searcher on every call.
+    let end = memchr::memchr_iter(b',', value)
+        .find(|&i| value.get(i + 1) == Some(&b' '))
+        .unwrap_or(value.len());
     let value = &value[..end];
     match memchr::memrchr(b']', value) {
         Some(close) => &value[..=close],
@@ -434,7 +438,7 @@ pub(super) fn parse<'a>(
             }
             if rest.starts_with(b"from=<") {
                 // `from=<..>, size=1388, nrcpt=1 (queue active)`: the last size field.
-                let size_at = f.size_rev.rfind(rest);
+                let size_at = rfind_by(rest, b", size=", 4);
                 out.size = size_at.and_then(|i| {
                     let value = &rest[i + 7..];
                     parse_u64(
