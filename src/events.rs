@@ -162,9 +162,9 @@ impl<'a> LineText<'a> {
     /// [`escape_cow`] of a part of the line (or of any text).
     fn text(&self, part: &'a [u8]) -> Cow<'a, str> {
         if let Some(whole) = self.plain {
-            let start = (part.as_ptr() as usize).wrapping_sub(self.line.as_ptr() as usize);
-            let inside = start <= self.line.len() && part.len() <= self.line.len() - start;
-            if let Some(text) = whole.get(start..start + part.len()).filter(|_| inside) {
+            if let Some(text) =
+                offset_in(self.line, part).and_then(|at| whole.get(at..at + part.len()))
+            {
                 return Cow::Borrowed(text);
             }
         }
@@ -177,13 +177,19 @@ impl<'a> LineText<'a> {
     }
 
     /// What JSON must look for in the texts made, and where in the line the first quote is.
-    fn escapes(&self) -> (LogEscapes, Clear) {
+    fn escapes(&self) -> (LogEscapes, Clear<'a>) {
         if !self.sliced.get() {
             return (LogEscapes::Any, Clear::NONE);
         }
         match memchr::memchr(b'"', self.line) {
             None => (LogEscapes::None, Clear::NONE),
-            Some(quote) => (LogEscapes::Quotes, Clear::of(&self.line[..quote])),
+            Some(quote) => (
+                LogEscapes::Quotes,
+                Clear {
+                    line: self.line,
+                    quote,
+                },
+            ),
         }
     }
 }
@@ -213,41 +219,43 @@ impl LogEscapes {
     }
 }
 
-/// The addresses of the part of a plain line before its first quote: a text that lies
-/// inside it holds no quote, so with [`LogEscapes::Quotes`] it needs no search of its own
-/// (Exim's quotes come late in a line, after most fields).
-#[derive(Clone, Copy, Debug)]
-struct Clear {
-    start: usize,
-    end: usize,
+/// Where `part` starts in `line`, if it is a slice of it (texts of a record are slices of
+/// their line, or made apart).
+fn offset_in(line: &[u8], part: &[u8]) -> Option<usize> {
+    let start = (part.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+    (start <= line.len() && part.len() <= line.len() - start).then_some(start)
 }
 
-impl Clear {
-    /// No text lies inside.
-    const NONE: Clear = Clear { start: 0, end: 0 };
+/// The part of a plain line before its first quote: a text that lies inside it holds no
+/// quote, so with [`LogEscapes::Quotes`] it needs no search of its own (Exim's quotes come
+/// late in a line, after most fields).
+#[derive(Clone, Copy, Debug)]
+struct Clear<'a> {
+    line: &'a [u8],
+    /// The first quote's offset.
+    quote: usize,
+}
 
-    fn of(part: &[u8]) -> Clear {
-        let start = part.as_ptr() as usize;
-        Clear {
-            start,
-            end: start + part.len(),
-        }
-    }
+impl<'a> Clear<'a> {
+    /// No text lies inside.
+    const NONE: Clear<'a> = Clear {
+        line: &[],
+        quote: 0,
+    };
 
     /// Whether `text` lies inside.
     fn holds(self, text: &str) -> bool {
-        let at = text.as_ptr() as usize;
-        at >= self.start && at <= self.end && text.len() <= self.end - at
+        offset_in(self.line, text.as_bytes()).is_some_and(|at| at + text.len() <= self.quote)
     }
 }
 
 /// What a record's writer needs to know of its texts.
 #[derive(Clone, Copy, Debug)]
-struct Escapes {
+struct Escapes<'a> {
     /// Of the texts from the log.
     log: LogEscapes,
     /// Where the texts from the log hold no quote (with `log` [`LogEscapes::Quotes`]).
-    clear: Clear,
+    clear: Clear<'a>,
     /// Of the normalised reason (none: the reason, if any, is log text).
     reason: Option<LogEscapes>,
 }
@@ -580,7 +588,7 @@ impl<'a> Record<'a> {
         zone: &Zone,
         raw: bool,
         scratch: &'a mut Scratch,
-    ) -> Option<(Record<'a>, Escapes)> {
+    ) -> Option<(Record<'a>, Escapes<'a>)> {
         let LineKind::Mail(mta) = parsed.kind else {
             return None;
         };
@@ -683,7 +691,7 @@ impl<'a> Record<'a> {
     /// Append the record as one line of JSON, byte for byte as `serde_json` writes the
     /// derived `Serialize` (tested): serde's walk of the struct, escaping every key and
     /// value a byte at a time, was most of the cost of a record.
-    fn write_json(&self, out: &mut Vec<u8>, escapes: Escapes) -> io::Result<()> {
+    fn write_json(&self, out: &mut Vec<u8>, escapes: Escapes<'_>) -> io::Result<()> {
         let mut json = Json {
             out,
             log: escapes.log,
@@ -761,7 +769,7 @@ struct Json<'o> {
     /// What the log texts may hold.
     log: LogEscapes,
     /// Where they hold no quote.
-    clear: Clear,
+    clear: Clear<'o>,
 }
 
 impl Json<'_> {
@@ -1048,7 +1056,7 @@ mod tests {
     }
 
     /// Every record of the corpus and of hostile lines, normalised and raw.
-    fn corpus_records(raw: bool, each: &mut dyn FnMut(&Record<'_>, Escapes)) {
+    fn corpus_records(raw: bool, each: &mut dyn FnMut(&Record<'_>, Escapes<'_>)) {
         let parser = Parser::new();
         let years = YearRule::fixed(2026);
         let zone = Zone::Named(chrono_tz::Tz::America__New_York);
@@ -1076,7 +1084,7 @@ mod tests {
     }
 
     /// Every text tested in full.
-    const ANY: Escapes = Escapes {
+    const ANY: Escapes<'static> = Escapes {
         log: LogEscapes::Any,
         clear: Clear::NONE,
         reason: None,

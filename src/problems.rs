@@ -220,32 +220,55 @@ impl Hidden {
     }
 }
 
+/// A bracket of a text as [`brackets`] finds it: where `[` or `<` opens, and where its
+/// closer is (none: it runs to the end).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Bracket {
+    pub open: usize,
+    pub close: Option<usize>,
+}
+
+impl Bracket {
+    /// What the bracket holds in `text`, without opener and closer.
+    pub fn inside(self, text: &[u8]) -> &[u8] {
+        &text[self.open + 1..self.close.unwrap_or(text.len())]
+    }
+}
+
+/// The brackets of a text, in order: `[...]` and `<...>`, not nested (a bracket ends at
+/// the first closer of its kind; an unclosed one ends the text). The pre-mask hides their
+/// insides and the provider matcher scans them, so both must split a text the same way.
+pub(crate) fn brackets(text: &[u8]) -> impl Iterator<Item = Bracket> + '_ {
+    let mut at = Some(0);
+    std::iter::from_fn(move || {
+        let from = at?;
+        let open = from + memchr::memchr2(b'<', b'[', &text[from..])?;
+        let closer = if text[open] == b'<' { b'>' } else { b']' };
+        let close = memchr::memchr(closer, &text[open + 1..]).map(|i| open + 1 + i);
+        at = close.map(|c| c + 1);
+        Some(Bracket { open, close })
+    })
+}
+
 /// [`premask`] into a buffer that is cleared first; what it hid.
 pub(crate) fn premask_into(text: &[u8], out: &mut Vec<u8>) -> Hidden {
     out.clear();
     let mut hidden = false;
-    let mut rest = text;
     // Runs between brackets are copied whole: most reply text has none, or a few.
-    while let Some(open) = memchr::memchr2(b'<', b'[', rest) {
+    let mut from = 0;
+    for bracket in brackets(text) {
         hidden = true;
-        out.extend_from_slice(&rest[..=open]);
-        let close = if rest[open] == b'<' { b'>' } else { b']' };
-        match memchr::memchr(close, &rest[open + 1..]) {
-            Some(at) => {
-                out.push(b'*');
-                out.push(close);
-                rest = &rest[open + 1 + at + 1..];
+        out.extend_from_slice(&text[from..=bracket.open]);
+        out.push(b'*');
+        match bracket.close {
+            Some(close) => {
+                out.push(text[close]);
+                from = close + 1;
             }
-            None => {
-                out.push(b'*');
-                return Hidden {
-                    ids: mask_id_words(out),
-                    brackets: true,
-                };
-            }
+            None => from = text.len(),
         }
     }
-    out.extend_from_slice(rest);
+    out.extend_from_slice(&text[from..]);
     Hidden {
         ids: mask_id_words(out),
         brackets: hidden,

@@ -657,15 +657,22 @@ impl Rules {
         {
             return;
         }
+        // Suffixes longer than the longest in the file are not looked up: start at the first
+        // label edge that leaves one short enough.
+        let shortest_start = lower.len().saturating_sub(self.longest_host);
+        let mut start = match shortest_start {
+            0 => 0,
+            from => match memchr::memchr(b'.', &lower[from - 1..]) {
+                Some(dot) => from + dot,
+                None => return,
+            },
+        };
         // Every suffix in the file has two labels or more (checked): the last label alone
         // (`com`) is never looked up.
-        let mut start = 0;
         while let Some(dot) = memchr::memchr(b'.', &lower[start..]) {
-            if lower.len() - start <= self.longest_host {
-                if let Some(rules) = self.hosts.get(&lower[start..]) {
-                    for &rule in rules {
-                        seen.recognise(rule);
-                    }
+            if let Some(rules) = self.hosts.get(&lower[start..]) {
+                for &rule in rules {
+                    seen.recognise(rule);
                 }
             }
             start += dot + 1;
@@ -748,20 +755,8 @@ pub struct Words(Box<[Evidence]>);
 /// brackets are found, without walking the words.
 fn masked_parts(text: &[u8], span: usize, ids: bool, mut part: impl FnMut(&[u8])) {
     if !ids {
-        let mut rest = text;
-        while let Some(open) = memchr::memchr2(b'[', b'<', rest) {
-            let close = if rest[open] == b'[' { b']' } else { b'>' };
-            let inside = &rest[open + 1..];
-            match memchr::memchr(close, inside) {
-                Some(end) => {
-                    part(&inside[..end]);
-                    rest = &inside[end + 1..];
-                }
-                None => {
-                    part(inside);
-                    return;
-                }
-            }
+        for bracket in crate::problems::brackets(text) {
+            part(bracket.inside(text));
         }
         return;
     }

@@ -730,3 +730,45 @@ fn brackets_alone_give_the_parts_of_the_word_walk() {
     assert!(crate::problems::premask_into(texts[3], &mut masked).ids);
     assert!(!crate::problems::premask_into(texts[0], &mut masked).ids);
 }
+
+#[test]
+fn every_host_suffix_is_recognised_however_long() {
+    // The lookup skips suffixes longer than the longest in the file: each suffix, alone or
+    // under a longer name, must still name its provider (a too-small bound would drop the
+    // longest). The text holds a token of the rule and no mark, so only the host can.
+    let rules = rules();
+    let mut longest = 0;
+    for (id, rule) in rules.iter().filter(|(_, rule)| !rule.hosts.is_empty()) {
+        let text = format!("550 {}", rule.tokens.first().map_or("x", String::as_str));
+        let expected = match rule.tokens.is_empty() {
+            true => Specificity::Provider,
+            false => Specificity::ProviderAndToken,
+        };
+        let specificity = |host: &str| {
+            rules
+                .matches(text.as_bytes(), Some(host.as_bytes()), Direction::Received)
+                .iter()
+                .find(|m| m.rule == id)
+                .map(|m| m.specificity)
+        };
+        for suffix in &rule.hosts {
+            longest = longest.max(suffix.len());
+            for host in [
+                suffix.clone(),
+                format!("mx1.{suffix}"),
+                format!("a-very-long-label-before-it.mx.{}.", suffix.to_uppercase()),
+            ] {
+                assert_eq!(specificity(&host), Some(expected), "{} in {host}", rule.id);
+            }
+            // A name that only ends like the suffix, without a label edge, is not it.
+            let glued = format!("x{suffix}");
+            assert_ne!(
+                specificity(&glued),
+                Some(expected),
+                "{} in {glued}",
+                rule.id
+            );
+        }
+    }
+    assert!(longest > 10, "the file names long host suffixes");
+}
