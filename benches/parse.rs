@@ -6,12 +6,12 @@
 //! README.md (Performance), made with `examples/genlog.rs`.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use smtplog::count::Summary;
 use smtplog::events::{EventFormat, EventOptions};
 use smtplog::journal::{Converter, LogFormat};
 use smtplog::parse::{split_header, Parser};
 use smtplog::scan::{count_chunk, count_chunk_as, Window};
 use smtplog::stamp::YearRule;
-use smtplog::summary::Summary;
 
 const SHAPES: [(&str, &str); 8] = [
     ("postfix_sent", "Nov 24 12:05:23 mx1 postfix/smtp[29969]: 5BFB6B82BD: to=<ok+p1@sink.test>, relay=127.0.0.1[127.0.0.1]:2525, delay=0.02, delays=0.01/0.01/0/0, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as S00001)"),

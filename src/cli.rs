@@ -191,7 +191,7 @@ struct MergeArgs {
     #[command(flatten)]
     output: OutputArgs,
     /// Keys each sender and recipient table keeps exactly, as for `report` (0: all).
-    #[arg(long, default_value_t = smtplog::parties::DEFAULT_MAX_DISTINCT, value_name = "N")]
+    #[arg(long, default_value_t = smtplog::count::parties::DEFAULT_MAX_DISTINCT, value_name = "N")]
     max_distinct: usize,
 }
 
@@ -366,7 +366,7 @@ struct LogArgs {
     /// Senders, hosts, recipients and domains each table keeps exactly; past that it keeps a
     /// reproducible sample and estimates the distinct count (memory stays bounded). 0: keep
     /// every key exactly, however many (memory then grows with them).
-    #[arg(long, default_value_t = smtplog::parties::DEFAULT_MAX_DISTINCT, value_name = "N")]
+    #[arg(long, default_value_t = smtplog::count::parties::DEFAULT_MAX_DISTINCT, value_name = "N")]
     max_distinct: usize,
 }
 

@@ -4,9 +4,10 @@
 //! Everything taken from the input is escaped: it is text an attacker may have written.
 
 use crate::code::{parse_enhanced, parse_reply, EnhancedCode, ReplyCode};
+use crate::count::normalise::{literal, normalise};
+use crate::count::problems::ProblemTable;
 use crate::explain::{explain_one, Lang};
 use crate::parse::{LineKind, ParsedLine, Parser};
-use crate::problems::{literal, normalise, ProblemTable};
 use crate::providers::{self, Direction, Kind};
 use crate::sanitize::escape_bytes;
 use crate::stamp::YearRule;

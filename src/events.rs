@@ -8,9 +8,9 @@
 //! made chunk by chunk in parallel and written in order.
 
 use crate::code::{EnhancedCode, ReplyCode};
+use crate::count::normalise::cached_reason;
 use crate::journal::{Converted, Converter, LogFormat};
 use crate::parse::{split_header, LineKind, ParsedLine, Parser};
-use crate::problems::cached_reason;
 use crate::sanitize::{csv_cell, escape_cow};
 use crate::stamp::{Stamp, YearRule};
 use crate::window::{Window, Zone};
@@ -337,7 +337,7 @@ fn mask_closed_ids(text: &[u8], out: &mut Vec<u8>) -> bool {
             continue;
         }
         let start = memchr::memrchr(b' ', &text[..close]).map_or(0, |space| space + 1);
-        let Some(value) = crate::problems::id_part(&text[start..close]) else {
+        let Some(value) = crate::count::normalise::id_part(&text[start..close]) else {
             continue;
         };
         if copied == 0 {
@@ -1170,10 +1170,10 @@ mod tests {
         ];
         let (mut masked, mut seen) = (Vec::new(), SeenReasons::default());
         for text in texts.iter().chain(&texts) {
-            let want = crate::problems::normalise(text);
+            let want = crate::count::normalise::normalise(text);
             if mask_closed_ids(text, &mut masked) {
                 assert_eq!(
-                    crate::problems::normalise(&masked),
+                    crate::count::normalise::normalise(&masked),
                     want,
                     "{}",
                     String::from_utf8_lossy(text)

@@ -1,7 +1,7 @@
 //! smtplog: count and explain the SMTP replies in Postfix and Exim logs.
 //!
 //! The pipeline is `input` (bytes, in line-aligned chunks) → `parse` (one line's facts)
-//! → `summary` (mergeable counts) → `report` (plain data, one module per format). The
+//! → `count` (mergeable counts) → `report` (plain data, one module per format). The
 //! `catalogue` explains every code.
 //!
 //! ```
@@ -18,10 +18,9 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod blocklists;
-pub mod capped;
 pub mod catalogue;
 pub mod code;
+pub mod count;
 pub mod diagnose;
 pub mod events;
 pub mod explain;
@@ -30,14 +29,12 @@ pub mod journal;
 pub mod limits;
 pub mod output;
 pub mod parse;
-pub mod parties;
-pub mod problems;
 pub mod providers;
 pub mod report;
 pub mod sanitize;
 pub mod scan;
 pub mod sources;
 pub mod stamp;
-pub mod summary;
+pub mod tables;
 pub mod thresholds;
 pub mod window;

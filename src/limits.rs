@@ -7,8 +7,8 @@
 //! stays bounded whatever a log holds. Codes in the catalogue and Postfix's own daemons are
 //! a fixed, small set and always listed.
 
-use crate::capped::{Admit, KeyLimit};
 use crate::code::EnhancedCode;
+use crate::tables::capped::{Admit, KeyLimit};
 use chrono::NaiveDate;
 use std::sync::OnceLock;
 

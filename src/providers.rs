@@ -354,7 +354,7 @@ fn validate(rules: &[Rule]) -> Result<(), RulesError> {
             let id_inside = word.contains(' ')
                 && word
                     .split(' ')
-                    .any(|w| crate::problems::id_part(w.as_bytes()).is_some());
+                    .any(|w| crate::count::normalise::id_part(w.as_bytes()).is_some());
             if id_inside {
                 return Err(invalid(rule, format!("{word:?} holds an id-like word")));
             }
@@ -690,7 +690,7 @@ impl Rules {
     /// parts: words hold no bracket and no id inside a longer word (checked).
     pub fn classify_line(&self, line: &ParsedLine<'_>, raw: &[u8]) -> Option<Hit> {
         let text = line.reason.unwrap_or_default();
-        let (words, hidden) = crate::problems::cached_words(text);
+        let (words, hidden) = crate::count::normalise::cached_words(text);
         // Nothing masked: the cached words are every word of the text.
         let text = if hidden.any() { text } else { &[] };
         self.classify_parts(line, raw, Texts::Masked(text, hidden.ids), &words.0)
@@ -744,10 +744,10 @@ enum Texts<'t> {
 #[derive(Clone, Debug, Default)]
 pub struct Words(Box<[Evidence]>);
 
-/// The parts of a text that [`crate::problems::premask_into`] masks, to be scanned apart
+/// The parts of a text that [`crate::count::normalise::premask_into`] masks, to be scanned apart
 /// from the rest (which [`Rules::words`] scans once per distinct masked text): the insides of
 /// `[...]` and `<...>` (from an opener to the next closer of its kind, or to the end), and
-/// around each id word it masks ([`crate::problems::id_part`]) a window of `span` words each
+/// around each id word it masks ([`crate::count::normalise::id_part`]) a window of `span` words each
 /// way. Ids are glued to words (`554-Bad`), so a word of several (`Bad DNS PTR resource
 /// record`) may start or end in one: the window holds any such match whole.
 ///
@@ -755,7 +755,7 @@ pub struct Words(Box<[Evidence]>);
 /// brackets are found, without walking the words.
 fn masked_parts(text: &[u8], span: usize, ids: bool, mut part: impl FnMut(&[u8])) {
     if !ids {
-        for bracket in crate::problems::brackets(text) {
+        for bracket in crate::count::normalise::brackets(text) {
             part(bracket.inside(text));
         }
         return;
@@ -784,7 +784,7 @@ fn masked_parts(text: &[u8], span: usize, ids: bool, mut part: impl FnMut(&[u8])
             None => Some(text.len()),
         };
         if let Some(end) = word_end {
-            if !tainted && crate::problems::id_part(&text[word..end]).is_some() {
+            if !tainted && crate::count::normalise::id_part(&text[word..end]).is_some() {
                 let (from, to) = window(word, end);
                 part(&text[from..to]);
             }

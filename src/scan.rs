@@ -5,11 +5,11 @@
 //! summary; the summaries are appended in input order, so the result does not depend on
 //! the number of threads or the chunk size.
 
+use crate::count::Summary;
 use crate::input::{self, ChunkReader, Compression, Input, InputError, DEFAULT_CHUNK_SIZE};
 use crate::journal::{self, Converted, ExportReader, ExportTally, LogFormat};
 use crate::parse::{split_header, Parser};
 use crate::stamp::YearRule;
-use crate::summary::Summary;
 pub use crate::window::Window;
 use chrono::{DateTime, Local, NaiveDateTime};
 use std::collections::BTreeMap;
@@ -41,7 +41,7 @@ pub struct ScanOptions {
     pub progress: Option<Arc<AtomicU64>>,
     /// Loopback ports of content filters: deliveries there are hand-offs, not deliveries.
     pub filter_ports: Vec<u16>,
-    /// Keys each sender/recipient table keeps exactly (see [`crate::parties`]).
+    /// Keys each sender/recipient table keeps exactly (see [`crate::count::parties`]).
     pub max_distinct: usize,
 }
 
@@ -54,7 +54,7 @@ impl Default for ScanOptions {
             window: Window::default(),
             progress: None,
             filter_ports: crate::parse::DEFAULT_FILTER_PORTS.to_vec(),
-            max_distinct: crate::parties::DEFAULT_MAX_DISTINCT,
+            max_distinct: crate::count::parties::DEFAULT_MAX_DISTINCT,
         }
     }
 }
@@ -189,7 +189,7 @@ fn count_into(
 /// Count a chunk from a [`ChunkReader`]: its lines, and the overlong lines skipped before it.
 ///
 /// `levels` are the sampling levels the whole has reached so far (see
-/// [`crate::parties::Tally::raise_level`]): keys the whole would drop are not kept at all.
+/// [`crate::tables::sampled::Tally::raise_level`]): keys the whole would drop are not kept at all.
 pub fn count(
     parser: &Parser,
     chunk: &input::Chunk,

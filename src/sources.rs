@@ -6,8 +6,8 @@
 //! whole input holds at most [`MAX_SOURCES`] names, and past that only their total, for
 //! any thread count and chunk size.
 
-use crate::capped::{Capped, CappedValue};
 use crate::parse::Event;
+use crate::tables::capped::{Capped, CappedValue};
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
 

@@ -225,7 +225,7 @@ fn too_many_combinations_of_day_hour_and_code_collapse_the_days() {
             200 + i % 400
         )
     };
-    // (src/summary.rs tests the boundary itself: a JSON of 200000 facts is slow to check.)
+    // (src/count/collapse.rs tests the boundary itself: a JSON of 200000 facts is slow to check.)
     let text: String = (0..=MAX_FACTS).map(line).collect();
     let over = write_log(&dir, "over.log", &text);
     let r = stable_json(&over);
@@ -251,11 +251,11 @@ fn too_many_combinations_of_day_hour_and_code_collapse_the_days() {
 
 #[test]
 fn the_fact_level_does_not_depend_on_chunks_when_codes_collapse_first() {
+    use smtplog::count::Summary;
     use smtplog::parse::Parser;
     use smtplog::report::Report;
     use smtplog::scan::{count_chunk, Window};
     use smtplog::stamp::YearRule;
-    use smtplog::summary::Summary;
     // A different code outside the catalogue and hour on most lines: the codes collapse
     // early, and only the facts as they would be without that pass the fact limit.
     let n = smtplog::limits::MAX_FACTS + 5000;

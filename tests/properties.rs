@@ -2,19 +2,19 @@
 //! appended summaries of its parts; counts do not depend on how the input is chunked.
 
 use proptest::prelude::*;
+use smtplog::count::Summary;
 use smtplog::input::ChunkReader;
 use smtplog::parse::Parser;
 use smtplog::report::Report;
 use smtplog::scan::{count_chunk, Window};
 use smtplog::stamp::YearRule;
-use smtplog::summary::Summary;
 
 /// Real lines of every kind, from the corpus, plus junk: the material the properties mix.
 fn corpus_lines() -> Vec<Vec<u8>> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/");
     let mut lines = Vec::new();
     // Lines of one day, in any order: message ids are matched across chunks exactly as long as
-    // log time never runs back by more than two message lifetimes (see summary.rs).
+    // log time never runs back by more than two message lifetimes (see src/count/messages.rs).
     for file in ["real/postfix-maillog.log", "real/exim-mainlog.log"] {
         let data = std::fs::read(format!("{dir}{file}")).unwrap();
         // Every 7th line keeps the pool varied and small.

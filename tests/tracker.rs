@@ -131,7 +131,7 @@ fn gappy_log(gap: usize) -> Vec<u8> {
 #[test]
 fn ids_silent_too_many_lines_are_forgotten_and_totals_marked() {
     let dir = tempfile::tempdir().unwrap();
-    let max = smtplog::summary::MAX_SILENT_LINES as usize;
+    let max = smtplog::count::MAX_SILENT_LINES as usize;
     for (gap, messages, accuracy) in [
         (1000, 1001, "exact"),
         (max + 1, max as u64 + 3, "estimated"),

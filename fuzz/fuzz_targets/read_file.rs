@@ -9,7 +9,7 @@ use smtplog::parse::Parser;
 use smtplog::report::Report;
 use smtplog::scan::{count, Window};
 use smtplog::stamp::YearRule;
-use smtplog::summary::Summary;
+use smtplog::count::Summary;
 use std::io::Cursor;
 
 fn summarise(data: &[u8], chunk_size: usize) -> Option<Report> {

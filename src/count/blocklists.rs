@@ -1,10 +1,11 @@
 //! DNS blocklist counts: postscreen's combined ranks and dnsblog's listings by list.
 //!
-//! Both are keyed by text the log supplies, so each table is [capped](crate::capped): exact
-//! while the whole input holds at most [`MAX_KEYS`] keys, and past that only its total.
+//! Both are keyed by text the log supplies, so each table is
+//! [capped](crate::tables::capped): exact while the whole input holds at most [`MAX_KEYS`]
+//! keys, and past that only its total.
 
-use crate::capped::Capped;
 use crate::sanitize::{escape_bytes, shorten};
+use crate::tables::capped::Capped;
 
 /// Distinct keys a table keeps before it is summed up as one total.
 pub const MAX_KEYS: usize = 1000;

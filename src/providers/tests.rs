@@ -719,7 +719,7 @@ fn brackets_alone_give_the_parts_of_the_word_walk() {
     ];
     for text in texts {
         let mut masked = Vec::new();
-        let hidden = crate::problems::premask_into(text, &mut masked);
+        let hidden = crate::count::normalise::premask_into(text, &mut masked);
         let (mut walked, mut quick) = (Vec::new(), Vec::new());
         masked_parts(text, 3, true, |p| walked.push(p.to_vec()));
         masked_parts(text, 3, hidden.ids, |p| quick.push(p.to_vec()));
@@ -727,8 +727,8 @@ fn brackets_alone_give_the_parts_of_the_word_walk() {
         assert_eq!(hidden.brackets, memchr::memchr2(b'[', b'<', text).is_some());
     }
     let mut masked = Vec::new();
-    assert!(crate::problems::premask_into(texts[3], &mut masked).ids);
-    assert!(!crate::problems::premask_into(texts[0], &mut masked).ids);
+    assert!(crate::count::normalise::premask_into(texts[3], &mut masked).ids);
+    assert!(!crate::count::normalise::premask_into(texts[0], &mut masked).ids);
 }
 
 #[test]

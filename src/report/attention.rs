@@ -205,7 +205,7 @@ mod tests {
     }
 
     fn report(problems: Vec<ProblemRow>) -> Report {
-        let mut report = Report::new(&crate::summary::Summary::new());
+        let mut report = Report::new(&crate::count::Summary::new());
         report.problems = problems;
         report
     }

@@ -178,7 +178,7 @@ mod tests {
     use crate::report::ProblemRow;
 
     fn report(bounced: u64, problems: Vec<(u16, &str, u64, &str)>) -> Report {
-        let mut r = Report::new(&crate::summary::Summary::new());
+        let mut r = Report::new(&crate::count::Summary::new());
         r.by_event.bounced = bounced;
         r.by_event.delivered = 100;
         r.problems = problems

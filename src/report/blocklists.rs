@@ -1,6 +1,6 @@
 //! The DNS blocklist part of a report: postscreen ranks and dnsblog listings.
 
-use crate::blocklists::{Blocklists, CappedCounts, Listing};
+use crate::count::blocklists::{Blocklists, CappedCounts, Listing};
 use serde::{Deserialize, Serialize};
 
 /// Clients that reached one postscreen DNSBL rank.
@@ -111,9 +111,9 @@ impl BlocklistsOut {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::blocklists::MAX_KEYS;
+    use crate::count::blocklists::MAX_KEYS;
+    use crate::count::Summary;
     use crate::report::{csv, text, Dimension, Report};
-    use crate::summary::Summary;
 
     /// A summary whose rank table capped and whose listing table did not.
     fn capped_summary() -> Summary {

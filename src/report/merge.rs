@@ -7,7 +7,7 @@
 
 use super::parties::{Accuracy, PartiesOut, Table};
 use super::{Report, SCHEMA_VERSION};
-use crate::summary::Summary;
+use crate::count::Summary;
 use serde::Deserialize;
 
 /// Why a report cannot be merged.
@@ -258,7 +258,7 @@ pub struct Merger {
 
 impl Default for Merger {
     fn default() -> Self {
-        Merger::new(crate::parties::DEFAULT_MAX_DISTINCT)
+        Merger::new(crate::count::parties::DEFAULT_MAX_DISTINCT)
     }
 }
 

@@ -20,9 +20,9 @@ pub mod text;
 
 use crate::catalogue::catalogue;
 use crate::code::{Class, EnhancedCode, ReplyCode};
+use crate::count::{Fact, Summary};
 use crate::parse::{Counter, Event, Mta};
 use crate::sanitize::escape_bytes;
-use crate::summary::{Fact, Summary};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -775,14 +775,14 @@ impl Report {
             instances: sources::SourcesOut::new(&summary.instance_table()),
             limits: LimitsOut::new(summary.limits_reached(), summary.fact_level()),
             breakdown: None,
-            first_seen: summary.seen.map(|(first, _)| header::stamp_text(first)),
-            last_seen: summary.seen.map(|(_, last)| header::stamp_text(last)),
+            first_seen: summary.seen().map(|(first, _)| header::stamp_text(first)),
+            last_seen: summary.seen().map(|(_, last)| header::stamp_text(last)),
             sources: header::Sources::default(),
         }
     }
 }
 
-fn delay_stats(h: &crate::summary::DelayHistogram) -> Option<DelayStats> {
+fn delay_stats(h: &crate::count::delays::DelayHistogram) -> Option<DelayStats> {
     (h.count > 0).then(|| DelayStats {
         count: h.count,
         mean_ms: h.sum_ms / h.count,
@@ -814,7 +814,7 @@ fn diagnostic_rows(summary: &Summary) -> Vec<DiagnosticRow> {
         };
         if let Some(total) = &group.capped {
             rows.push(row(
-                crate::problems::COLLAPSED_REASON.to_string(),
+                crate::count::problems::COLLAPSED_REASON.to_string(),
                 total.count,
                 true,
             ));
@@ -845,8 +845,8 @@ fn problem_rows(summary: &Summary) -> Vec<ProblemRow> {
                     .map(|e| e.advice.clone())
             })
             .unwrap_or_default();
-        let row =
-            |reason: String, stats: &crate::problems::ReasonStats, collapsed: bool| ProblemRow {
+        let row = |reason: String, stats: &crate::count::problems::ReasonStats, collapsed: bool| {
+            ProblemRow {
                 event: key.event,
                 code: key.code.map(ReplyCode::value),
                 enhanced: key.status.map(|e| e.to_string()),
@@ -857,10 +857,11 @@ fn problem_rows(summary: &Summary) -> Vec<ProblemRow> {
                 advice: advice.clone(),
                 examples: stats.examples.clone(),
                 provider: key.provider.map(providers::advice),
-            };
+            }
+        };
         if let Some(total) = &group.capped {
             rows.push(row(
-                crate::problems::COLLAPSED_REASON.to_string(),
+                crate::count::problems::COLLAPSED_REASON.to_string(),
                 total,
                 true,
             ));
@@ -1117,13 +1118,13 @@ fn load(report: &Report) -> Result<Summary, merge::MergeError> {
         summary.delays.max_ms = d.max_ms;
     }
     for row in &report.diagnostics {
-        let key = crate::problems::DiagnosticKey {
+        let key = crate::count::problems::DiagnosticKey {
             mta: row.mta,
             program: row.program.clone(),
             severity: row.severity,
         };
         let group = summary.diagnostics.groups.entry(key).or_default();
-        let stats = crate::problems::ReasonStats {
+        let stats = crate::count::problems::ReasonStats {
             count: row.count,
             examples: Vec::new(),
         };
@@ -1133,7 +1134,7 @@ fn load(report: &Report) -> Result<Summary, merge::MergeError> {
             group.entries.insert(row.text.clone(), stats);
         }
     }
-    summary.set_loaded_totals(crate::summary::MessageTotals {
+    summary.set_loaded_totals(crate::count::MessageTotals {
         messages: report.messages,
         bytes_received: report.bytes_received,
         bytes_delivered: report.bytes_delivered,
@@ -1160,7 +1161,7 @@ fn load(report: &Report) -> Result<Summary, merge::MergeError> {
         *summary.facts.entry(fact).or_insert(0) += row.count;
     }
     for row in &report.problems {
-        let key = crate::problems::ProblemKey {
+        let key = crate::count::problems::ProblemKey {
             event: row.event,
             code: reply(row.code)?,
             status: enhanced(&row.enhanced)?,
@@ -1176,7 +1177,7 @@ fn load(report: &Report) -> Result<Summary, merge::MergeError> {
                 .map_err(|e| invalid("provider rule", e))?,
         };
         let group = summary.problems.groups.entry(key).or_default();
-        let stats = crate::problems::ReasonStats {
+        let stats = crate::count::problems::ReasonStats {
             count: row.count,
             examples: row.examples.clone(),
         };

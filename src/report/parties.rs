@@ -1,7 +1,8 @@
 //! The sender, host, recipient and domain tables of a report.
 
-use crate::parties::{DomainTraffic, Parties, Tally, Traffic};
+use crate::count::parties::{DomainTraffic, Parties, Traffic};
 use crate::sanitize::unescape;
+use crate::tables::sampled::Tally;
 use serde::{Deserialize, Serialize};
 
 /// How a table's distinct count was made.
@@ -90,7 +91,7 @@ pub struct PartiesOut {
     pub recipient_domains: Table<DomainRow>,
 }
 
-fn accuracy<S: crate::parties::Stats>(tally: &Tally<S>) -> Accuracy {
+fn accuracy<S: crate::tables::sampled::Stats>(tally: &Tally<S>) -> Accuracy {
     if tally.is_partial() {
         Accuracy::AtLeast
     } else if tally.is_exact() {

@@ -569,7 +569,7 @@ pub fn write_full(report: &Report, options: &TextOptions, out: &mut dyn Write) -
         writeln!(
             out,
             "  (~ estimated: more message ids were in flight than are kept; ids silent for {} lines were forgotten, so a message may count twice)",
-            crate::summary::MAX_SILENT_LINES
+            crate::count::MAX_SILENT_LINES
         )?;
     }
     limits(report, out)?;
