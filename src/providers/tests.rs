@@ -1,5 +1,7 @@
 //! The rules file's promises and the matcher's rules of precedence.
 
+use super::matcher::masked_parts;
+use super::rules::expand_range;
 use super::*;
 use crate::parse::Parser;
 use crate::stamp::YearRule;
