@@ -27,6 +27,7 @@ pub mod explain;
 pub mod input;
 pub mod journal;
 pub mod limits;
+mod model;
 pub mod output;
 pub mod parse;
 pub mod providers;

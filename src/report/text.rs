@@ -1,12 +1,17 @@
 //! Text output for people: totals, classes, codes with their meaning and fix, events, days.
 
-use super::parties::{Accuracy, TrafficRow};
 use super::{percent, Report};
 use crate::catalogue::catalogue;
 use crate::code::Class;
 use crate::parse::Event;
 use crate::sanitize::escape_str;
 use std::io::{self, Write};
+
+mod diagnosis;
+mod who;
+
+use diagnosis::{blocklists, diagnostics, problems, providers};
+use who::{parties, recipient_domains, traffic_rows};
 
 /// What to include in the text report.
 #[derive(Clone, Debug, Default)]
@@ -90,62 +95,6 @@ fn hourly(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// A distinct count as people read it: `194`, `≈ 1490000 (estimated)`, `at least 12`.
-fn distinct(table: &super::parties::Table<impl Clone>) -> String {
-    match table.accuracy {
-        Accuracy::Exact => table.distinct.to_string(),
-        Accuracy::Estimated => format!("~{} (estimated from a sample)", table.distinct),
-        Accuracy::AtLeast => format!("at least {}", table.distinct),
-    }
-}
-
-fn traffic_rows(
-    out: &mut dyn Write,
-    title: &str,
-    what: &str,
-    table: &super::parties::Table<TrafficRow>,
-    by_bytes: bool,
-    top: usize,
-) -> io::Result<()> {
-    if table.rows.is_empty() {
-        return Ok(());
-    }
-    if table.accuracy == Accuracy::Estimated {
-        // A sample's busiest keys need not be the busiest keys: list none.
-        rule(out, title)?;
-        writeln!(
-            out,
-            "  ({} distinct: more than --max-distinct; raise it to list them)",
-            distinct(table)
-        )?;
-        return Ok(());
-    }
-    let mut rows: Vec<&TrafficRow> = table.rows.iter().collect();
-    if by_bytes {
-        rows.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.key.cmp(&b.key)));
-    }
-    rule(out, title)?;
-    writeln!(out, "  {:>9}  {:>10}  {what}", "MESSAGES", "BYTES")?;
-    for row in limit(&rows, top) {
-        writeln!(
-            out,
-            "  {:>9}  {:>10}  {}",
-            row.messages,
-            bytes(row.bytes),
-            escape_str(&row.key)
-        )?;
-    }
-    if top != 0 && table.distinct as usize > top.min(rows.len()) {
-        writeln!(
-            out,
-            "  ({} of {}; --top 0 shows all)",
-            top.min(rows.len()),
-            distinct(table)
-        )?;
-    }
-    Ok(())
-}
-
 /// Write every row of one table of its own (`--by sender`, `--by problem`, ...).
 pub fn write_table(report: &Report, dim: super::Dimension, out: &mut dyn Write) -> io::Result<()> {
     use super::Dimension;
@@ -165,119 +114,6 @@ pub fn write_table(report: &Report, dim: super::Dimension, out: &mut dyn Write) 
             None => Ok(()),
         },
     }
-}
-
-fn recipient_domains(report: &Report, top: usize, out: &mut dyn Write) -> io::Result<()> {
-    let d = &report.parties.recipient_domains;
-    if d.rows.is_empty() {
-        return Ok(());
-    }
-    rule(out, "Recipient domains")?;
-    if d.accuracy == Accuracy::Estimated {
-        // As for the other tables: a sample's busiest domains need not be the busiest.
-        writeln!(
-            out,
-            "  ({} distinct: more than --max-distinct; raise it to list them)",
-            distinct(d)
-        )?;
-        return Ok(());
-    }
-    writeln!(
-        out,
-        "  {:>9}  {:>10}  {:>8}  {:>7}  {:>9}  {:>9}  DOMAIN",
-        "DELIVERED", "BYTES", "DEFERRED", "BOUNCED", "AVG DELAY", "MAX DELAY"
-    )?;
-    for row in limit(&d.rows, top) {
-        writeln!(
-            out,
-            "  {:>9}  {:>10}  {:>8}  {:>7}  {:>9}  {:>9}  {}",
-            row.delivered,
-            bytes(row.bytes),
-            row.deferred,
-            row.bounced,
-            row.avg_delay_ms.map_or_else(|| "-".to_string(), duration),
-            row.max_delay_ms.map_or_else(|| "-".to_string(), duration),
-            escape_str(&row.domain)
-        )?;
-    }
-    if top != 0 && d.rows.len() > top {
-        writeln!(out, "  ({} of {}; --top 0 shows all)", top, d.rows.len())?;
-    }
-    Ok(())
-}
-
-fn parties(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
-    let p = &report.parties;
-    if p.senders.rows.is_empty()
-        && p.recipients.rows.is_empty()
-        && p.recipient_domains.rows.is_empty()
-    {
-        return Ok(());
-    }
-    rule(out, "Senders and recipients")?;
-    writeln!(out, "  {:<20} {}", "senders", distinct(&p.senders))?;
-    writeln!(
-        out,
-        "  {:<20} {}",
-        "sender domains",
-        distinct(&p.sender_domains)
-    )?;
-    writeln!(
-        out,
-        "  {:<20} {}",
-        "sending hosts",
-        distinct(&p.sending_hosts)
-    )?;
-    writeln!(out, "  {:<20} {}", "recipients", distinct(&p.recipients))?;
-    writeln!(
-        out,
-        "  {:<20} {} delivered to ({} with deliveries, deferrals or bounces listed)",
-        "recipient domains",
-        distinct(&p.recipient_domains),
-        p.recipient_domains.rows.len()
-    )?;
-    if p.accuracies().contains(&Accuracy::Estimated) {
-        writeln!(
-            out,
-            "  (tables over --max-distinct keep a reproducible sample of their keys; raise it for all)"
-        )?;
-    }
-    recipient_domains(report, options.top, out)?;
-    let top = options.top;
-    traffic_rows(
-        out,
-        "Sender domains",
-        "DOMAIN",
-        &p.sender_domains,
-        false,
-        top,
-    )?;
-    traffic_rows(out, "Sending hosts", "HOST", &p.sending_hosts, false, top)?;
-    traffic_rows(
-        out,
-        "Top senders by messages",
-        "SENDER",
-        &p.senders,
-        false,
-        top,
-    )?;
-    traffic_rows(out, "Top senders by size", "SENDER", &p.senders, true, top)?;
-    traffic_rows(
-        out,
-        "Top recipients by messages",
-        "RECIPIENT",
-        &p.recipients,
-        false,
-        top,
-    )?;
-    traffic_rows(
-        out,
-        "Top recipients by size",
-        "RECIPIENT",
-        &p.recipients,
-        true,
-        top,
-    )
 }
 
 fn delays_and_connections(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -311,165 +147,12 @@ pub(super) fn more_rows(out: &mut dyn Write, total: usize, shown: usize) -> io::
     Ok(())
 }
 
-fn diagnostics(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
-    use crate::parse::Severity;
-    let (master, faults): (Vec<_>, Vec<_>) = report
-        .diagnostics
-        .iter()
-        .partition(|d| d.severity == Severity::Info);
-    if !faults.is_empty() {
-        rule(out, "Warnings, errors, fatal errors and panics")?;
-        for d in limit(&faults, options.detail) {
-            writeln!(
-                out,
-                "  {:>7}  {:<8} {:<7} {:<12} {}",
-                d.count,
-                d.mta.name(),
-                d.severity.name(),
-                escape_str(&d.program),
-                escape_str(&d.text)
-            )?;
-        }
-        more_rows(out, faults.len(), options.detail)?;
-    }
-    if !master.is_empty() {
-        rule(out, "Master daemon messages")?;
-        for d in limit(&master, options.detail) {
-            writeln!(out, "  {:>7}  {}", d.count, escape_str(&d.text))?;
-        }
-        more_rows(out, master.len(), options.detail)?;
-    }
-    Ok(())
-}
-
-fn blocklists(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
-    let b = &report.blocklists;
-    if b.is_empty() {
-        return Ok(());
-    }
-    rule(out, "DNS blocklists")?;
-    if !b.ranks.is_empty() || b.ranks_capped.is_some() {
-        writeln!(out, "  {:>10} {:>9}", "DNSBL RANK", "CLIENTS")?;
-        for row in &b.ranks {
-            writeln!(out, "  {:>10} {:>9}", row.rank, row.count)?;
-        }
-        if let Some(total) = b.ranks_capped {
-            writeln!(out, "  {:>10} {:>9}", "all ranks", total)?;
-        }
-    }
-    if !b.listings.is_empty() || b.listings_capped.is_some() {
-        if !b.ranks.is_empty() || b.ranks_capped.is_some() {
-            writeln!(out)?;
-        }
-        writeln!(out, "  {:>9}  {:<16} BLOCKLIST", "LISTINGS", "REPLY")?;
-        for row in limit(&b.listings, options.detail) {
-            writeln!(
-                out,
-                "  {:>9}  {:<16} {}",
-                row.count,
-                escape_str(&row.reply),
-                escape_str(&row.list)
-            )?;
-        }
-        more_rows(out, b.listings.len(), options.detail)?;
-        if let Some(total) = b.listings_capped {
-            writeln!(
-                out,
-                "  {total:>9}  (too many different lists and replies to list)"
-            )?;
-        }
-    }
-    Ok(())
-}
-
-fn problems(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
-    if report.problems.is_empty() {
-        return Ok(());
-    }
-    rule(out, "Problems by reply code, enhanced code and reason")?;
-    writeln!(
-        out,
-        "  {:>7}  {:<23} {:<4} {:<8}  REASON",
-        "COUNT", "EVENT", "CODE", "ENHANCED"
-    )?;
-    for p in limit(&report.problems, options.detail) {
-        let event = match (p.event, &p.stage) {
-            (Some(e), Some(stage)) => format!("{} {stage}", e.name()),
-            (Some(e), None) => e.name().to_string(),
-            (None, _) => "(reply)".to_string(),
-        };
-        let code = p.code.map_or_else(|| "-".to_string(), |c| c.to_string());
-        let enhanced = p.enhanced.as_deref().unwrap_or("-");
-        writeln!(
-            out,
-            "  {:>7}  {event:<23} {code:<4} {enhanced:<8}  {}",
-            p.count,
-            escape_str(&p.reason)
-        )?;
-        if !p.advice.is_empty() {
-            writeln!(out, "  {:>7}  fix: {}", "", p.advice)?;
-        }
-        if let Some(a) = &p.provider {
-            writeln!(
-                out,
-                "  {:>7}  {} [{}]: {} {}",
-                "", a.provider, a.rule, a.action, a.url
-            )?;
-        }
-        if !p.examples.is_empty() {
-            let examples: Vec<String> = p
-                .examples
-                .iter()
-                .map(|e| escape_str(e).into_owned())
-                .collect();
-            writeln!(out, "  {:>7}  e.g. {}", "", examples.join(", "))?;
-        }
-    }
-    more_rows(out, report.problems.len(), options.detail)?;
-    Ok(())
-}
-
 /// Say which kinds of keys were too many to list, and where their counts went (the view's
 /// [`super::header::limit_notices`]).
 fn limits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for notice in super::header::limit_notices(report) {
         writeln!(out, "{notice}")?;
     }
-    Ok(())
-}
-
-/// Problems summed per provider or blocklist, each rule with what to do.
-fn providers(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
-    if report.providers.is_empty() {
-        return Ok(());
-    }
-    rule(out, "Problems by provider and blocklist")?;
-    for p in limit(&report.providers, options.detail) {
-        let events: Vec<String> = p.events.iter().map(|(e, n)| format!("{e} {n}")).collect();
-        writeln!(
-            out,
-            "  {:>7}  {} ({}): {}",
-            p.count,
-            p.provider,
-            p.kind.name(),
-            events.join(", ")
-        )?;
-        for r in &p.rules {
-            writeln!(
-                out,
-                "  {:>7}    {:>7}  {} ({}, {})",
-                "",
-                r.count,
-                r.rule,
-                r.codes.join(" "),
-                r.direction.name()
-            )?;
-            writeln!(out, "  {:>7}             {}", "", r.meaning)?;
-            writeln!(out, "  {:>7}             do: {}", "", r.action)?;
-            writeln!(out, "  {:>7}             see: {}", "", r.url)?;
-        }
-    }
-    more_rows(out, report.providers.len(), options.detail)?;
     Ok(())
 }
 

@@ -16,6 +16,12 @@ use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
+mod events;
+mod ordered;
+
+pub use events::{stream_events, EventsOutcome};
+use ordered::{Feed, FeedState, Ordered};
+
 /// Where syslog stamps without a year get their year.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum YearSource {
@@ -406,121 +412,6 @@ fn scan_reader(
     failure.map_or(Ok(()), |e| Err(InputError::from_io(&input, &e)))
 }
 
-/// Counted parts waiting for their turn, and the whole they are appended to (with the
-/// number of parts appended so far).
-struct Ordered<'t> {
-    finished: std::sync::Mutex<BTreeMap<u64, Summary>>,
-    whole: std::sync::Mutex<(&'t mut Summary, u64)>,
-}
-
-impl Ordered<'_> {
-    /// Hand in part `index`, and append whatever is next if no other worker is doing so.
-    /// False if a lock was poisoned (a worker panicked): the scan stops.
-    fn finish<R: std::io::Read>(&self, index: u64, part: Summary, feed: &Feed<R>) -> bool {
-        match self.finished.lock() {
-            Ok(mut finished) => finished.insert(index, part),
-            Err(_) => return false,
-        };
-        loop {
-            // Busy: the worker that holds the whole looks again once it lets go.
-            let mut whole = match self.whole.try_lock() {
-                Ok(whole) => whole,
-                Err(std::sync::TryLockError::WouldBlock) => return true,
-                Err(std::sync::TryLockError::Poisoned(_)) => return false,
-            };
-            let before = whole.1;
-            loop {
-                let next = match self.finished.lock() {
-                    Ok(mut finished) => finished.remove(&whole.1),
-                    Err(_) => return false,
-                };
-                let Some(part) = next else { break };
-                whole.0.append(part);
-                whole.1 += 1;
-            }
-            let appended = whole.1;
-            if appended > before {
-                feed.appended(appended - before, whole.0.parties.levels());
-            }
-            drop(whole);
-            // A part handed in while the whole was held, by a worker that found it busy.
-            let waiting = match self.finished.lock() {
-                Ok(finished) => finished.contains_key(&appended),
-                Err(_) => return false,
-            };
-            if !waiting {
-                return true;
-            }
-        }
-    }
-}
-
-/// The chunks of one input, shared by the workers that count them.
-struct Feed<R> {
-    state: std::sync::Mutex<FeedState<R>>,
-    /// Signalled when a part is appended (room for another chunk) or the input ends.
-    room: std::sync::Condvar,
-    max_in_flight: usize,
-}
-
-struct FeedState<R> {
-    reader: Option<ChunkReader<R>>,
-    /// The number the next chunk gets.
-    next: u64,
-    in_flight: usize,
-    done: bool,
-    /// The read error that ended the input early, reported after its lines are counted.
-    failure: Option<std::io::Error>,
-    /// The whole's sampling levels, handed to the chunks counted next.
-    levels: [u32; 5],
-}
-
-impl<R: std::io::Read> Feed<R> {
-    /// The next chunk, its number and the sampling levels to count it at; `None` at the
-    /// end of the input (or after a read error). Waits while too many parts are unappended.
-    fn take(&self, spare: Option<Vec<u8>>) -> Option<(u64, input::Chunk, [u32; 5])> {
-        let mut state = self.state.lock().ok()?;
-        while state.in_flight >= self.max_in_flight && !state.done {
-            state = self.room.wait(state).ok()?;
-        }
-        if state.done {
-            return None;
-        }
-        let reader = state.reader.as_mut()?;
-        if let Some(buffer) = spare {
-            reader.recycle(buffer);
-        }
-        match reader.next_chunk() {
-            Ok(Some(chunk)) => {
-                let index = state.next;
-                state.next += 1;
-                state.in_flight += 1;
-                Some((index, chunk, state.levels))
-            }
-            Ok(None) => {
-                state.done = true;
-                self.room.notify_all();
-                None
-            }
-            Err(e) => {
-                state.failure = Some(e);
-                state.done = true;
-                self.room.notify_all();
-                None
-            }
-        }
-    }
-
-    /// `count` parts were appended; the whole is now at `levels`.
-    fn appended(&self, count: u64, levels: [u32; 5]) {
-        if let Ok(mut state) = self.state.lock() {
-            state.in_flight = state.in_flight.saturating_sub(count as usize);
-            state.levels = levels;
-        }
-        self.room.notify_all();
-    }
-}
-
 /// Read and count on this thread, chunk after chunk.
 fn count_inline<R: std::io::Read>(
     mut reader: ChunkReader<R>,
@@ -536,22 +427,6 @@ fn count_inline<R: std::io::Read>(
         reader.recycle(chunk.into_buffer());
     }
     Ok(())
-}
-
-/// A pool of `threads` workers for `events`, or none for one thread or when the system will
-/// not start threads (a process limit, a pids-limited container): records are then made on
-/// this thread.
-fn worker_pool(threads: usize, notices: &mut Vec<String>) -> Option<rayon::ThreadPool> {
-    if threads <= 1 {
-        return None;
-    }
-    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-        Ok(pool) => Some(pool),
-        Err(err) => {
-            notices.push(refusal_note(threads, &err));
-            None
-        }
-    }
 }
 
 /// The note that no worker thread could be started.
@@ -664,105 +539,6 @@ fn prepare_all(
         }
     });
     prepared
-}
-
-/// What `events` read: the inputs that failed, and notes.
-#[derive(Debug, Default)]
-pub struct EventsOutcome {
-    /// Inputs that could not be read to the end.
-    pub errors: Vec<InputError>,
-    /// Notes for the reader (an input given twice, fewer threads).
-    pub notices: Vec<String>,
-}
-
-/// Write the event records of `inputs` to `out`, in input order (inputs ordered as
-/// [`scan`] orders them), chunks made in parallel and written in turn.
-pub fn stream_events(
-    inputs: &[Input],
-    options: &ScanOptions,
-    events: crate::events::EventOptions,
-    out: &mut dyn std::io::Write,
-) -> std::io::Result<EventsOutcome> {
-    use rayon::prelude::*;
-    let parser = Parser::with_filter_ports(options.filter_ports.clone());
-    let mut outcome = EventsOutcome::default();
-    let threads = threads_for(options, &mut outcome.notices);
-    let pool = worker_pool(threads, &mut outcome.notices);
-    let prepared = prepare_all(
-        inputs,
-        options,
-        &parser,
-        &mut outcome.errors,
-        &mut outcome.notices,
-    );
-    if events.format == crate::events::EventFormat::Csv {
-        crate::events::write_header(out)?;
-    }
-    // Chunks read before they are made into records at once: every worker busy, memory a
-    // few chunks.
-    let batch = threads.max(1) * 2;
-    let mut spare = Vec::with_capacity(batch);
-    for p in prepared {
-        let (format, years) = (p.format, p.years);
-        let opened = match reopen(&p.input, p.opened, format, options, Arc::default()) {
-            Ok(opened) => opened,
-            Err(e) => {
-                outcome.errors.push(e);
-                continue;
-            }
-        };
-        let mut reader = ChunkReader::new(opened.reader, options.chunk_size);
-        let mut done = false;
-        while !done {
-            let mut chunks = Vec::with_capacity(batch);
-            while chunks.len() < batch {
-                match reader.next_chunk() {
-                    Ok(Some(chunk)) => chunks.push(chunk),
-                    Ok(None) => {
-                        done = true;
-                        break;
-                    }
-                    Err(e) => {
-                        outcome.errors.push(InputError::from_io(&p.input, &e));
-                        done = true;
-                        break;
-                    }
-                }
-            }
-            // Output buffers are kept from batch to batch: a fresh one per chunk is a
-            // fresh mapping of pages, zeroed by the kernel as they are first written.
-            let buffers: Vec<Vec<u8>> = chunks
-                .iter()
-                .map(|_| spare.pop().unwrap_or_default())
-                .collect();
-            let make = |(chunk, mut bytes): (&input::Chunk, Vec<u8>)| {
-                bytes.clear();
-                crate::events::write_chunk(
-                    &parser,
-                    chunk.data(),
-                    &years,
-                    &options.window,
-                    format,
-                    events,
-                    &mut bytes,
-                )
-                .map(|()| bytes)
-            };
-            let made: Vec<std::io::Result<Vec<u8>>> = match &pool {
-                Some(pool) => pool.install(|| chunks.par_iter().zip(buffers).map(make).collect()),
-                None => chunks.iter().zip(buffers).map(make).collect(),
-            };
-            for bytes in made {
-                let bytes = bytes?;
-                out.write_all(&bytes)?;
-                spare.push(bytes);
-            }
-            for chunk in chunks {
-                reader.recycle(chunk.into_buffer());
-            }
-        }
-    }
-    Ok(outcome)
 }
 
 #[cfg(test)]
