@@ -7,6 +7,37 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+/// Why catalogue data could not be read (only edited data files fail: the embedded data is
+/// checked by tests).
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    /// The replies file is not TOML of the catalogue's shape.
+    #[error("replies catalogue: {0}")]
+    Replies(#[source] toml::de::Error),
+    /// The enhanced codes file is not TOML of the catalogue's shape.
+    #[error("enhanced catalogue: {0}")]
+    Enhanced(#[source] toml::de::Error),
+    /// Two entries for one reply code.
+    #[error("reply code {0} appears twice")]
+    DuplicateReply(u16),
+    /// An enhanced entry whose code is not `X.<subject>.<detail>`.
+    #[error("bad enhanced code {0:?}")]
+    BadEnhanced(String),
+    /// Two entries for one enhanced code.
+    #[error("enhanced code {0} appears twice")]
+    DuplicateEnhanced(String),
+}
+
+/// What the user asked about is not a code (`explain hello`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FindError {
+    /// Neither a reply code nor an enhanced status code; the query as looked up (trimmed).
+    #[error(
+        "{0:?} is not an SMTP reply code (200-599, e.g. 550) or an enhanced status code (e.g. 5.7.1)"
+    )]
+    NotACode(String),
+}
+
 const REPLIES_TOML: &str = include_str!("../catalogue/replies.toml");
 const ENHANCED_TOML: &str = include_str!("../catalogue/enhanced.toml");
 
@@ -190,11 +221,9 @@ pub enum Entry<'a> {
 
 impl Catalogue {
     /// Parse catalogue data. The embedded data is checked by tests, so this only fails on edited files.
-    pub fn parse(replies: &str, enhanced: &str) -> Result<Catalogue, String> {
-        let replies: RepliesFile =
-            toml::from_str(replies).map_err(|e| format!("replies catalogue: {e}"))?;
-        let enhanced: EnhancedFile =
-            toml::from_str(enhanced).map_err(|e| format!("enhanced catalogue: {e}"))?;
+    pub fn parse(replies: &str, enhanced: &str) -> Result<Catalogue, CatalogueError> {
+        let replies: RepliesFile = toml::from_str(replies).map_err(CatalogueError::Replies)?;
+        let enhanced: EnhancedFile = toml::from_str(enhanced).map_err(CatalogueError::Enhanced)?;
         let mut catalogue = Catalogue {
             classes: replies.class,
             replies: BTreeMap::new(),
@@ -204,7 +233,7 @@ impl Catalogue {
         for entry in replies.reply {
             let code = entry.code;
             if catalogue.replies.insert(code, entry).is_some() {
-                return Err(format!("reply code {code} appears twice"));
+                return Err(CatalogueError::DuplicateReply(code));
             }
         }
         for subject in enhanced.subject {
@@ -213,10 +242,10 @@ impl Catalogue {
         for entry in enhanced.enhanced {
             let key = entry
                 .key()
-                .ok_or_else(|| format!("bad enhanced code {:?}", entry.code))?;
+                .ok_or_else(|| CatalogueError::BadEnhanced(entry.code.clone()))?;
             let code = entry.code.clone();
             if catalogue.enhanced.insert(key, entry).is_some() {
-                return Err(format!("enhanced code {code} appears twice"));
+                return Err(CatalogueError::DuplicateEnhanced(code));
             }
         }
         Ok(catalogue)
@@ -258,7 +287,7 @@ impl Catalogue {
     }
 
     /// Look up what the user typed: `551`, `5.7.1`, `X.7.1`.
-    pub fn find(&self, query: &str) -> Result<Entry<'_>, String> {
+    pub fn find(&self, query: &str) -> Result<Entry<'_>, FindError> {
         let query = query.trim();
         if let Ok(code) = query.parse::<ReplyCode>() {
             return Ok(Entry::Reply(code, self.reply(code)));
@@ -270,9 +299,7 @@ impl Catalogue {
         if let Ok(code) = concrete.parse::<EnhancedCode>() {
             return Ok(Entry::Enhanced(code, self.enhanced(code)));
         }
-        Err(format!(
-            "{query:?} is not an SMTP reply code (200-599, e.g. 550) or an enhanced status code (e.g. 5.7.1)"
-        ))
+        Err(FindError::NotACode(query.to_string()))
     }
 
     /// Does a code named in a `related` list exist?

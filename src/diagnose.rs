@@ -6,7 +6,7 @@
 use crate::code::{parse_enhanced, parse_reply, EnhancedCode, ReplyCode};
 use crate::count::normalise::{literal, normalise};
 use crate::count::problems::ProblemTable;
-use crate::explain::{explain_one, Lang};
+use crate::explain::{explain_one, ExplainError, Lang};
 use crate::parse::{LineKind, ParsedLine, Parser};
 use crate::providers::{self, Direction, Kind};
 use crate::sanitize::escape_bytes;
@@ -19,28 +19,23 @@ fn row(out: &mut String, label: &str, value: &str) {
 }
 
 /// A line without its terminator; more than one line is refused.
-fn one_line(line: &[u8]) -> Result<&[u8], String> {
+fn one_line(line: &[u8]) -> Result<&[u8], ExplainError> {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     match memchr::memchr(b'\n', line) {
-        Some(_) => Err("--line takes one log line; explain lines one at a time".to_string()),
-        None if line.iter().all(u8::is_ascii_whitespace) => Err("--line is empty".to_string()),
+        Some(_) => Err(ExplainError::SeveralLines),
+        None if line.iter().all(u8::is_ascii_whitespace) => Err(ExplainError::EmptyLine),
         None => Ok(line),
     }
 }
 
 /// Explain one pasted Postfix or Exim log line.
-pub fn explain_line(line: &[u8], lang: Lang) -> Result<String, String> {
+pub fn explain_line(line: &[u8], lang: Lang) -> Result<String, ExplainError> {
     let line = one_line(line)?;
     // The year only dates the stamp, which is not shown.
     let parsed = Parser::new().parse(line, &YearRule::fixed(2000));
     let mta = match parsed.kind {
-        LineKind::Other => {
-            return Err(
-                "not a Postfix or Exim log line (syslog `postfix/...` or `exim` lines, or Exim's mainlog)"
-                    .to_string(),
-            )
-        }
+        LineKind::Other => return Err(ExplainError::NotAMailLine),
         LineKind::Unrecognised(mta) | LineKind::Mail(mta) => mta,
     };
     let mut out =
@@ -100,10 +95,10 @@ pub fn explain_line(line: &[u8], lang: Lang) -> Result<String, String> {
 }
 
 /// Explain a bare reply text such as `550 5.7.26 ...`, as a reply from `relay` if given.
-pub fn explain_text(text: &[u8], relay: Option<&[u8]>, lang: Lang) -> Result<String, String> {
+pub fn explain_text(text: &[u8], relay: Option<&[u8]>, lang: Lang) -> Result<String, ExplainError> {
     let text = text.trim_ascii();
     if text.is_empty() {
-        return Err("--text is empty".to_string());
+        return Err(ExplainError::EmptyText);
     }
     let mut parsed = ParsedLine {
         reason: Some(text),
@@ -271,5 +266,30 @@ mod tests {
         );
         let text = explain_text(hostile, Some(b"\x1b[31m"), Lang::En).unwrap();
         assert!(!text.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        let refused = |r: Result<String, ExplainError>| r.unwrap_err();
+        assert_eq!(
+            refused(explain_line(b"a\nb", Lang::En)),
+            ExplainError::SeveralLines
+        );
+        assert_eq!(
+            refused(explain_line(b"a\nb", Lang::En)).to_string(),
+            "--line takes one log line; explain lines one at a time"
+        );
+        assert_eq!(
+            refused(explain_line(b" \r\n", Lang::En)).to_string(),
+            "--line is empty"
+        );
+        assert_eq!(
+            refused(explain_line(b"hello world", Lang::En)).to_string(),
+            "not a Postfix or Exim log line (syslog `postfix/...` or `exim` lines, or Exim's mainlog)"
+        );
+        assert_eq!(
+            refused(explain_text(b" ", None, Lang::En)).to_string(),
+            "--text is empty"
+        );
     }
 }

@@ -2,12 +2,37 @@
 //!
 //! Headings come in four languages; the entry texts stay in English.
 
-use crate::catalogue::{catalogue, Catalogue, EnhancedEntry, Entry, ReplyEntry};
+use crate::catalogue::{catalogue, Catalogue, EnhancedEntry, Entry, FindError, ReplyEntry};
 use crate::code::Class;
 use crate::sanitize::csv_cell;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::{self, Write};
+
+/// Why `smtplog explain` cannot explain what it was given: a code that is none, or a
+/// pasted line or text (`--line`, `--text`, see [`crate::diagnose`]) it cannot read.
+///
+/// One type for every form, so that the command treats them alike.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ExplainError {
+    /// A query that is not a reply code or an enhanced status code.
+    #[error(transparent)]
+    NotACode(#[from] FindError),
+    /// `--line` holds more than one line.
+    #[error("--line takes one log line; explain lines one at a time")]
+    SeveralLines,
+    /// `--line` is empty or only white space.
+    #[error("--line is empty")]
+    EmptyLine,
+    /// `--line` is not a line of an MTA smtplog reads.
+    #[error(
+        "not a Postfix or Exim log line (syslog `postfix/...` or `exim` lines, or Exim's mainlog)"
+    )]
+    NotAMailLine,
+    /// `--text` is empty or only white space.
+    #[error("--text is empty")]
+    EmptyText,
+}
 
 /// Languages for headings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -327,7 +352,7 @@ fn unknown(cat: &Catalogue, w: &Words, entry: &Entry<'_>) -> String {
 }
 
 /// One entry as text.
-pub fn explain_one(query: &str, lang: Lang) -> Result<String, String> {
+pub fn explain_one(query: &str, lang: Lang) -> Result<String, ExplainError> {
     let cat = catalogue();
     let w = words(lang);
     let entry = cat.find(query)?;
@@ -372,7 +397,7 @@ pub fn explain_one(query: &str, lang: Lang) -> Result<String, String> {
 }
 
 /// Two entries side by side (see [`compare_all`]).
-pub fn compare(a: &str, b: &str, lang: Lang) -> Result<String, String> {
+pub fn compare(a: &str, b: &str, lang: Lang) -> Result<String, ExplainError> {
     compare_all(&[a, b], lang)
 }
 
@@ -496,7 +521,7 @@ fn which(w: &Words, a: &View<'_>, b: &View<'_>) -> String {
 
 /// Any number of entries side by side: each one's class, meaning, situations and fixes,
 /// then the key differences and, for each pair, when to use which.
-pub fn compare_all(queries: &[&str], lang: Lang) -> Result<String, String> {
+pub fn compare_all(queries: &[&str], lang: Lang) -> Result<String, ExplainError> {
     let cat = catalogue();
     let w = words(lang);
     let entries = queries
@@ -873,6 +898,20 @@ mod tests {
         assert_eq!(pairs.len(), 3, "{text}");
         assert!(pairs[0].starts_with("  - 250 / 451: 250 when the command worked"));
         assert!(compare_all(&["250", "hello"], Lang::En).is_err());
+    }
+
+    #[test]
+    fn a_query_that_is_no_code_says_so() {
+        let err = compare_all(&["250", " hello "], Lang::En).unwrap_err();
+        assert_eq!(
+            err,
+            ExplainError::NotACode(FindError::NotACode("hello".to_string()))
+        );
+        // Transparent: the catalogue's words, with nothing around them.
+        assert_eq!(
+            err.to_string(),
+            "\"hello\" is not an SMTP reply code (200-599, e.g. 550) or an enhanced status code (e.g. 5.7.1)"
+        );
     }
 
     #[test]

@@ -139,18 +139,14 @@ pub struct InputError {
     pub name: String,
     /// What went wrong, in words.
     pub reason: String,
+    /// The I/O error it was, for telling the kind of failure apart without reading words.
+    #[source]
+    io: Option<io::Error>,
 }
 
 impl InputError {
-    fn new(input: &Input, reason: impl Into<String>) -> InputError {
-        InputError {
-            name: input.display_name(),
-            reason: reason.into(),
-        }
-    }
-
-    /// Describe an I/O error in plain words.
-    pub fn from_io(input: &Input, err: &io::Error) -> InputError {
+    /// Describe an I/O error in plain words, keeping it as the source.
+    pub fn from_io(input: &Input, err: io::Error) -> InputError {
         let decoding = err
             .get_ref()
             .and_then(|inner| inner.downcast_ref::<DecodeError>());
@@ -169,7 +165,21 @@ impl InputError {
             }
             _ => err.to_string(),
         };
-        InputError::new(input, reason)
+        InputError {
+            name: input.display_name(),
+            reason,
+            io: Some(err),
+        }
+    }
+
+    /// The I/O error behind it (its [`source`](std::error::Error::source) too).
+    pub fn io_error(&self) -> Option<&io::Error> {
+        self.io.as_ref()
+    }
+
+    /// The kind of I/O failure: `NotFound`, `PermissionDenied`, `IsADirectory`, ...
+    pub fn kind(&self) -> Option<io::ErrorKind> {
+        self.io.as_ref().map(io::Error::kind)
     }
 }
 
@@ -250,14 +260,16 @@ fn open_path(
     path: &Path,
     progress: Option<&Arc<AtomicU64>>,
 ) -> Result<Opened, InputError> {
-    let meta = std::fs::metadata(path).map_err(|e| InputError::from_io(input, &e))?;
+    let meta = std::fs::metadata(path).map_err(|e| InputError::from_io(input, e))?;
     if meta.is_dir() {
-        return Err(InputError::new(
-            input,
-            "is a directory (give the log files inside it)",
-        ));
+        // What reading it would fail with (EISDIR), so that callers can tell the kind.
+        return Err(InputError {
+            name: input.display_name(),
+            reason: "is a directory (give the log files inside it)".to_string(),
+            io: Some(io::ErrorKind::IsADirectory.into()),
+        });
     }
-    let file = File::open(path).map_err(|e| InputError::from_io(input, &e))?;
+    let file = File::open(path).map_err(|e| InputError::from_io(input, e))?;
     let inner: Box<dyn Read + Send> = match progress {
         Some(counter) => Box::new(Counted {
             inner: file,
@@ -266,7 +278,7 @@ fn open_path(
         None => Box::new(file),
     };
     let (reader, compression) = wrap(BufReader::with_capacity(256 << 10, inner))
-        .map_err(|e| InputError::from_io(input, &e))?;
+        .map_err(|e| InputError::from_io(input, e))?;
     Ok(Opened {
         reader,
         modified: meta.modified().ok(),
@@ -291,7 +303,7 @@ pub fn open_counted(
         Input::Stdin => {
             let inner: Box<dyn Read + Send> = Box::new(io::stdin());
             let (reader, compression) = wrap(BufReader::with_capacity(256 << 10, inner))
-                .map_err(|e| InputError::from_io(input, &e))?;
+                .map_err(|e| InputError::from_io(input, e))?;
             Ok(Opened {
                 reader,
                 modified: None,
@@ -637,5 +649,41 @@ mod tests {
     #[test]
     fn empty_input_has_no_chunks() {
         assert_eq!(chunks(b"", 10), (vec![], 0));
+    }
+
+    #[test]
+    fn input_errors_keep_the_io_error() {
+        use std::error::Error as _;
+        let dir = tempfile::tempdir().unwrap();
+        let missing = Input::Path(dir.path().join("gone\u{202e}.log"));
+        let Err(err) = open(&missing) else {
+            panic!("a missing file opens")
+        };
+        assert_eq!(
+            err.to_string(),
+            format!("{}: no such file", missing.display_name())
+        );
+        assert!(err.to_string().contains("gone\\u{202e}.log"), "{err}");
+        assert_eq!(err.kind(), Some(io::ErrorKind::NotFound));
+        let source = err.source().and_then(|s| s.downcast_ref::<io::Error>());
+        assert_eq!(source.map(io::Error::kind), Some(io::ErrorKind::NotFound));
+
+        let Err(err) = open(&Input::Path(dir.path().to_path_buf())) else {
+            panic!("a directory opens")
+        };
+        assert_eq!(err.reason, "is a directory (give the log files inside it)");
+        assert_eq!(err.kind(), Some(io::ErrorKind::IsADirectory));
+
+        // A decoder's error stays inside, with the words naming its format.
+        let truncated: Box<dyn Read + Send> = Box::new(&[0x1f, 0x8b, 0x08, 0x00][..]);
+        let (mut reader, _) = wrap(BufReader::new(truncated)).unwrap();
+        let read = reader.read_to_end(&mut Vec::new()).unwrap_err();
+        let err = InputError::from_io(&Input::Stdin, read);
+        assert_eq!(
+            err.to_string(),
+            "<stdin>: unexpected end of file (truncated gzip data?)"
+        );
+        assert_eq!(err.kind(), Some(io::ErrorKind::UnexpectedEof));
+        assert!(err.io_error().and_then(|e| e.get_ref()).is_some());
     }
 }

@@ -25,6 +25,10 @@ pub struct OutputError {
     pub path: String,
     /// What went wrong, in words that never name the temporary file.
     pub reason: String,
+    /// The I/O error it was, if one. Kept, but not as the `source`: a printed error chain
+    /// would add the OS's words (and tempfile's, naming the temporary file) to `reason`, and
+    /// a broken pipe on a FIFO would read as `| head` going away.
+    io: Option<io::Error>,
 }
 
 impl OutputError {
@@ -32,6 +36,7 @@ impl OutputError {
         OutputError {
             path: escape_path(path),
             reason: reason.into(),
+            io: None,
         }
     }
 
@@ -48,7 +53,13 @@ impl OutputError {
         OutputError {
             path: escape_path(path),
             reason,
+            io: Some(err),
         }
+    }
+
+    /// The I/O error behind it, if one (none for a path that is a directory, say).
+    pub fn io_error(&self) -> Option<&io::Error> {
+        self.io.as_ref()
     }
 }
 
@@ -275,5 +286,29 @@ mod tests {
         let err = write_file(&loop_a, b"x").unwrap_err().to_string();
         assert!(err.contains("too many levels"), "{err}");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn errors_keep_the_io_error_out_of_the_chain() {
+        use std::error::Error as _;
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no/such/dir/report.txt");
+        let err = write_file(&missing, b"x").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot write {}: cannot create a file in its directory: no such directory",
+                missing.display()
+            )
+        );
+        assert_eq!(
+            err.io_error().map(io::Error::kind),
+            Some(io::ErrorKind::NotFound)
+        );
+        assert!(err.source().is_none());
+        assert!(write_file(dir.path(), b"x")
+            .unwrap_err()
+            .io_error()
+            .is_none());
     }
 }

@@ -5,6 +5,49 @@ use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTim
 use regex::Regex;
 use std::sync::OnceLock;
 
+/// Why a time zone, time bound or day could not be read.
+///
+/// Each message is whole without its source (chrono's words add nothing for the user), so
+/// a caller showing the error shows its Display alone, not the chain.
+#[derive(Debug, thiserror::Error)]
+pub enum WindowError {
+    /// `--tz` names no zone chrono-tz knows.
+    #[error("unknown time zone {name:?} (use an IANA name such as Europe/Berlin, or UTC)")]
+    UnknownZone {
+        /// The name as given.
+        name: String,
+        /// chrono-tz's reason.
+        #[source]
+        source: chrono_tz::ParseError,
+    },
+    /// A relative bound whose number does not fit.
+    #[error("bad number in {text:?}")]
+    BadNumber {
+        /// The bound as given (trimmed).
+        text: String,
+        /// The integer parser's reason.
+        #[source]
+        source: std::num::ParseIntError,
+    },
+    /// A bound in none of the accepted forms.
+    #[error(
+        "cannot read the time {text:?}: use 2026-11-03, 2026-11-03T04:00, an RFC 3339 time, today, yesterday, or -24h / -7d"
+    )]
+    BadTime {
+        /// The bound as given (trimmed).
+        text: String,
+    },
+    /// A day that is not `YYYY-MM-DD`, `today` or `yesterday`.
+    #[error("cannot read the day {text:?}: use 2026-11-03, today or yesterday")]
+    BadDay {
+        /// The day as given (trimmed).
+        text: String,
+        /// chrono's reason.
+        #[source]
+        source: chrono::ParseError,
+    },
+}
+
 /// The time zone in which stamps without an offset (and bounds without one) are read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Zone {
@@ -17,13 +60,16 @@ pub enum Zone {
 
 impl Zone {
     /// Parse `local`, `UTC` or an IANA name.
-    pub fn parse(name: &str) -> Result<Zone, String> {
+    pub fn parse(name: &str) -> Result<Zone, WindowError> {
         if name.eq_ignore_ascii_case("local") {
             return Ok(Zone::Local);
         }
-        name.parse::<chrono_tz::Tz>().map(Zone::Named).map_err(|_| {
-            format!("unknown time zone {name:?} (use an IANA name such as Europe/Berlin, or UTC)")
-        })
+        name.parse::<chrono_tz::Tz>()
+            .map(Zone::Named)
+            .map_err(|source| WindowError::UnknownZone {
+                name: name.to_string(),
+                source,
+            })
     }
 
     /// The instant of a wall-clock time in this zone (the earlier one in a DST overlap,
@@ -76,7 +122,11 @@ fn midnight(date: NaiveDate) -> NaiveDateTime {
 
 /// Parse a time bound: RFC 3339, `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS]`, `YYYY-MM-DD HH:MM[:SS]`,
 /// `today`, `yesterday`, `now`, or relative to now: `-24h`, `-7d`, `-30m`, `-2w`, `-90s`.
-pub fn parse_bound(text: &str, zone: Zone, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+pub fn parse_bound(
+    text: &str,
+    zone: Zone,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, WindowError> {
     let text = text.trim();
     match text {
         "now" => return Ok(now),
@@ -89,9 +139,10 @@ pub fn parse_bound(text: &str, zone: Zone, now: DateTime<Utc>) -> Result<DateTim
     let relative =
         RELATIVE.get_or_init(|| Regex::new(r"^-(\d{1,9})([smhdw])$").expect("valid regex"));
     if let Some(caps) = relative.captures(text) {
-        let n: i64 = caps[1]
-            .parse()
-            .map_err(|_| format!("bad number in {text:?}"))?;
+        let n: i64 = caps[1].parse().map_err(|source| WindowError::BadNumber {
+            text: text.to_string(),
+            source,
+        })?;
         let unit = match &caps[2] {
             "s" => Duration::seconds(n),
             "m" => Duration::minutes(n),
@@ -117,9 +168,9 @@ pub fn parse_bound(text: &str, zone: Zone, now: DateTime<Utc>) -> Result<DateTim
             return Ok(zone.to_utc(t));
         }
     }
-    Err(format!(
-        "cannot read the time {text:?}: use 2026-11-03, 2026-11-03T04:00, an RFC 3339 time, today, yesterday, or -24h / -7d"
-    ))
+    Err(WindowError::BadTime {
+        text: text.to_string(),
+    })
 }
 
 /// A day: `YYYY-MM-DD`, `today` or `yesterday`, as the half-open window of that day.
@@ -127,13 +178,16 @@ pub fn parse_day(
     text: &str,
     zone: Zone,
     now: DateTime<Utc>,
-) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+) -> Result<(DateTime<Utc>, DateTime<Utc>), WindowError> {
     let date = match text.trim() {
         "today" => zone.today(now),
         "yesterday" => zone.today(now) - Duration::days(1),
-        other => NaiveDate::parse_from_str(other, "%Y-%m-%d").map_err(|_| {
-            format!("cannot read the day {other:?}: use 2026-11-03, today or yesterday")
-        })?,
+        other => {
+            NaiveDate::parse_from_str(other, "%Y-%m-%d").map_err(|source| WindowError::BadDay {
+                text: other.to_string(),
+                source,
+            })?
+        }
     };
     Ok((
         zone.to_utc(midnight(date)),
@@ -258,5 +312,28 @@ mod tests {
         assert!(!w.contains(Some(&stamp("2026-11-24", 1800, Some(3600)))));
         assert!(!w.contains(None));
         assert!(Window::default().contains(None));
+    }
+
+    #[test]
+    fn errors_keep_their_words_and_sources() {
+        use std::error::Error as _;
+        let now = utc("2026-11-24T10:00:00Z");
+        let err = Zone::parse("Mars/Olympus").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown time zone \"Mars/Olympus\" (use an IANA name such as Europe/Berlin, or UTC)"
+        );
+        assert!(err.source().is_some());
+        let err = parse_bound(" last tuesday ", Zone::Local, now).unwrap_err();
+        assert!(matches!(&err, WindowError::BadTime { text } if text == "last tuesday"));
+        assert!(err
+            .to_string()
+            .starts_with("cannot read the time \"last tuesday\": use "));
+        let err = parse_day("2026-13-01", Zone::Local, now).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot read the day \"2026-13-01\": use 2026-11-03, today or yesterday"
+        );
+        assert!(err.source().is_some());
     }
 }

@@ -120,3 +120,32 @@ fn class_meanings() {
         .collect();
     assert_eq!(actions, ["done", "continue", "retry later", "give up"]);
 }
+
+#[test]
+fn errors_keep_their_words_and_sources() {
+    use std::error::Error as _;
+    let err = catalogue().find(" hello ").unwrap_err();
+    assert_eq!(err, FindError::NotACode("hello".to_string()));
+    assert_eq!(
+        err.to_string(),
+        "\"hello\" is not an SMTP reply code (200-599, e.g. 550) or an enhanced status code (e.g. 5.7.1)"
+    );
+    let err = Catalogue::parse("reply = 1", ENHANCED_TOML).unwrap_err();
+    assert!(matches!(err, CatalogueError::Replies(_)), "{err:?}");
+    assert!(err.to_string().starts_with("replies catalogue: "), "{err}");
+    assert!(err.source().is_some());
+    let twice = format!("{REPLIES_TOML}\n{}", reply_block(REPLIES_TOML, 550));
+    let err = Catalogue::parse(&twice, ENHANCED_TOML).unwrap_err();
+    assert_eq!(err.to_string(), "reply code 550 appears twice");
+}
+
+/// One `[[reply]]` table of the replies file, by code.
+fn reply_block(toml: &str, code: u16) -> String {
+    let start = toml
+        .find(&format!("[[reply]]\ncode = {code}\n"))
+        .expect("the code has an entry");
+    let len = toml[start + 1..]
+        .find("\n[[")
+        .map_or(toml.len() - start, |e| e + 1);
+    toml[start..start + len].to_string()
+}

@@ -30,6 +30,11 @@ pub enum MergeError {
         /// The value, as written.
         value: String,
     },
+    /// A provider rule this smtplog does not have, or not for that direction.
+    // The rule's words are part of this message, so not also a `source` (a printed chain
+    // would say them twice).
+    #[error("bad provider rule: {0}")]
+    ProviderRule(super::providers::HitError),
     /// A total that is not what the counts it sums say.
     #[error("{what} is {stated}, but {counted}")]
     Disagrees {

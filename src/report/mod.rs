@@ -1174,7 +1174,7 @@ fn load(report: &Report) -> Result<Summary, merge::MergeError> {
                 .as_ref()
                 .map(providers::hit_of)
                 .transpose()
-                .map_err(|e| invalid("provider rule", e))?,
+                .map_err(MergeError::ProviderRule)?,
         };
         let group = summary.problems.groups.entry(key).or_default();
         let stats = crate::count::problems::ReasonStats {

@@ -42,17 +42,32 @@ pub fn advice(hit: Hit) -> ProviderAdvice {
     }
 }
 
+/// Why the provider rule a saved report names cannot be taken back.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HitError {
+    /// No embedded rule has this id (a report of another smtplog, or edited).
+    #[error("unknown provider rule {0:?}")]
+    UnknownRule(String),
+    /// The rule exists, but not for replies said in this direction.
+    #[error("provider rule {rule:?} does not apply to {} replies", direction.name())]
+    WrongDirection {
+        /// The rule's id.
+        rule: String,
+        /// The direction the report gives.
+        direction: Direction,
+    },
+}
+
 /// The match a saved report names, for `merge`.
-pub fn hit_of(advice: &ProviderAdvice) -> Result<Hit, String> {
+pub fn hit_of(advice: &ProviderAdvice) -> Result<Hit, HitError> {
     let rule = rules()
         .find(&advice.rule)
-        .ok_or_else(|| format!("unknown provider rule {:?}", advice.rule))?;
+        .ok_or_else(|| HitError::UnknownRule(advice.rule.clone()))?;
     if !rules().get(rule).applies_to(advice.direction) {
-        return Err(format!(
-            "provider rule {:?} does not apply to {} replies",
-            advice.rule,
-            advice.direction.name()
-        ));
+        return Err(HitError::WrongDirection {
+            rule: advice.rule.clone(),
+            direction: advice.direction,
+        });
     }
     Ok(Hit {
         rule,
@@ -160,4 +175,42 @@ pub fn by_provider(problems: &[ProblemRow]) -> Vec<ProviderRow> {
             .then_with(|| a.provider.cmp(&b.provider))
     });
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Advice naming a rule, as a loaded report may (only the id and direction count).
+    fn named(rule: &str, direction: Direction) -> ProviderAdvice {
+        ProviderAdvice {
+            rule: rule.to_string(),
+            direction,
+            provider: String::new(),
+            kind: rules().all()[0].kind,
+            meaning: String::new(),
+            action: String::new(),
+            url: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_rule_that_cannot_be_taken_back_says_why() {
+        let err = hit_of(&named("no-such-rule", Direction::Received)).unwrap_err();
+        assert_eq!(err, HitError::UnknownRule("no-such-rule".to_string()));
+        assert_eq!(err.to_string(), "unknown provider rule \"no-such-rule\"");
+        let mailbox = rules()
+            .iter()
+            .find(|(_, r)| !r.applies_to(Direction::Sent))
+            .expect("a rule for received replies only")
+            .1;
+        let err = hit_of(&named(&mailbox.id, Direction::Sent)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "provider rule {:?} does not apply to sent replies",
+                mailbox.id
+            )
+        );
+    }
 }

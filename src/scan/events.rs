@@ -63,7 +63,7 @@ pub fn stream_events(
                         break;
                     }
                     Err(e) => {
-                        outcome.errors.push(InputError::from_io(&p.input, &e));
+                        outcome.errors.push(InputError::from_io(&p.input, e));
                         done = true;
                         break;
                     }

@@ -242,7 +242,7 @@ const PEEK_BYTES: usize = 64 << 10;
 fn prepare(input: &Input, options: &ScanOptions, parser: &Parser) -> Result<Prepared, InputError> {
     let mut opened = input::open(input)?;
     let (head, reader) =
-        input::peek(opened.reader, PEEK_BYTES).map_err(|e| InputError::from_io(input, &e))?;
+        input::peek(opened.reader, PEEK_BYTES).map_err(|e| InputError::from_io(input, e))?;
     opened.reader = reader;
     let years = year_rule(options.years, opened.modified, &head);
     let format = LogFormat::detect(&head);
@@ -346,7 +346,7 @@ fn scan_reader(
         // One thread means one thread: read and count in turn, a baseline for scaling.
         let reader = ChunkReader::new(opened.reader, options.chunk_size);
         return count_inline(reader, parser, &years, &window, format, total)
-            .map_err(|e| InputError::from_io(&input, &e));
+            .map_err(|e| InputError::from_io(&input, e));
     }
     let feed = Feed {
         state: std::sync::Mutex::new(FeedState {
@@ -402,14 +402,14 @@ fn scan_reader(
             let mut whole = order.whole.lock().unwrap_or_else(|e| e.into_inner());
             return match taken {
                 Some(reader) => count_inline(reader, parser, &years, &window, format, whole.0)
-                    .map_err(|e| InputError::from_io(&input, &e)),
+                    .map_err(|e| InputError::from_io(&input, e)),
                 None => Ok(()),
             };
         }
         Ok(())
     })?;
     let failure = feed.state.lock().ok().and_then(|mut s| s.failure.take());
-    failure.map_or(Ok(()), |e| Err(InputError::from_io(&input, &e)))
+    failure.map_or(Ok(()), |e| Err(InputError::from_io(&input, e)))
 }
 
 /// Read and count on this thread, chunk after chunk.
