@@ -35,7 +35,7 @@ pub enum ExplainError {
 }
 
 /// Languages for headings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
     /// English.
     En,
@@ -735,7 +735,7 @@ pub fn export_rows() -> Vec<CodeExport<'static>> {
 }
 
 /// Export formats for `smtplog codes`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
     /// One line per code: code, title, advice.
     Text,

@@ -1,7 +1,6 @@
 //! The `smtplog` command: parse arguments, run, map the outcome to an exit code.
 
 mod cli;
-mod generate;
 
 use std::process::ExitCode;
 

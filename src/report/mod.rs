@@ -885,7 +885,7 @@ fn problem_rows(summary: &Summary) -> Vec<ProblemRow> {
 }
 
 /// A dimension for `--by` breakdowns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dimension {
     /// The basic reply code.
     Code,

@@ -1,9 +1,41 @@
 //! `smtplog generate`: the man page and shell completions, made from the clap definitions
 //! so that they never drift from `--help`.
 
-use clap::{Arg, ArgAction, Command};
+use super::output::to_stdout;
+use super::{Cli, Outcome};
+use anyhow::Result;
+use clap::{Arg, ArgAction, Args, Command, CommandFactory, Subcommand};
 use clap_mangen::roff::{self, bold, italic, roman, Roff};
 use std::io::{self, Write};
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    #[command(subcommand)]
+    what: Generated,
+}
+
+#[derive(Subcommand, Debug)]
+enum Generated {
+    /// The man page smtplog(1), in roff.
+    Man,
+    /// The completion script for a shell.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Print what `smtplog generate` asks for.
+pub fn run(args: GenerateArgs) -> Result<Outcome> {
+    to_stdout(|out| match args.what {
+        Generated::Man => man_page(Cli::command(), out),
+        Generated::Completions { shell } => {
+            completions(shell, Cli::command(), out);
+            Ok(())
+        }
+    })
+}
 
 /// Sections the clap definitions do not hold: (heading, paragraphs). A paragraph starting
 /// with "$ " is an example command, shown as it is.
@@ -62,7 +94,7 @@ const EXTRA: &[(&str, &[&str])] = &[
 
 /// Write the man page `smtplog(1)`: clap's title, name, synopsis and description, every
 /// subcommand with its options, then the sections above.
-pub fn man_page(cmd: Command, out: &mut dyn Write) -> io::Result<()> {
+fn man_page(cmd: Command, out: &mut dyn Write) -> io::Result<()> {
     let mut cmd = cmd;
     cmd.build();
     let man = clap_mangen::Man::new(cmd.clone())
@@ -187,6 +219,6 @@ fn arg_heading(arg: &Arg) -> Vec<roff::Inline> {
 }
 
 /// Write the completion script for `shell`.
-pub fn completions(shell: clap_complete::Shell, mut cmd: Command, out: &mut dyn Write) {
+fn completions(shell: clap_complete::Shell, mut cmd: Command, out: &mut dyn Write) {
     clap_complete::generate(shell, &mut cmd, "smtplog", out);
 }
