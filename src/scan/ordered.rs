@@ -1,8 +1,8 @@
 //! The state the workers of one input share: the feed of chunks, numbered in input order,
 //! and the in-order append of the counted parts ([`Ordered`]).
 
-use crate::input::{self, ChunkReader};
 use crate::count::Summary;
+use crate::input::{self, ChunkReader};
 use std::collections::BTreeMap;
 
 /// Counted parts waiting for their turn, and the whole they are appended to (with the
