@@ -27,6 +27,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Lines a message id may stay silent before it is forgotten: the text report states it.
+pub use crate::count::MAX_SILENT_LINES;
+
 /// Version of the JSON layout; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
 

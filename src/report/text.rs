@@ -252,7 +252,7 @@ pub fn write_full(report: &Report, options: &TextOptions, out: &mut dyn Write) -
         writeln!(
             out,
             "  (~ estimated: more message ids were in flight than are kept; ids silent for {} lines were forgotten, so a message may count twice)",
-            crate::count::MAX_SILENT_LINES
+            super::MAX_SILENT_LINES
         )?;
     }
     limits(report, out)?;
