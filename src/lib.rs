@@ -33,6 +33,7 @@ pub mod parse;
 pub mod providers;
 pub mod report;
 pub mod sanitize;
+pub mod saved;
 pub mod scan;
 pub mod sources;
 pub mod stamp;

@@ -4,8 +4,9 @@ use super::output::{emit, exceeded, table_dimension, tell_exceeded, OutputArgs};
 use super::Outcome;
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use smtplog::report::{self, Report};
+use smtplog::report::Report;
 use smtplog::sanitize::escape_str;
+use smtplog::saved;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -23,7 +24,7 @@ pub struct MergeArgs {
 /// Add up the reports and print the sum; a report that cannot be read is left out.
 pub fn run(args: MergeArgs) -> Result<Outcome> {
     table_dimension(&args.output.by)?;
-    let mut merger = report::merge::Merger::new(args.max_distinct);
+    let mut merger = saved::merge::Merger::new(args.max_distinct);
     // A bad report is named and left out; the others are still merged (exit status 1).
     let mut refused = 0;
     for path in &args.reports {

@@ -1,6 +1,6 @@
 //! The DNS blocklist part of a report: postscreen ranks and dnsblog listings.
 
-use crate::count::blocklists::{Blocklists, CappedCounts, Listing};
+use crate::count::blocklists::Blocklists;
 use serde::{Deserialize, Serialize};
 
 /// Clients that reached one postscreen DNSBL rank.
@@ -73,44 +73,11 @@ impl BlocklistsOut {
             && self.listings.is_empty()
             && self.listings_capped.is_none()
     }
-
-    /// The counts again, for `smtplog merge`.
-    pub fn to_blocklists(&self) -> Blocklists {
-        fn load<K: Ord>(
-            rows: impl Iterator<Item = (K, u64)>,
-            capped: Option<u64>,
-        ) -> CappedCounts<K> {
-            let mut counts = CappedCounts {
-                capped,
-                ..CappedCounts::default()
-            };
-            for (key, n) in rows {
-                counts.add(key, n);
-            }
-            counts
-        }
-        Blocklists {
-            ranks: load(
-                self.ranks.iter().map(|r| (r.rank, r.count)),
-                self.ranks_capped,
-            ),
-            listings: load(
-                self.listings.iter().map(|r| {
-                    let key = Listing {
-                        list: r.list.clone(),
-                        reply: r.reply.clone(),
-                    };
-                    (key, r.count)
-                }),
-                self.listings_capped,
-            ),
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::count::blocklists::Listing;
     use crate::count::blocklists::MAX_KEYS;
     use crate::count::Summary;
     use crate::report::{csv, text, Dimension, Report};

@@ -1,7 +1,6 @@
 //! The sender, host, recipient and domain tables of a report.
 
 use crate::count::parties::{DomainTraffic, Parties, Traffic};
-use crate::sanitize::unescape;
 use crate::tables::sampled::Tally;
 use serde::{Deserialize, Serialize};
 
@@ -175,61 +174,6 @@ impl PartiesOut {
             self.recipients.accuracy,
             self.recipient_domains.accuracy,
         ]
-    }
-
-    /// Load the tables of a saved report into `parties` (for `merge`): complete tables add
-    /// up exactly; the others make the merged table a lower bound, never below the distinct
-    /// keys that report proved.
-    pub fn load_into(&self, parties: &mut Parties) {
-        fn proven<R>(table: &Table<R>) -> u64 {
-            match table.accuracy {
-                Accuracy::Exact | Accuracy::AtLeast => table.distinct,
-                // A sample's rows are real keys; its estimate proves nothing.
-                Accuracy::Estimated => table.rows.len() as u64,
-            }
-        }
-        fn load(table: &Table<TrafficRow>, tally: &mut Tally<Traffic>) {
-            for row in &table.rows {
-                tally.load(
-                    &unescape(&row.key),
-                    Traffic {
-                        messages: row.messages,
-                        bytes: row.bytes,
-                    },
-                );
-            }
-            if !table.complete {
-                tally.mark_partial(proven(table));
-            }
-        }
-        load(&self.senders, &mut parties.senders);
-        load(&self.sender_domains, &mut parties.sender_domains);
-        load(&self.sending_hosts, &mut parties.clients);
-        load(&self.recipients, &mut parties.recipients);
-        let domains = &self.recipient_domains;
-        for row in &domains.rows {
-            parties.recipient_domains.load(
-                &unescape(&row.domain),
-                DomainTraffic {
-                    delivered: row.delivered,
-                    bytes: row.bytes,
-                    deferred: row.deferred,
-                    bounced: row.bounced,
-                    delayed: row.delayed,
-                    delay_sum_ms: row.delay_sum_ms,
-                    delay_max_ms: row.max_delay_ms,
-                },
-            );
-        }
-        if !domains.complete {
-            let proven = match domains.accuracy {
-                Accuracy::Exact | Accuracy::AtLeast => domains.distinct,
-                Accuracy::Estimated => {
-                    domains.rows.iter().filter(|r| r.delivered > 0).count() as u64
-                }
-            };
-            parties.recipient_domains.mark_partial(proven);
-        }
     }
 }
 

@@ -53,16 +53,6 @@ impl SourcesOut {
             capped: whole.capped,
         }
     }
-
-    /// Put the table back into a summary's (for `merge`).
-    pub fn load_into(&self, table: &mut SourceTable) {
-        for row in &self.rows {
-            table.load(&row.name, row.counts);
-        }
-        if let Some(total) = self.capped {
-            table.load_capped(total);
-        }
-    }
 }
 
 /// The columns, in order, after the name.

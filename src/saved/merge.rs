@@ -5,9 +5,9 @@
 //! equal to what its facts add up to, and no sum across reports may overflow. A report
 //! that fails is refused whole (nothing of it is added), so the others still add up.
 
-use super::parties::{Accuracy, PartiesOut, Table};
-use super::{Report, SCHEMA_VERSION};
 use crate::count::Summary;
+use crate::report::parties::{Accuracy, PartiesOut, Table};
+use crate::report::{Report, SCHEMA_VERSION};
 use serde::Deserialize;
 
 /// Why a report cannot be merged.
@@ -34,7 +34,7 @@ pub enum MergeError {
     // The rule's words are part of this message, so not also a `source` (a printed chain
     // would say them twice).
     #[error("bad provider rule: {0}")]
-    ProviderRule(super::providers::HitError),
+    ProviderRule(crate::report::providers::HitError),
     /// A total that is not what the counts it sums say.
     #[error("{what} is {stated}, but {counted}")]
     Disagrees {
@@ -225,7 +225,7 @@ fn check_derived(r: &Report, rebuilt: &Report) -> Result<(), MergeError> {
         rebuilt.rejected_temporary,
     )?;
     agree("no_code", &r.no_code, &rebuilt.no_code)?;
-    let codes = |rows: &[super::CodeRow]| -> Vec<(String, String, u64)> {
+    let codes = |rows: &[crate::report::CodeRow]| -> Vec<(String, String, u64)> {
         let mut v: Vec<_> = rows
             .iter()
             .map(|c| (c.code.clone(), c.class.clone(), c.count))
@@ -234,7 +234,7 @@ fn check_derived(r: &Report, rebuilt: &Report) -> Result<(), MergeError> {
         v
     };
     agree_rows("by_code", &codes(&r.by_code), &codes(&rebuilt.by_code))?;
-    let enhanced = |rows: &[super::EnhancedRow]| -> Vec<(String, u64)> {
+    let enhanced = |rows: &[crate::report::EnhancedRow]| -> Vec<(String, u64)> {
         let mut v: Vec<_> = rows.iter().map(|c| (c.code.clone(), c.count)).collect();
         v.sort();
         v
@@ -244,7 +244,7 @@ fn check_derived(r: &Report, rebuilt: &Report) -> Result<(), MergeError> {
         &enhanced(&r.by_enhanced),
         &enhanced(&rebuilt.by_enhanced),
     )?;
-    let dsn = |rows: &[super::DsnRow]| -> Vec<(String, u64)> {
+    let dsn = |rows: &[crate::report::DsnRow]| -> Vec<(String, u64)> {
         let mut v: Vec<_> = rows.iter().map(|c| (c.dsn.clone(), c.count)).collect();
         v.sort();
         v
@@ -293,7 +293,7 @@ impl Merger {
                 found: schema_version,
             });
         }
-        self.add_report(&super::json::read(text)?)
+        self.add_report(&crate::report::json::read(text)?)
     }
 
     /// Check a report and add it; on error nothing of it is added.
@@ -305,7 +305,7 @@ impl Merger {
         }
         check(report)?;
         let sums = self.sums_with(report)?;
-        let mut summary = super::load(report)?;
+        let mut summary = super::load::load(report)?;
         // The tables made from the facts, before any limit merges keys.
         summary.finish();
         check_derived(report, &Report::new(&summary))?;
@@ -326,13 +326,14 @@ impl Merger {
     fn sums_with(&self, r: &Report) -> Result<Sums, MergeError> {
         let s = &self.sums;
         let p = &r.parties;
-        let traffic =
-            |t: &Table<super::parties::TrafficRow>, what| -> Result<(u64, u64), MergeError> {
-                Ok((
-                    sum(t.rows.iter().map(|x| x.messages), what)?,
-                    sum(t.rows.iter().map(|x| x.bytes), what)?,
-                ))
-            };
+        let traffic = |t: &Table<crate::report::parties::TrafficRow>,
+                       what|
+         -> Result<(u64, u64), MergeError> {
+            Ok((
+                sum(t.rows.iter().map(|x| x.messages), what)?,
+                sum(t.rows.iter().map(|x| x.bytes), what)?,
+            ))
+        };
         let mut outcomes = 0u64;
         let mut domain_bytes = 0u64;
         for d in &p.recipient_domains.rows {
