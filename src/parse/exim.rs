@@ -513,7 +513,11 @@ pub(super) fn parse<'a>(
             })
             .and_then(exim_duration_ms);
         if let Some(c) = f.exim_reply_field.find(rest) {
-            out.take_reply(&rest[c + f.exim_reply_field.needle().len()..]);
+            // `C="250 ..." QT=1s DT=0s`: the reply ends at its closing quote, the last of
+            // the line (the server's text may hold quotes; the fields after it hold none).
+            let reply = &rest[c + f.exim_reply_field.needle().len()..];
+            let end = memchr::memrchr(b'"', reply).unwrap_or(reply.len());
+            out.take_reply(&reply[..end]);
         }
         return true;
     }

@@ -122,6 +122,19 @@ fn exim_host_error_without_flag_is_a_reply_of_its_host() {
 }
 
 #[test]
+fn exim_delivery_reply_ends_at_its_closing_quote() {
+    // The fields after `C="..."` (QT=, DT=) are not part of the server's reply.
+    let line = format!("{EX} 1xVpHI-0007o9-2x => ok@sink.test R=sink T=remote_smtp H=127.0.0.1 [127.0.0.1]:2525 C=\"250 2.0.0 Ok: queued as S0006A\" QT=0s DT=0s");
+    assert_eq!(full(&line).reason, Some(&b"Ok: queued as S0006A"[..]));
+    // A quote inside the reply stays in it.
+    let line = format!("{EX} 1xVpHI-0007o9-2x => ok@sink.test R=sink T=remote_smtp H=mx.test [192.0.2.1] C=\"250 ok \"queued\" here\" QT=1s");
+    assert_eq!(full(&line).reason, Some(&b"ok \"queued\" here"[..]));
+    // No closing quote (a truncated line): the rest of the line.
+    let line = format!("{EX} 1xVpHI-0007o9-2x => ok@sink.test R=sink T=remote_smtp H=mx.test [192.0.2.1] C=\"250 ok cut shor");
+    assert_eq!(full(&line).reason, Some(&b"ok cut shor"[..]));
+}
+
+#[test]
 fn exim_old_layout_puts_the_host_after_the_command() {
     let line = format!("{EX} 1wQzXd-000778-Lq ** kim@far.test R=dnslookup T=remote_smtp: SMTP error from remote mail server after RCPT TO:<kim@far.test>: host mx.far.test [198.51.100.77]: 550 5.1.1 no such mailbox here");
     check(&line, Some("bounced"), Some(550), Some("5.1.1"), None);
